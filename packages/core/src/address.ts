@@ -1,0 +1,24 @@
+/** Splits `local@domain` at the last `@`; domain is lower-cased, local part kept as given. */
+export function splitAddress(address: string): { local: string; domain: string } | null {
+  const at = address.lastIndexOf('@');
+  if (at <= 0 || at === address.length - 1) return null;
+  return { local: address.slice(0, at), domain: address.slice(at + 1).toLowerCase() };
+}
+
+/**
+ * A pragmatic RFC 5321 mailbox check: dot-atom or quoted local part, a domain of labels or
+ * an address literal. UTF-8 is allowed (RFC 6531). No CR, LF, NUL, spaces outside quotes.
+ */
+export function isValidMailbox(address: string): boolean {
+  if (address.length > 320) return false;
+  const parts = splitAddress(address);
+  if (!parts) return false;
+  const { local, domain } = parts;
+  if (local.length > 64 * 4) return false;
+  if (/[\0\r\n]/.test(address)) return false;
+  const quoted = /^"(?:[^"\\]|\\.)*"$/.test(local);
+  const dotAtom = /^[^\s"(),.:;<>@[\\\]]+(?:\.[^\s"(),.:;<>@[\\\]]+)*$/u.test(local);
+  if (!quoted && !dotAtom) return false;
+  if (/^\[.+\]$/.test(domain)) return true;
+  return /^(?!-)[\p{L}\p{N}-]{1,63}(?<!-)(?:\.(?!-)[\p{L}\p{N}-]{1,63}(?<!-))*$/u.test(domain);
+}

@@ -1,0 +1,148 @@
+import type { Readable } from 'node:stream';
+import type { MessageBlob } from './blob.ts';
+
+/** RFC 6154 special-use attributes. */
+export type SpecialUse = '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk' | '\\Archive' | '\\All' | '\\Flagged';
+
+/** IMAP system flags; any other flag string is a keyword. `\Recent` is session state, not stored. */
+export const SYSTEM_FLAGS = ['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft'] as const;
+
+/** What every listing gives for one message, from the folder's index without opening files. */
+export interface MessageMeta {
+  uid: number;
+  /** System flags and keywords, e.g. ['\\Seen', '$Forwarded']. */
+  flags: string[];
+  /** Size in the wire form (CRLF line ends): RFC822.SIZE. */
+  size: number;
+  internalDate: Date;
+  /** Monotonic per-folder change counter of the last change to this message (CONDSTORE-ready). */
+  modseq: number;
+}
+
+/** The raw (unfolded, undecoded) header values IMAP's ENVELOPE is built from. */
+export interface EnvelopeFields {
+  date?: string;
+  subject?: string;
+  from?: string;
+  sender?: string;
+  replyTo?: string;
+  to?: string;
+  cc?: string;
+  bcc?: string;
+  inReplyTo?: string;
+  messageId?: string;
+}
+
+/**
+ * One MIME entity. Offsets and sizes are in the wire form (CRLF), counted from byte 0 of
+ * the message, so BODY[1.2] and partial fetches are a range read.
+ */
+export interface MimePart {
+  headerStart: number;
+  bodyStart: number;
+  bodyEnd: number;
+  /** Lines in the body (for text/* and message/rfc822 BODYSTRUCTURE). */
+  bodyLines: number;
+  /** Lower-cased; `text`/`plain` when Content-Type is missing or broken. */
+  type: string;
+  subtype: string;
+  /** Content-Type parameters in header order; names lower-cased, RFC 2231 continuations joined. */
+  params: Array<[string, string]>;
+  id?: string;
+  description?: string;
+  encoding?: string;
+  md5?: string;
+  disposition?: { type: string; params: Array<[string, string]> };
+  language?: string[];
+  location?: string;
+  /** Children of a multipart. */
+  parts?: MimePart[];
+  /** The encapsulated message of a message/rfc822 part. */
+  message?: { envelope: EnvelopeFields; body: MimePart };
+}
+
+/** The per-message parse kept in the folder's metadata cache: built once, never re-parsed. */
+export interface MessageSummary {
+  envelope: EnvelopeFields;
+  structure: MimePart;
+}
+
+/** A change in a folder, in the order it happened; `seq` grows by one per change. */
+export type FolderChange =
+  | { seq: number; kind: 'append'; uids: number[] }
+  | { seq: number; kind: 'flags'; uid: number; flags: string[]; modseq: number }
+  | { seq: number; kind: 'expunge'; uids: number[] };
+
+export interface FolderInfo {
+  /** Name in the store's view: `/` separated, UTF-8 (IMAP encodes modified UTF-7 on its side). */
+  name: string;
+  specialUse?: SpecialUse;
+  subscribed: boolean;
+}
+
+export interface AppendOptions {
+  flags?: string[];
+  internalDate?: Date;
+}
+
+export interface Quota {
+  usedBytes: number;
+  usedMessages: number;
+  limitBytes?: number;
+  limitMessages?: number;
+}
+
+/** The mailbox store seam: Maildir is the embedded default. */
+export interface MailboxStore {
+  listFolders(user: string): Promise<FolderInfo[]>;
+  createFolder(user: string, name: string, specialUse?: SpecialUse): Promise<void>;
+  /** Deletes the folder and its messages; children stay (RFC 3501 DELETE). */
+  deleteFolder(user: string, name: string): Promise<void>;
+  /** Renames with children; renaming INBOX moves its messages into a new folder. */
+  renameFolder(user: string, from: string, to: string): Promise<void>;
+  setSubscribed(user: string, name: string, subscribed: boolean): Promise<void>;
+  openFolder(user: string, name: string): Promise<Folder>;
+  /**
+   * Durable delivery into a folder (INBOX when omitted): resolves once the message is
+   * fsynced and visible. Throws an SmtpError (452/552 4.2.2/5.2.2) when over quota.
+   */
+  deliver(
+    user: string,
+    blob: MessageBlob,
+    options?: AppendOptions & { folder?: string },
+  ): Promise<{ folder: string; uid: number }>;
+  quota(user: string): Promise<Quota>;
+}
+
+/** One open folder. A snapshot that `refresh()` brings up to date. */
+export interface Folder {
+  readonly user: string;
+  readonly name: string;
+  readonly uidValidity: number;
+  /** The next UID the folder will assign. */
+  readonly uidNext: number;
+  /** Highest change sequence applied to this snapshot. */
+  readonly highestSeq: number;
+  /** Messages in UID order, as of the last refresh or own change. */
+  messages(): readonly MessageMeta[];
+  /** Reads what other sessions and processes did; returns the changes in order. */
+  refresh(): Promise<FolderChange[]>;
+  append(blob: MessageBlob, options?: AppendOptions): Promise<{ uid: number }>;
+  /** The message in wire form (CRLF); `start`/`end` are wire-form byte offsets. */
+  read(uid: number, range?: { start: number; end?: number }): Readable;
+  summary(uid: number): Promise<MessageSummary>;
+  setFlags(uids: number[], op: '+' | '-' | '=', flags: string[]): Promise<MessageMeta[]>;
+  /** Copies into another folder; returns [sourceUid, targetUid] pairs. */
+  copy(uids: number[], target: Folder): Promise<Array<[number, number]>>;
+  move(uids: number[], target: Folder): Promise<Array<[number, number]>>;
+  /** Removes the given messages (all \Deleted ones when omitted); returns removed UIDs. */
+  expunge(uids?: number[]): Promise<number[]>;
+  /**
+   * Claims messages no other session has seen as \Recent (new/ → cur/ in Maildir):
+   * exactly one caller across processes gets each UID.
+   */
+  claimRecent(): Promise<number[]>;
+  /** Calls back when other sessions or processes change the folder; returns an unsubscribe. */
+  watch(onChange: () => void): () => void;
+  close(): Promise<void>;
+}
