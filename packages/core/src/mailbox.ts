@@ -15,8 +15,6 @@ export interface MessageMeta {
   /** Size in the wire form (CRLF line ends): RFC822.SIZE. */
   size: number;
   internalDate: Date;
-  /** Monotonic per-folder change counter of the last change to this message (CONDSTORE-ready). */
-  modseq: number;
 }
 
 /** The raw (unfolded, undecoded) header values IMAP's ENVELOPE is built from. */
@@ -70,7 +68,7 @@ export interface MessageSummary {
 /** A change in a folder, in the order it happened; `seq` grows by one per change. */
 export type FolderChange =
   | { seq: number; kind: 'append'; uids: number[] }
-  | { seq: number; kind: 'flags'; uid: number; flags: string[]; modseq: number }
+  | { seq: number; kind: 'flags'; uid: number; flags: string[] }
   | { seq: number; kind: 'expunge'; uids: number[] };
 
 export interface FolderInfo {
