@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FileDirectory } from '@mailstack/directory';
+
+export interface DemoAccounts {
+  users: string[];
+  password: string;
+  /** Where the password came from, for the start banner. */
+  source: 'environment' | 'generated' | 'stored';
+}
+
+/**
+ * Makes sure the demo domain and users exist. The password is MAILSTACK_DEMO_PASSWORD when
+ * set (applied at every start, so changing the variable changes the password); otherwise
+ * one is generated on first start and kept in `demo-password` (mode 0600) so every later
+ * start can print it again: only the scrypt hash is in the directory.
+ */
+export async function ensureDemoAccounts(
+  directory: FileDirectory,
+  dataDir: string,
+  domain: string,
+  users: string[],
+  envPassword: string | undefined,
+): Promise<DemoAccounts> {
+  const passwordFile = join(dataDir, 'demo-password');
+  let password: string;
+  let source: DemoAccounts['source'];
+  if (envPassword) {
+    password = envPassword;
+    source = 'environment';
+  } else {
+    const stored = await readFile(passwordFile, 'utf8').catch(() => '');
+    password = stored.trim() || randomBytes(12).toString('base64url');
+    source = stored.trim() ? 'stored' : 'generated';
+    if (source === 'generated') await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  }
+
+  if (!directory.isLocalDomain(domain)) await directory.addDomain(domain);
+  const existing = new Set((await directory.listUsers()).map((u) => u.user));
+  for (const user of users) {
+    if (!existing.has(user)) await directory.addUser(user, password);
+    else if (source !== 'stored') await directory.setPassword(user, password);
+  }
+  return { users, password, source };
+}
