@@ -1,0 +1,16 @@
+export { type LineClient, type LineClientOptions, lineClient } from './line-client.ts';
+export {
+  type MemoryDirectory,
+  type MemoryDirectoryOptions,
+  type MemoryUser,
+  memoryDirectory,
+} from './memory-directory.ts';
+export { type PythonResult, type RunPythonOptions, runPython } from './run-python.ts';
+export {
+  smtpTranscript,
+  TranscriptError,
+  type TranscriptOptions,
+  type TranscriptResult,
+  type TranscriptStep,
+} from './smtp-transcript.ts';
+export { type TempDir, tempDir } from './temp-dir.ts';
