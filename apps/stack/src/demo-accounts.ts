@@ -37,7 +37,7 @@ export async function ensureDemoAccounts(
   }
 
   if (!directory.isLocalDomain(domain)) await directory.addDomain(domain);
-  const existing = new Set((await directory.listUsers()).map((u) => u.user));
+  const existing = new Set(directory.listUsers().map((u) => u.address));
   for (const user of users) {
     if (!existing.has(user)) await directory.addUser(user, password);
     else if (source !== 'stored') await directory.setPassword(user, password);

@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { silentLogger } from '@mailstack/core';
+import { createMaildirStore } from '@mailstack/maildir';
+import { runPython, type TempDir, tempDir } from '@mailstack/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { banner, defaultConfig, type RunningStack, type StackConfig, startStack } from '../src/index.ts';
+
+function testConfig(dataDir: string): StackConfig {
+  const config = defaultConfig({ MAILSTACK_DATA: dataDir }, dataDir);
+  // Every port ephemeral: the test must not collide with a running `npm start`.
+  for (const key of Object.keys(config.ports) as Array<keyof StackConfig['ports']>) config.ports[key] = 0;
+  return config;
+}
+
+const LMTP_SEND = `
+import smtplib, sys
+c = smtplib.LMTP('127.0.0.1', int(sys.argv[1]))
+refused = c.sendmail('bob@example.test', ['alice@example.test'], b'Subject: through the stack\\r\\n\\r\\nhello alice\\r\\n')
+c.quit()
+print(len(refused))
+`;
+
+describe('the stack on embedded defaults', () => {
+  let dir: TempDir;
+  let stack: RunningStack | undefined;
+  beforeEach(async () => {
+    dir = await tempDir('mailstack-stack-');
+  });
+  afterEach(async () => {
+    await stack?.close();
+    stack = undefined;
+    await dir.cleanup();
+  });
+
+  it('creates the demo users, certificate and password, and delivers over LMTP into the Maildir', async () => {
+    const config = testConfig(dir.path);
+    stack = await startStack(config, silentLogger);
+    expect(stack.certificateCreated).toBe(true);
+    expect(stack.demo.source).toBe('generated');
+    expect(await readFile(join(dir.path, 'tls', 'cert.pem'), 'utf8')).toMatch(/BEGIN CERTIFICATE/);
+    const lmtp = stack.endpoints.find((e) => e.protocol === 'lmtp');
+    expect(lmtp?.host).toBe('127.0.0.1');
+
+    const sent = await runPython(LMTP_SEND, [String(lmtp?.port)]);
+    expect(sent.stderr).toBe('');
+    expect(sent.stdout.trim()).toBe('0');
+
+    const store = createMaildirStore({ root: stack.paths.mail });
+    const inbox = await store.openFolder('alice@example.test', 'INBOX');
+    expect(inbox.messages()).toHaveLength(1);
+    const uid = inbox.messages()[0]!.uid;
+    const chunks: Buffer[] = [];
+    for await (const c of inbox.read(uid)) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString();
+    expect(text).toMatch(/^Return-Path: <bob@example\.test>\r\n/);
+    expect(text).toContain('Delivered-To: alice@example.test\r\n');
+    expect(text).toContain('hello alice\r\n');
+    const folders = (await store.listFolders('bob@example.test')).map((f) => f.specialUse).filter(Boolean);
+    expect(folders.sort()).toEqual(['\\Archive', '\\Drafts', '\\Junk', '\\Sent', '\\Trash']);
+    await inbox.close();
+
+    const text2 = banner(config, stack);
+    expect(text2).toContain(stack.demo.password);
+    expect(text2).toContain(`127.0.0.1:${lmtp?.port}`);
+  });
+
+  it('keeps the generated password and certificate across restarts and lets the users log in', async () => {
+    stack = await startStack(testConfig(dir.path), silentLogger);
+    const first = stack.demo.password;
+    await stack.close();
+    stack = await startStack(testConfig(dir.path), silentLogger);
+    expect(stack.demo).toMatchObject({ password: first, source: 'stored' });
+    expect(stack.certificateCreated).toBe(false);
+    const { openFileDirectory } = await import('@mailstack/directory');
+    const directory = await openFileDirectory(stack.paths.directory);
+    expect(await directory.authenticate('alice@example.test', first)).not.toBeNull();
+    expect(await directory.authenticate('bob@example.test', `${first}x`)).toBeNull();
+    await directory.close();
+  });
+});
