@@ -27,3 +27,19 @@ export {
 } from './mailbox.ts';
 export type { DeliveryTarget } from './delivery.ts';
 export { type Logger, silentLogger } from './log.ts';
+export {
+  type QueueId,
+  type RecipientStatus,
+  type FailureReason,
+  type RecipientState,
+  type Lease,
+  type QueuedMessage,
+  type LeaseOptions,
+  type SettleOptions,
+  type SpoolEvent,
+  type SpoolEventHandler,
+  type Spool,
+  type SpoolOperations,
+  isUnsettled,
+  deliveryEnvelope,
+} from './spool.ts';

@@ -1,0 +1,165 @@
+/**
+ * The folder's metadata cache, so listing never opens a message file.
+ * `mailstack-cache`: `<base>\t<wire size>\t<internal date ms>\n` per message.
+ * `mailstack-summaries`: `<base>\t<MessageSummary JSON>\n`, read only when a summary is asked.
+ * Both are append-only (O_APPEND, one write per entry, fsynced); the last entry for a base
+ * wins; a torn last line (no LF, bad JSON) is ignored. Compaction rewrites via temp+rename.
+ */
+import { constants } from 'node:fs';
+import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MessageSummary } from '@mailstack/core';
+
+export const CACHE_FILE = 'mailstack-cache';
+export const SUMMARY_FILE = 'mailstack-summaries';
+
+export interface CachedMeta {
+  wireSize: number;
+  internalDate: number;
+}
+
+async function appendLines(path: string, text: string): Promise<void> {
+  const fh = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+  try {
+    await fh.write(text);
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads an append-only file from `offset`; returns the complete lines and the new offset. */
+async function readTail(path: string, state: { id: string; offset: number }): Promise<string[] | null> {
+  let st: import('node:fs').Stats;
+  try {
+    st = await stat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const id = `${st.ino}:${st.birthtimeMs}`;
+  let from = state.offset;
+  let replaced = false;
+  if (id !== state.id || st.size < state.offset) {
+    from = 0;
+    replaced = true;
+  }
+  if (!replaced && st.size === from) return [];
+  const fh = await open(path, 'r');
+  try {
+    const len = st.size - from;
+    const buf = Buffer.allocUnsafe(len);
+    const { bytesRead } = await fh.read(buf, 0, len, from);
+    const end = buf.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+    state.id = id;
+    state.offset = from + end;
+    const lines = end === 0 ? [] : buf.toString('utf8', 0, end - 1).split('\n');
+    if (replaced) lines.unshift('\u0000reset');
+    return lines;
+  } finally {
+    await fh.close();
+  }
+}
+
+export class MetaCache {
+  readonly path: string;
+  readonly summaryPath: string;
+  readonly meta = new Map<string, CachedMeta>();
+  private readonly metaState = { id: '', offset: 0 };
+  private summaries: Map<string, string> | null = null;
+  private readonly summaryState = { id: '', offset: 0 };
+
+  constructor(dir: string) {
+    this.path = join(dir, CACHE_FILE);
+    this.summaryPath = join(dir, SUMMARY_FILE);
+  }
+
+  async load(): Promise<void> {
+    const lines = await readTail(this.path, this.metaState);
+    if (!lines) return;
+    for (const line of lines) {
+      if (line === '\u0000reset') {
+        this.meta.clear();
+        continue;
+      }
+      // Hand-parsed: this runs once per message on a cold open.
+      const t1 = line.indexOf('\t');
+      const t2 = t1 < 0 ? -1 : line.indexOf('\t', t1 + 1);
+      if (t2 < 0) continue;
+      const wireSize = +line.slice(t1 + 1, t2);
+      const internalDate = +line.slice(t2 + 1);
+      if (Number.isSafeInteger(wireSize) && Number.isFinite(internalDate))
+        this.meta.set(line.slice(0, t1), { wireSize, internalDate });
+    }
+  }
+
+  async put(entries: Array<[string, CachedMeta]>): Promise<void> {
+    if (entries.length === 0) return;
+    let text = '';
+    for (const [base, m] of entries) {
+      this.meta.set(base, m);
+      text += `${base}\t${m.wireSize}\t${m.internalDate}\n`;
+    }
+    await appendLines(this.path, text);
+  }
+
+  async getSummary(base: string): Promise<MessageSummary | undefined> {
+    if (!this.summaries) this.summaries = new Map();
+    const lines = await readTail(this.summaryPath, this.summaryState);
+    for (const line of lines ?? []) {
+      if (line === '\u0000reset') {
+        this.summaries.clear();
+        continue;
+      }
+      const tab = line.indexOf('\t');
+      if (tab > 0) this.summaries.set(line.slice(0, tab), line.slice(tab + 1));
+    }
+    const raw = this.summaries.get(base);
+    if (raw === undefined) return undefined;
+    try {
+      return JSON.parse(raw) as MessageSummary;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async putSummary(base: string, summary: MessageSummary): Promise<void> {
+    const json = JSON.stringify(summary);
+    this.summaries?.set(base, json);
+    await appendLines(this.summaryPath, `${base}\t${json}\n`);
+  }
+
+  /** Keeps only entries for live bases: temp file, fsync, rename. */
+  async compact(isLive: (base: string) => boolean): Promise<void> {
+    await this.load();
+    let text = '';
+    for (const [base, m] of this.meta)
+      if (isLive(base)) text += `${base}\t${m.wireSize}\t${m.internalDate}\n`;
+    await replaceFile(this.path, text);
+    this.metaState.id = '';
+    this.meta.clear();
+    await this.load();
+    try {
+      const all = await readFile(this.summaryPath, 'utf8');
+      const kept = all
+        .split('\n')
+        .filter((l) => {
+          const tab = l.indexOf('\t');
+          return tab > 0 && isLive(l.slice(0, tab));
+        })
+        .map((l) => `${l}\n`)
+        .join('');
+      await replaceFile(this.summaryPath, kept);
+      this.summaries = null;
+      this.summaryState.id = '';
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}
+
+async function replaceFile(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text, { mode: 0o600, flush: true });
+  await rename(tmp, path);
+}

@@ -1,0 +1,131 @@
+/**
+ * Durable write of one message into a Maildir folder: tmp/ → fsync → link into new/ (or
+ * cur/ with flags) → fsync the directory. Nothing partial is ever visible in new/ or cur/;
+ * on any error the tmp file is removed.
+ */
+import { constants } from 'node:fs';
+import { link, open, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ToLf } from './crlf.ts';
+import { fileName, uniqueBaseName, withSizes } from './filename.ts';
+
+export interface WrittenMessage {
+  base: string;
+  /** 'new' or 'cur'. */
+  sub: 'new' | 'cur';
+  name: string;
+  size: number;
+  wireSize: number;
+  internalDate: number;
+}
+
+export interface WriteOptions {
+  host: string;
+  /** Letters for the `:2,` suffix; when given the message goes to cur/. */
+  letters?: string;
+  internalDate?: Date;
+  /** Runs after the data is durable in tmp/ and before it becomes visible; may throw. */
+  beforePublish?: (size: number, wireSize: number) => Promise<void>;
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, constants.O_RDONLY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function writeMessage(
+  folderDir: string,
+  source: Readable,
+  opts: WriteOptions,
+): Promise<WrittenMessage> {
+  const tmpName = uniqueBaseName(opts.host);
+  const tmpPath = join(folderDir, 'tmp', tmpName);
+  const fh = await open(tmpPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  let published = false;
+  try {
+    const toLf = new ToLf();
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      if (pendingBytes > 0) await fh.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+      pending = [];
+      pendingBytes = 0;
+    };
+    for await (const chunk of source) {
+      const out = toLf.convert(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+      pending.push(out);
+      pendingBytes += out.length;
+      if (pendingBytes >= 256 * 1024) await flush();
+    }
+    pending.push(toLf.finish());
+    pendingBytes += 1;
+    await flush();
+    await fh.sync();
+    const st = await fh.stat();
+    await fh.close();
+    await opts.beforePublish?.(toLf.size, toLf.wireSize);
+    let internalDate = st.mtimeMs;
+    if (opts.internalDate) {
+      await utimes(tmpPath, opts.internalDate, opts.internalDate);
+      internalDate = opts.internalDate.getTime();
+    }
+    const base = withSizes(tmpName, toLf.size, toLf.wireSize);
+    const sub = opts.letters === undefined ? 'new' : 'cur';
+    const name = sub === 'new' ? base : fileName(base, opts.letters!);
+    const target = join(folderDir, sub, name);
+    try {
+      // link() never replaces an existing file, unlike rename().
+      await link(tmpPath, target);
+      published = true;
+      await unlink(tmpPath);
+    } catch (err) {
+      if (published) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV') throw err;
+      await rename(tmpPath, target);
+      published = true;
+    }
+    await fsyncDir(join(folderDir, sub));
+    return {
+      base,
+      sub,
+      name,
+      size: toLf.size,
+      wireSize: toLf.wireSize,
+      internalDate: Math.floor(internalDate),
+    };
+  } catch (err) {
+    await fh.close().catch(() => {});
+    if (!published) await unlink(tmpPath).catch(() => {});
+    throw err;
+  }
+}
+
+/** Maildir spec: files in tmp/ untouched for 36 hours are left-overs of dead writers. */
+export async function sweepTmp(folderDir: string, now = Date.now()): Promise<number> {
+  const dir = join(folderDir, 'tmp');
+  let removed = 0;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    try {
+      const st = await stat(join(dir, name));
+      if (st.isFile() && now - st.mtimeMs > 36 * 3600 * 1000) {
+        await unlink(join(dir, name));
+        removed++;
+      }
+    } catch {
+      // raced with its writer or another sweeper
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,31 @@
+export {
+  FolderExistsError,
+  FolderNotFoundError,
+  InvalidNameError,
+  LockTimeoutError,
+  MaildirError,
+  MessageNotFoundError,
+  TooManyKeywordsError,
+} from './errors.ts';
+export { fileName, type ParsedFileName, parseFileName } from './filename.ts';
+export { MaildirFolder } from './folder.ts';
+export { formatKeywords, parseKeywords } from './keywords.ts';
+export { acquireDotLock, type DotLock } from './lock.ts';
+export {
+  decodeMailboxName,
+  encodeMailboxName,
+  folderDirName,
+  folderNameFromDir,
+  validateFolderName,
+} from './names.ts';
+export { formatLimitLine, parseMaildirSize, type QuotaLimits } from './quota.ts';
+export { createMaildirStore, MaildirStore, type MaildirStoreOptions } from './store.ts';
+export { formatSubscriptions, parseSubscriptions } from './subscriptions.ts';
+export {
+  formatUidList,
+  formatUidRecord,
+  parseUidList,
+  parseUidRecord,
+  type UidListHeader,
+  type UidRecord,
+} from './uidlist.ts';

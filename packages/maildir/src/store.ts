@@ -1,0 +1,396 @@
+/**
+ * The Maildir++ MailboxStore: one Maildir per user (`<root>/<domain>/<local>/Maildir` by
+ * default), INBOX at its root, other folders as `.Name.Child` directories.
+ */
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join, resolve, sep } from 'node:path';
+import {
+  type AppendOptions,
+  type FolderInfo,
+  type Logger,
+  type MailboxStore,
+  type MessageBlob,
+  type Quota,
+  SmtpError,
+  type SpecialUse,
+  silentLogger,
+  splitAddress,
+} from '@mailstack/core';
+import { MetaCache } from './cache.ts';
+import { sweepTmp, writeMessage } from './deliver.ts';
+import { FolderExistsError, FolderNotFoundError, InvalidNameError, MaildirError } from './errors.ts';
+import { parseFileName, safeHostname } from './filename.ts';
+import { type FolderContext, MaildirFolder } from './folder.ts';
+import { KEYWORDS_FILE } from './keywords.ts';
+import {
+  folderDirName,
+  folderNameFromDir,
+  normalizeFolderName,
+  SEPARATOR,
+  validateFolderName,
+  validatePathComponent,
+} from './names.ts';
+import { MaildirSize, type QuotaLimits } from './quota.ts';
+import { DEFAULT_SPECIAL_FOLDERS, readSpecialUse, writeSpecialUse } from './specialuse.ts';
+import { readSubscriptions, updateSubscriptions } from './subscriptions.ts';
+import { UidList } from './uidlist.ts';
+import { notifyFolderChanged } from './watch.ts';
+
+export interface MaildirStoreOptions {
+  /** Data folder holding every user's Maildir. */
+  root: string;
+  /** Maildir of a user; default `<root>/<domain>/<local>/Maildir`. Must stay inside root. */
+  userPath?: (user: string) => string;
+  /** Host part of new file names; default os.hostname(). */
+  hostname?: string;
+  /** Quota limits of a user; none when omitted. */
+  quota?: (user: string) => Promise<QuotaLimits>;
+  logger?: Logger;
+}
+
+export class MaildirStore implements MailboxStore {
+  readonly root: string;
+  private readonly options: MaildirStoreOptions;
+  private readonly host: string;
+  private readonly log: Logger;
+  /** Shared per folder directory so repeated deliveries read the uidlist incrementally. */
+  private readonly uidlists = new Map<string, UidList>();
+  private readonly swept = new Set<string>();
+  private readonly ctx: FolderContext;
+
+  constructor(options: MaildirStoreOptions) {
+    this.options = options;
+    this.root = resolve(options.root);
+    this.host = safeHostname(options.hostname ?? hostname());
+    this.log = (options.logger ?? silentLogger).child({ agent: 'maildir' });
+    this.ctx = {
+      host: this.host,
+      checkQuota: (user, size, count) => this.checkQuota(user, size, count),
+      addUsage: (user, bytes, count) => this.maildirSize(user).add(bytes, count),
+    };
+  }
+
+  // ---- paths ----------------------------------------------------------------------------
+
+  /** The user's Maildir, refused when the user name could leave the data folder. */
+  userDir(user: string): string {
+    let dir: string;
+    if (this.options.userPath) dir = resolve(this.options.userPath(user));
+    else {
+      const parts = splitAddress(user);
+      if (!parts) throw new InvalidNameError(`Bad user name: ${user}`);
+      validatePathComponent(parts.local, 'user name');
+      validatePathComponent(parts.domain, 'domain');
+      dir = resolve(this.root, parts.domain, parts.local, 'Maildir');
+    }
+    if (!dir.startsWith(this.root + sep))
+      throw new InvalidNameError(`User path leaves the data folder: ${user}`);
+    return dir;
+  }
+
+  /** A folder's directory, checked to stay inside the user's Maildir. */
+  folderDir(user: string, name: string): string {
+    validateFolderName(name);
+    const maildir = this.userDir(user);
+    const dirName = folderDirName(name);
+    if (dirName.includes('/') || dirName.includes('\0'))
+      throw new InvalidNameError(`Bad mailbox name: ${name}`);
+    const dir = resolve(maildir, dirName);
+    if (dir !== maildir && !(dir.startsWith(maildir + sep) && !dir.slice(maildir.length + 1).includes(sep)))
+      throw new InvalidNameError(`Mailbox name leaves the Maildir: ${name}`);
+    return dir;
+  }
+
+  private maildirSize(user: string): MaildirSize {
+    return new MaildirSize(this.userDir(user));
+  }
+
+  private uidlistFor(dir: string): UidList {
+    let u = this.uidlists.get(dir);
+    if (!u) {
+      u = new UidList(dir);
+      this.uidlists.set(dir, u);
+    }
+    return u;
+  }
+
+  private async exists(path: string): Promise<boolean> {
+    try {
+      return (await stat(path)).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Makes cur/ new/ tmp/ (and the maildirfolder marker for subfolders). */
+  private async makeFolderDirs(dir: string, isInbox: boolean): Promise<void> {
+    for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(dir, sub), { recursive: true, mode: 0o700 });
+    if (!isInbox) await writeFile(join(dir, 'maildirfolder'), '', { flag: 'a' });
+  }
+
+  private async ensureInbox(user: string): Promise<string> {
+    const dir = this.userDir(user);
+    if (!(await this.exists(join(dir, 'cur')))) await this.makeFolderDirs(dir, true);
+    return dir;
+  }
+
+  /** Creates a new user's Maildir with INBOX and the special-use folders, all subscribed. */
+  async ensureUser(user: string): Promise<void> {
+    const maildir = await this.ensureInbox(user);
+    await this.uidlistFor(maildir).ensure();
+    for (const [name] of DEFAULT_SPECIAL_FOLDERS) {
+      const dir = this.folderDir(user, name);
+      if (!(await this.exists(dir))) {
+        await this.makeFolderDirs(dir, false);
+        await this.uidlistFor(dir).ensure();
+      }
+    }
+    await updateSubscriptions(maildir, (names) => {
+      for (const n of ['INBOX', ...DEFAULT_SPECIAL_FOLDERS.map(([n]) => n)])
+        if (!names.includes(n)) names.push(n);
+      return names;
+    });
+  }
+
+  // ---- folders --------------------------------------------------------------------------
+
+  private async folderNames(maildir: string): Promise<string[]> {
+    const names: string[] = [];
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(maildir, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const name = folderNameFromDir(e.name);
+      if (name !== null) names.push(name);
+    }
+    return names.sort();
+  }
+
+  async listFolders(user: string): Promise<FolderInfo[]> {
+    const maildir = this.userDir(user);
+    const subscribed = new Set(await readSubscriptions(maildir));
+    const special = await readSpecialUse(maildir);
+    const out: FolderInfo[] = [];
+    const names = await this.folderNames(maildir);
+    if (await this.exists(join(maildir, 'cur'))) names.unshift('INBOX');
+    for (const name of names) {
+      const info: FolderInfo = { name, subscribed: subscribed.has(name) };
+      const su = special.get(name);
+      if (su) info.specialUse = su;
+      out.push(info);
+    }
+    return out;
+  }
+
+  async createFolder(user: string, name: string, specialUse?: SpecialUse): Promise<void> {
+    const norm = normalizeFolderName(name);
+    const dir = this.folderDir(user, norm);
+    const maildir = await this.ensureInbox(user);
+    if (norm === 'INBOX' || (await this.exists(dir))) throw new FolderExistsError(norm);
+    // Parents are implied: create them so every level is a real folder, as Dovecot does.
+    const parts = norm.split(SEPARATOR);
+    for (let i = 1; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join(SEPARATOR);
+      const pdir = this.folderDir(user, parent);
+      if (normalizeFolderName(parent) !== 'INBOX' && !(await this.exists(pdir))) {
+        await this.makeFolderDirs(pdir, false);
+        await this.uidlistFor(pdir).ensure();
+      }
+    }
+    await this.makeFolderDirs(dir, false);
+    await this.uidlistFor(dir).ensure();
+    if (specialUse) {
+      const map = await readSpecialUse(maildir);
+      map.set(norm, specialUse);
+      await writeSpecialUse(maildir, map);
+    }
+    this.log.info({ user, folder: norm }, 'folder created');
+  }
+
+  async deleteFolder(user: string, name: string): Promise<void> {
+    const norm = normalizeFolderName(name);
+    if (norm === 'INBOX') throw new MaildirError('INBOX cannot be deleted');
+    const dir = this.folderDir(user, norm);
+    const maildir = this.userDir(user);
+    if (!(await this.exists(dir))) throw new FolderNotFoundError(norm);
+    // Move it out of sight in one rename, then remove at leisure (children stay).
+    const doomed = join(maildir, `mailstack-deleted.${randomBytes(6).toString('hex')}`);
+    await rename(dir, doomed);
+    this.uidlists.delete(dir);
+    await rm(doomed, { recursive: true, force: true });
+    const map = await readSpecialUse(maildir);
+    if (map.delete(norm)) await writeSpecialUse(maildir, map);
+    // Usage changed: let the next check recalculate.
+    await unlink(join(maildir, 'maildirsize')).catch(() => {});
+    notifyFolderChanged(dir);
+    this.log.info({ user, folder: norm }, 'folder deleted');
+  }
+
+  async renameFolder(user: string, from: string, to: string): Promise<void> {
+    const src = normalizeFolderName(from);
+    const dst = normalizeFolderName(to);
+    const srcDir = this.folderDir(user, src);
+    const dstDir = this.folderDir(user, dst);
+    const maildir = this.userDir(user);
+    if (dst === 'INBOX' || (await this.exists(dstDir))) throw new FolderExistsError(dst);
+    if (!(await this.exists(src === 'INBOX' ? join(srcDir, 'cur') : srcDir)))
+      throw new FolderNotFoundError(src);
+    if (dst.startsWith(`${src}${SEPARATOR}`)) throw new MaildirError('Cannot rename a folder into itself');
+    if (src === 'INBOX') {
+      await this.renameInbox(user, dstDir, dst);
+      return;
+    }
+    const parts = dst.split(SEPARATOR);
+    for (let i = 1; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join(SEPARATOR);
+      const pdir = this.folderDir(user, parent);
+      if (normalizeFolderName(parent) !== 'INBOX' && !(await this.exists(pdir)))
+        await this.makeFolderDirs(pdir, false);
+    }
+    const children = (await this.folderNames(maildir)).filter((n) => n.startsWith(`${src}${SEPARATOR}`));
+    await rename(srcDir, dstDir);
+    for (const child of children) {
+      const childDst = dst + child.slice(src.length);
+      await rename(this.folderDir(user, child), this.folderDir(user, childDst));
+    }
+    const moved = (n: string) =>
+      n === src ? dst : n.startsWith(`${src}${SEPARATOR}`) ? dst + n.slice(src.length) : n;
+    await updateSubscriptions(maildir, (names) => names.map(moved));
+    const map = await readSpecialUse(maildir);
+    await writeSpecialUse(maildir, new Map([...map].map(([n, a]) => [moved(n), a])));
+    this.uidlists.clear();
+    notifyFolderChanged(srcDir);
+  }
+
+  /** RFC 3501: renaming INBOX moves its messages to the new folder; INBOX stays, empty. */
+  private async renameInbox(user: string, dstDir: string, dst: string): Promise<void> {
+    await this.createFolder(user, dst);
+    const inbox = await this.openFolder(user, 'INBOX');
+    try {
+      const maildir = this.userDir(user);
+      await copyFile(join(maildir, KEYWORDS_FILE), join(dstDir, KEYWORDS_FILE)).catch(() => {});
+      const metas = inbox.messages();
+      const target = await this.openFolder(user, dst);
+      await inbox.move(
+        metas.map((m) => m.uid),
+        target,
+      );
+      await target.close();
+    } finally {
+      await inbox.close();
+    }
+  }
+
+  async setSubscribed(user: string, name: string, subscribed: boolean): Promise<void> {
+    const norm = normalizeFolderName(name);
+    validateFolderName(norm);
+    const maildir = await this.ensureInbox(user);
+    await updateSubscriptions(maildir, (names) => {
+      const rest = names.filter((n) => n !== norm);
+      return subscribed ? [...rest, norm] : rest;
+    });
+  }
+
+  async openFolder(user: string, name: string): Promise<MaildirFolder> {
+    const norm = normalizeFolderName(name);
+    const dir = this.folderDir(user, norm);
+    if (norm === 'INBOX') await this.ensureInbox(user);
+    else if (!(await this.exists(join(dir, 'cur')))) throw new FolderNotFoundError(norm);
+    if (!this.swept.has(dir)) {
+      this.swept.add(dir);
+      await sweepTmp(dir);
+    }
+    return new MaildirFolder(user, norm, dir, this.ctx).open();
+  }
+
+  // ---- delivery and quota ----------------------------------------------------------------
+
+  private async limits(user: string): Promise<QuotaLimits> {
+    return (await this.options.quota?.(user)) ?? {};
+  }
+
+  /** Throws 552 5.2.2 when the message alone exceeds the limit, 452 4.2.2 when the box is full. */
+  async checkQuota(user: string, size: number, count: number): Promise<void> {
+    const limits = await this.limits(user);
+    if (!limits.limitBytes && !limits.limitMessages) return;
+    if (limits.limitBytes && size > limits.limitBytes)
+      throw new SmtpError(552, '5.2.2', 'Message exceeds the mailbox quota');
+    const used = await this.maildirSize(user).usage(limits);
+    if (
+      (limits.limitBytes && used.bytes + size > limits.limitBytes) ||
+      (limits.limitMessages && used.count + count > limits.limitMessages)
+    )
+      throw new SmtpError(452, '4.2.2', 'Mailbox is full');
+  }
+
+  async deliver(
+    user: string,
+    blob: MessageBlob,
+    options: AppendOptions & { folder?: string } = {},
+  ): Promise<{ folder: string; uid: number }> {
+    const maildir = await this.ensureInbox(user);
+    let folder = normalizeFolderName(options.folder ?? 'INBOX');
+    let dir = this.folderDir(user, folder);
+    if (folder !== 'INBOX' && !(await this.exists(join(dir, 'cur')))) {
+      // As an LDA does: a missing target folder falls back to INBOX rather than failing.
+      folder = 'INBOX';
+      dir = maildir;
+    }
+    // Refuse early, before reading the body, when the box is already full.
+    await this.checkQuota(user, 0, 1);
+    const flags = (options.flags ?? []).filter((f) => f.toLowerCase() !== '\\recent');
+    let letters: string | undefined;
+    if (flags.length > 0) {
+      const f = new MaildirFolder(user, folder, dir, this.ctx);
+      letters = await f.lettersForFlags(flags, true);
+    }
+    let written: Awaited<ReturnType<typeof writeMessage>>;
+    try {
+      written = await writeMessage(dir, blob.open(), {
+        host: this.host,
+        ...(letters === undefined ? {} : { letters }),
+        ...(options.internalDate ? { internalDate: options.internalDate } : {}),
+        beforePublish: (size) => this.checkQuota(user, size, 1),
+      });
+    } catch (err) {
+      if (err instanceof SmtpError) throw err;
+      this.log.error({ user, folder, err: String(err) }, 'delivery write failed');
+      throw new SmtpError(452, '4.3.1', `Insufficient system storage: ${(err as Error).message}`);
+    }
+    const uid = (await this.uidlistFor(dir).assign([written.base])).get(written.base)!;
+    await new MetaCache(dir).put([
+      [written.base, { wireSize: written.wireSize, internalDate: written.internalDate }],
+    ]);
+    await this.maildirSize(user).add(written.size, 1);
+    notifyFolderChanged(dir);
+    this.log.info({ user, folder, uid, size: written.wireSize }, 'delivered');
+    return { folder, uid };
+  }
+
+  async quota(user: string): Promise<Quota> {
+    const limits = await this.limits(user);
+    const used = await this.maildirSize(user).usage(limits);
+    return {
+      usedBytes: used.bytes,
+      usedMessages: used.count,
+      ...(limits.limitBytes ? { limitBytes: limits.limitBytes } : {}),
+      ...(limits.limitMessages ? { limitMessages: limits.limitMessages } : {}),
+    };
+  }
+}
+
+export function createMaildirStore(options: MaildirStoreOptions): MaildirStore {
+  return new MaildirStore(options);
+}
+
+/** Physical size of a file name's S= field (exported for tools and tests). */
+export function physicalSize(name: string): number | undefined {
+  return parseFileName(name).size;
+}

@@ -1,0 +1,99 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FolderExistsError, FolderNotFoundError, MaildirError, parseSubscriptions } from '../src/index.ts';
+import { message, tempStore, USER } from './helpers.ts';
+
+let t: Awaited<ReturnType<typeof tempStore>>;
+beforeEach(async () => {
+  t = await tempStore();
+});
+afterEach(async () => {
+  await t.cleanup();
+});
+
+describe('folders', () => {
+  it('ensureUser creates INBOX and subscribed special-use folders', async () => {
+    await t.store.ensureUser(USER);
+    for (const d of ['cur', 'new', 'tmp', '.Sent/cur', '.Trash/maildirfolder'])
+      expect(await stat(join(t.maildir, d))).toBeTruthy();
+    const list = await t.store.listFolders(USER);
+    expect(list).toEqual([
+      { name: 'INBOX', subscribed: true },
+      { name: 'Archive', subscribed: true, specialUse: '\\Archive' },
+      { name: 'Drafts', subscribed: true, specialUse: '\\Drafts' },
+      { name: 'Junk', subscribed: true, specialUse: '\\Junk' },
+      { name: 'Sent', subscribed: true, specialUse: '\\Sent' },
+      { name: 'Trash', subscribed: true, specialUse: '\\Trash' },
+    ]);
+    const subs = await readFile(join(t.maildir, 'subscriptions'), 'utf8');
+    expect(subs.startsWith('V\t2\n\n')).toBe(true);
+    expect(subs).toContain('\nSent\n');
+  });
+
+  it('creates nested folders with parents, modified UTF-7 on disk, maildirfolder marker', async () => {
+    await t.store.createFolder(USER, 'Lists/Work');
+    await t.store.createFolder(USER, 'Entwürfe', '\\Drafts');
+    const dirs = (await readdir(t.maildir)).filter((d) => d.startsWith('.')).sort();
+    expect(dirs).toEqual(['.Entw&APw-rfe', '.Lists', '.Lists.Work']);
+    expect(await readFile(join(t.maildir, '.Lists.Work', 'maildirfolder'), 'utf8')).toBe('');
+    const list = await t.store.listFolders(USER);
+    expect(list.map((f) => f.name)).toEqual(['INBOX', 'Entwürfe', 'Lists', 'Lists/Work']);
+    expect(list.find((f) => f.name === 'Entwürfe')?.specialUse).toBe('\\Drafts');
+    await expect(t.store.createFolder(USER, 'Lists/Work')).rejects.toThrow(FolderExistsError);
+    await expect(t.store.createFolder(USER, 'inbox')).rejects.toThrow(FolderExistsError);
+  });
+
+  it('subscribes and unsubscribes in Dovecot v2 format (levels TAB-separated)', async () => {
+    await t.store.createFolder(USER, 'Lists/Wörk');
+    await t.store.setSubscribed(USER, 'Lists/Wörk', true);
+    await t.store.setSubscribed(USER, 'INBOX', true);
+    const raw = await readFile(join(t.maildir, 'subscriptions'), 'utf8');
+    expect(raw).toBe('V\t2\n\nLists\tW&APY-rk\nINBOX\n');
+    expect(parseSubscriptions(raw)).toEqual(['Lists/Wörk', 'INBOX']);
+    await t.store.setSubscribed(USER, 'Lists/Wörk', false);
+    expect((await t.store.listFolders(USER)).filter((f) => f.subscribed).map((f) => f.name)).toEqual([
+      'INBOX',
+    ]);
+  });
+
+  it('renames with children and keeps messages and UIDs', async () => {
+    await t.store.createFolder(USER, 'A/B');
+    await t.store.deliver(USER, message('in B'), { folder: 'A/B' });
+    await t.store.setSubscribed(USER, 'A/B', true);
+    await t.store.renameFolder(USER, 'A', 'Z/Y');
+    const names = (await t.store.listFolders(USER)).map((f) => f.name);
+    expect(names).toEqual(['INBOX', 'Z', 'Z/Y', 'Z/Y/B']);
+    const f = await t.store.openFolder(USER, 'Z/Y/B');
+    expect(f.messages().map((m) => m.uid)).toEqual([1]);
+    await f.close();
+    expect((await t.store.listFolders(USER)).find((x) => x.name === 'Z/Y/B')?.subscribed).toBe(true);
+    await expect(t.store.renameFolder(USER, 'Nope', 'X')).rejects.toThrow(FolderNotFoundError);
+    await expect(t.store.renameFolder(USER, 'Z', 'Z/Y')).rejects.toThrow(FolderExistsError);
+  });
+
+  it('renaming INBOX moves its messages into the new folder and leaves INBOX empty', async () => {
+    for (const s of ['a', 'b']) await t.store.deliver(USER, message(s));
+    const before = await t.store.openFolder(USER, 'INBOX');
+    const next = before.uidNext;
+    await before.close();
+    await t.store.renameFolder(USER, 'INBOX', 'Old');
+    const inbox = await t.store.openFolder(USER, 'INBOX');
+    expect(inbox.messages()).toEqual([]);
+    expect(inbox.uidNext).toBe(next);
+    await inbox.close();
+    const old = await t.store.openFolder(USER, 'Old');
+    expect(old.messages().map((m) => m.uid)).toEqual([1, 2]);
+    await old.close();
+  });
+
+  it('deletes a folder but not its children; refuses INBOX', async () => {
+    await t.store.createFolder(USER, 'P/C');
+    await t.store.deleteFolder(USER, 'P');
+    expect((await t.store.listFolders(USER)).map((f) => f.name)).toEqual(['INBOX', 'P/C']);
+    await expect(t.store.deleteFolder(USER, 'INBOX')).rejects.toThrow(MaildirError);
+    await expect(t.store.deleteFolder(USER, 'P')).rejects.toThrow(FolderNotFoundError);
+    await expect(t.store.openFolder(USER, 'P')).rejects.toThrow(FolderNotFoundError);
+    expect((await readdir(t.maildir)).filter((d) => d.startsWith('mailstack-deleted'))).toEqual([]);
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * The LMTP delivery agent as a process:
+ *
+ *   node packages/mda/src/main.ts --data <dir> --directory <file> --listen 127.0.0.1:2424
+ *   node packages/mda/src/main.ts --data <dir> --directory <file> --socket /run/mailstack/lmtp
+ *
+ * Prints one JSON line on stdout once listening: {"event":"listening","port":...,"host":...}
+ * or {"event":"listening","path":...}; `--listen 127.0.0.1:0` takes an ephemeral port.
+ * Logs go to stderr as JSON lines. SIGTERM/SIGINT close the listener and exit 0.
+ */
+import { parseArgs } from 'node:util';
+import { jsonLogger, type LogLevel } from './json-logger.ts';
+import { createLmtpServer } from './lmtp-server.ts';
+import { openLocalMailSystem } from './local-system.ts';
+import { EX } from './sysexits.ts';
+
+const USAGE =
+  'usage: main.ts --data <dir> --directory <file> (--listen <host:port> | --socket <path>) [--detail-folder] [--max-size <bytes>] [--max-connections <n>] [--name <host>] [--log-level debug|info|warn|error]';
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      directory: { type: 'string' },
+      listen: { type: 'string' },
+      socket: { type: 'string' },
+      'detail-folder': { type: 'boolean' },
+      'max-size': { type: 'string' },
+      'max-connections': { type: 'string' },
+      name: { type: 'string' },
+      'log-level': { type: 'string' },
+    },
+    strict: true,
+  });
+  const listen = values.listen ? /^(.*):(\d+)$/.exec(values.listen) : null;
+  if (!values.data || !values.directory || (!listen && !values.socket) || (values.listen && !listen)) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(EX.USAGE);
+  }
+  const logger = jsonLogger(process.stderr, (values['log-level'] as LogLevel | undefined) ?? 'warn');
+  const system = await openLocalMailSystem({
+    dataDir: values.data,
+    directoryFile: values.directory,
+    logger,
+    watchDirectory: true,
+  });
+  const server = createLmtpServer({
+    directory: system.directory,
+    store: system.store,
+    logger,
+    detailFolder: values['detail-folder'] ?? false,
+    ...(values['max-size'] ? { maxMessageSize: Number(values['max-size']) } : {}),
+    ...(values['max-connections'] ? { maxConnections: Number(values['max-connections']) } : {}),
+    ...(values.name ? { name: values.name } : {}),
+  });
+  const address = listen
+    ? await server.listen(Number(listen[2]), (listen[1] as string).replace(/^\[(.*)\]$/, '$1'))
+    : await server.listen(values.socket as string);
+  process.stdout.write(`${JSON.stringify({ event: 'listening', protocol: 'lmtp', ...address })}\n`);
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    server
+      .close()
+      .then(() => system.close())
+      .finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`${JSON.stringify({ level: 'error', event: 'startup-failed', err: String(err) })}\n`);
+  process.exit(EX.SOFTWARE);
+});

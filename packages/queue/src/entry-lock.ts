@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { link, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeNewFileSynced } from './durable-fs.ts';
+
+/**
+ * Exclusive access to one queue entry across processes, without lock files that a crash would
+ * leave behind.
+ *
+ * To change `<id>.meta`, a process renames it to `<id>.meta.lock-<boot>-<pid>-<rand>`. rename()
+ * of one source name succeeds for exactly one caller, so whoever gets it owns the entry; the
+ * others see ENOENT and skip or wait. The owner rewrites the locked file (temp + fsync + rename
+ * over it) and publishes it back under `<id>.meta` with one more rename. The content is a whole
+ * meta file at every moment, under one name or the other.
+ *
+ * A process that dies while holding an entry leaves the locked name. It is stale when its boot
+ * id differs from ours (a reboot) or its pid is gone (or after STALE_AFTER_MS in case the pid was
+ * reused); recovery link()s it back to `<id>.meta` (link never overwrites, so a newer published
+ * meta wins) and unlinks the locked name.
+ */
+
+const STALE_AFTER_MS = 10 * 60_000;
+const LOCK_MARK = '.meta.lock-';
+
+function readBootTag(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')
+      .replace(/[^0-9a-f]/g, '')
+      .slice(0, 8);
+  } catch {
+    return 'noboot00';
+  }
+}
+const BOOT_TAG = readBootTag();
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface LockedEntry {
+  id: string;
+  /** The locked name (absolute path). */
+  path: string;
+  /** The meta text as it was when taken. */
+  text: string;
+}
+
+export const isLockName = (name: string) => name.includes(LOCK_MARK);
+export const lockNameId = (name: string) => name.slice(0, name.indexOf(LOCK_MARK));
+
+export class EntryLocks {
+  private readonly queueDir: string;
+  private readonly tmpDir: string;
+  /** Locked names this process holds: never stale to us, whatever the pid check says. */
+  private readonly mine = new Set<string>();
+  /** In-process serialisation per id, so two tasks of one process queue up instead of polling. */
+  private readonly local = new Map<string, Promise<unknown>>();
+
+  constructor(queueDir: string, tmpDir: string) {
+    this.queueDir = queueDir;
+    this.tmpDir = tmpDir;
+  }
+
+  metaPath(id: string): string {
+    return join(this.queueDir, `${id}.meta`);
+  }
+
+  /** Runs `fn` with the in-process turn for `id`; concurrent callers wait their turn. */
+  async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.local.get(id) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    const tail = run.catch(() => {});
+    this.local.set(id, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.local.get(id) === tail) this.local.delete(id);
+    }
+  }
+
+  /** True while some task of this process has `id`'s turn: the lease scan skips it. */
+  busyHere(id: string): boolean {
+    return this.local.has(id);
+  }
+
+  /** One attempt to take the entry; null when it is locked elsewhere or gone. */
+  async tryTake(id: string): Promise<LockedEntry | null> {
+    const name = `${id}${LOCK_MARK}${BOOT_TAG}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const path = join(this.queueDir, name);
+    try {
+      await rename(this.metaPath(id), path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    this.mine.add(name);
+    try {
+      return { id, path, text: await readFile(path, 'utf8') };
+    } catch (err) {
+      await this.publish({ id, path, text: '' });
+      throw err;
+    }
+  }
+
+  /**
+   * Takes the entry, waiting (bounded) while another process holds it and recovering it when its
+   * holder died. Null when the entry does not exist.
+   */
+  async take(id: string, waitMs: number): Promise<LockedEntry | null> {
+    const deadline = Date.now() + waitMs;
+    for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+      const got = await this.tryTake(id);
+      if (got) return got;
+      const locked = (await readdir(this.queueDir)).filter((n) => n.startsWith(`${id}${LOCK_MARK}`));
+      if (locked.length === 0) {
+        // Not locked: gone, unless it was published between our rename and readdir.
+        const again = await this.tryTake(id);
+        return again;
+      }
+      for (const name of locked) await this.recoverIfStale(name);
+      if (Date.now() > deadline) throw new Error(`queue entry ${id} is locked by another process`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
+  /** Replaces the locked file's content durably (temp, fsync, rename over the locked name). */
+  async rewrite(entry: LockedEntry, text: string): Promise<void> {
+    const temp = join(
+      this.tmpDir,
+      `${entry.id}.meta.${BOOT_TAG}-${process.pid}-${randomBytes(4).toString('hex')}`,
+    );
+    await writeNewFileSynced(temp, text);
+    await rename(temp, entry.path);
+    entry.text = text;
+  }
+
+  /** Gives the entry back under `<id>.meta`. */
+  async publish(entry: LockedEntry): Promise<void> {
+    await rename(entry.path, this.metaPath(entry.id));
+    this.mine.delete(entry.path.slice(this.queueDir.length + 1));
+  }
+
+  /** Removes the entry's meta for good (the body is the caller's business). */
+  async drop(entry: LockedEntry): Promise<void> {
+    await unlink(entry.path);
+    this.mine.delete(entry.path.slice(this.queueDir.length + 1));
+  }
+
+  /** A locked name whose holder is dead goes back to `<id>.meta`. True when it recovered one. */
+  async recoverIfStale(name: string): Promise<boolean> {
+    if (this.mine.has(name)) return false;
+    const path = join(this.queueDir, name);
+    const holder = /-([0-9a-z]+)-(\d+)-[0-9a-f]+$/.exec(
+      name.slice(name.indexOf(LOCK_MARK) + LOCK_MARK.length - 1),
+    );
+    let stale = !holder || holder[1] !== BOOT_TAG || !pidAlive(Number(holder[2]));
+    if (!stale) {
+      // rename() updates ctime, so ctime is when the lock was taken.
+      const info = await stat(path).catch(() => null);
+      if (!info) return false;
+      stale = Date.now() - info.ctimeMs > STALE_AFTER_MS;
+    }
+    if (!stale) return false;
+    try {
+      await link(path, this.metaPath(lockNameId(name)));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // EEXIST: the holder had published a newer meta; the locked name is only a leftover.
+      if (code === 'ENOENT') return false;
+      if (code !== 'EEXIST') throw err;
+    }
+    await unlink(path).catch(() => {});
+    return true;
+  }
+}
+
+/** Our own temp-file names carry boot and pid too, so a sweep can tell a dead writer's leftovers. */
+export function tempNameIsStale(name: string): boolean {
+  const m = /\.([0-9a-z]+)-(\d+)-[0-9a-f]+$/.exec(name);
+  if (!m) return true;
+  return m[1] !== BOOT_TAG || (Number(m[2]) !== process.pid && !pidAlive(Number(m[2])));
+}
+
+export { BOOT_TAG };

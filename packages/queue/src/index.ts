@@ -1,0 +1,11 @@
+export { FileSpool, type FileSpoolOptions, openFileSpool } from './file-spool.ts';
+export { formatQueueEntry, formatQueueList } from './format.ts';
+export { isQueueId, queueIdGenerator, queueIdTime } from './queue-id.ts';
+export {
+  DEFAULT_RETRY_POLICY,
+  nextAttemptTime,
+  type RetryPolicy,
+  retryDelay,
+  retryPolicy,
+} from './retry-policy.ts';
+export { type QueueRunner, type QueueRunnerOptions, startQueueRunner } from './runner.ts';

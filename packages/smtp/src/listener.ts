@@ -1,0 +1,297 @@
+import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
+import {
+  type Envelope,
+  type Logger,
+  type Recipient,
+  type Reply,
+  replyFromError,
+  SmtpError,
+  silentLogger,
+} from '@mailstack/core';
+import type {
+  SMTPServerAddress,
+  SMTPServerDataResult,
+  SMTPServerDataStream,
+  SMTPServerOptions,
+  SMTPServerSession,
+} from 'smtp-server';
+import { toEnvelope, toRecipient } from './envelope.ts';
+import { libraryLogger } from './log-adapter.ts';
+import { libraryDataReply, libraryError, replyText } from './replies.ts';
+import { ListenerServer } from './server.ts';
+import { limitSize } from './size-limit.ts';
+import { removeStaleSocket } from './unix-socket.ts';
+
+export type SmtpSession = SMTPServerSession;
+export type SmtpAddress = SMTPServerAddress;
+
+/** A message as DATA hands it over: the envelope so far and the dot-unstuffed body. */
+export interface IncomingMessage {
+  envelope: Envelope;
+  /** Fails with `552 5.3.4` (an SmtpError) once the body crosses `maxMessageSize`. */
+  stream: Readable;
+}
+
+/**
+ * What an agent plugs into the listener. Refuse by throwing an SmtpError; anything else
+ * thrown becomes `451 4.3.0` and is logged.
+ */
+export interface SmtpHandlers {
+  onConnect?(session: SmtpSession): void | Promise<void>;
+  onMailFrom?(address: SmtpAddress, session: SmtpSession): void | Promise<void>;
+  onRcptTo?(address: SmtpAddress, session: SmtpSession): void | Promise<void>;
+  /**
+   * One reply for SMTP; for LMTP one per accepted RCPT, in RCPT order (a single Reply is
+   * repeated for every recipient).
+   */
+  onData(message: IncomingMessage, session: SmtpSession): Promise<Reply | Reply[]>;
+  onClose?(session: SmtpSession): void;
+}
+
+export interface SmtpListenerOptions {
+  handlers: SmtpHandlers;
+  /** 'lmtp' (RFC 2033: LHLO, one reply per recipient after DATA) or 'smtp'. Default 'smtp'. */
+  protocol?: 'smtp' | 'lmtp';
+  /** Host name in the greeting and LHLO/EHLO reply. Default os.hostname(). */
+  name?: string;
+  banner?: string;
+  /**
+   * Milliseconds the server stays silent before 220; a client that talks first gets
+   * `421` (early-talker detection, for port 25). Default 0: off, for LMTP between our
+   * agents and authenticated submission.
+   */
+  pregreetMs?: number;
+  /** Longest command line accepted, CRLF excluded; a longer one ends the session with 421. Default 2048. */
+  maxLineLength?: number;
+  /** Concurrent sessions; the next one gets `421 4.7.0` and is closed. Default 100. */
+  maxConnections?: number;
+  /** Idle time before `421` and close. Default 300 000 (RFC 5321 4.5.3.2.7). */
+  idleTimeoutMs?: number;
+  /** Advertised as SIZE and enforced with `552 5.3.4`. Default 25 MiB. */
+  maxMessageSize?: number;
+  /** RCPTs per transaction (`452 4.5.3` beyond). Default 1000. */
+  maxRecipients?: number;
+  /** Syntax/sequence errors per connection before `421 4.7.0` and close. Default 10. */
+  maxProtocolErrors?: number;
+  /** How long close() lets open sessions finish before it sends them 421. Default 10 000. */
+  closeTimeoutMs?: number;
+  /** Look up the client's PTR name (only useful on port 25). Default false. */
+  reverseLookup?: boolean;
+  /** Advertise DSN (RFC 3461). Default false. */
+  dsn?: boolean;
+  logger?: Logger;
+  /**
+   * Raw smtp-server options for what this wrapper does not model yet (TLS, AUTH for the
+   * MSA, PROXY...). Applied last, except the handlers.
+   */
+  serverOptions?: Partial<SMTPServerOptions>;
+}
+
+export type ListenerAddress = { port: number; host: string; family: string } | { path: string };
+
+export interface SmtpListener {
+  /** A TCP port (0 = ephemeral) with an optional host, or a unix socket path. */
+  listen(portOrPath: number | string, host?: string): Promise<ListenerAddress>;
+  /** Stops accepting, lets sessions finish (up to closeTimeoutMs), then resolves. */
+  close(): Promise<void>;
+  /** Open sessions right now. */
+  readonly connections: number;
+}
+
+const DEFAULTS = {
+  pregreetMs: 0,
+  maxLineLength: 2048,
+  maxConnections: 100,
+  idleTimeoutMs: 300_000,
+  maxMessageSize: 25 * 1024 * 1024,
+  maxRecipients: 1000,
+  maxProtocolErrors: 10,
+  closeTimeoutMs: 10_000,
+};
+
+export function createSmtpListener(options: SmtpListenerOptions): SmtpListener {
+  const o = { ...DEFAULTS, ...definedOnly(options) };
+  const logger = options.logger ?? silentLogger;
+  const lmtp = options.protocol === 'lmtp';
+  const handlers = options.handlers;
+  /** Every accepted RCPT of the open transaction, in order; duplicates kept for LMTP's reply count. */
+  const accepted = new WeakMap<SmtpSession, Recipient[]>();
+
+  /** Runs a handler and turns its outcome into the library's callback convention. */
+  const settle = (
+    what: string,
+    session: SmtpSession,
+    work: () => unknown,
+    done: (err?: Error | null) => void,
+  ) => {
+    Promise.resolve()
+      .then(work)
+      .then(
+        () => done(null),
+        (err: unknown) => done(libraryError(toReply(err, what, session))),
+      );
+  };
+
+  const toReply = (err: unknown, what: string, session: SmtpSession): Reply => {
+    if (!(err instanceof SmtpError)) {
+      logger.error(
+        { event: 'handler-failed', handler: what, session: session.id, err: String(err) },
+        'handler failed',
+      );
+    }
+    return replyFromError(err);
+  };
+
+  const serverOptions: SMTPServerOptions = {
+    lmtp,
+    name: options.name,
+    banner: options.banner,
+    size: o.maxMessageSize,
+    hideSize: false,
+    // 552 is ours (limitSize): the library would count replies from its deduplicated RCPT list
+    rejectOversized: false,
+    maxClients: o.maxConnections,
+    maxRecipients: o.maxRecipients,
+    socketTimeout: o.idleTimeoutMs,
+    closeTimeout: o.closeTimeoutMs,
+    maxCommandLength: o.maxLineLength,
+    disableReverseLookup: !options.reverseLookup,
+    hideENHANCEDSTATUSCODES: false,
+    hidePIPELINING: false,
+    hide8BITMIME: false,
+    hideDSN: !options.dsn,
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH', 'WIZ', 'SHELL', 'KILL'],
+    logger: logger === silentLogger ? false : libraryLogger(logger.child({ component: 'smtp-server' })),
+    ...options.serverOptions,
+    onConnect(session, callback) {
+      settle('onConnect', session, () => handlers.onConnect?.(session), callback);
+    },
+    onMailFrom(address, session, callback) {
+      settle(
+        'onMailFrom',
+        session,
+        () => handlers.onMailFrom?.(address, session),
+        (err) => {
+          if (!err) accepted.set(session, []);
+          callback(err);
+        },
+      );
+    },
+    onRcptTo(address, session, callback) {
+      settle(
+        'onRcptTo',
+        session,
+        () => handlers.onRcptTo?.(address, session),
+        (err) => {
+          if (!err) addRecipient(accepted, session, address, lmtp);
+          callback(err);
+        },
+      );
+    },
+    onData(stream: SMTPServerDataStream, session, callback) {
+      const recipients = accepted.get(session) ?? [];
+      accepted.delete(session);
+      const replyCount = lmtp ? recipients.length : 1;
+      const body = limitSize(stream, o.maxMessageSize);
+      const message = { envelope: toEnvelope(session, recipients), stream: body };
+      Promise.resolve()
+        .then(() => handlers.onData(message, session))
+        .then(
+          (result) => fitReplies(result, replyCount),
+          (err: unknown) => new Array<Reply>(replyCount).fill(toReply(err, 'onData', session)),
+        )
+        .then((replies) => {
+          body.destroy(); // a handler that did not read it all: drain the rest of DATA
+          logger.debug(
+            {
+              event: 'data',
+              session: session.id,
+              recipients: recipients.length,
+              codes: replies.map((r) => r.code),
+            },
+            'message handled',
+          );
+          if (lmtp) return callback(null, replies.map(libraryDataReply) as SMTPServerDataResult[]);
+          const reply = replies[0] as Reply;
+          if (reply.code >= 200 && reply.code < 300) return callback(null, replyText(reply));
+          callback(libraryError(reply));
+        });
+    },
+    onClose(session) {
+      accepted.delete(session);
+      handlers.onClose?.(session);
+    },
+  };
+
+  const policy = {
+    pregreetMs: o.pregreetMs,
+    maxConnections: o.maxConnections,
+    maxProtocolErrors: o.maxProtocolErrors,
+    logger,
+  };
+  const server = new ListenerServer(serverOptions, policy);
+  server.on('error', (err: Error) => {
+    logger.warn(
+      { event: 'server-error', err: err.message, code: (err as NodeJS.ErrnoException).code },
+      'listener error',
+    );
+  });
+
+  return {
+    async listen(portOrPath, host) {
+      const net = server.server;
+      const unixPath = typeof portOrPath === 'string' && !/^\d+$/.test(portOrPath) ? portOrPath : undefined;
+      if (unixPath) await removeStaleSocket(unixPath);
+      await new Promise<void>((resolve, reject) => {
+        net.once('error', reject);
+        const ready = () => {
+          net.off('error', reject);
+          resolve();
+        };
+        if (unixPath) net.listen(unixPath, ready);
+        else net.listen({ port: Number(portOrPath), host: host ?? '127.0.0.1' }, ready);
+      });
+      const bound = net.address();
+      const address: ListenerAddress =
+        typeof bound === 'string' || bound === null
+          ? { path: unixPath ?? String(bound) }
+          : { port: (bound as AddressInfo).port, host: bound.address, family: bound.family };
+      logger.info({ event: 'listening', protocol: lmtp ? 'lmtp' : 'smtp', ...address }, 'listening');
+      return address;
+    },
+    close() {
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    get connections() {
+      return server.connections.size;
+    },
+  };
+}
+
+function addRecipient(
+  accepted: WeakMap<SmtpSession, Recipient[]>,
+  session: SmtpSession,
+  address: SmtpAddress,
+  keepDuplicates: boolean,
+): void {
+  const list = accepted.get(session) ?? [];
+  accepted.set(session, list);
+  const key = address.address.toLowerCase();
+  const index = list.findIndex((r) => r.address.toLowerCase() === key);
+  // LMTP owes one reply per accepted RCPT, so a repeated one stays; SMTP delivers it once
+  if (index >= 0 && !keepDuplicates) list[index] = toRecipient(address);
+  else list.push(toRecipient(address));
+}
+
+/** Exactly `count` replies: a single one repeated, missing ones (a handler bug) as 451. */
+function fitReplies(result: Reply | Reply[], count: number): Reply[] {
+  if (!Array.isArray(result)) return new Array<Reply>(count).fill(result);
+  const missing: Reply = { code: 451, enhanced: '4.3.0', text: 'No result for this recipient' };
+  return Array.from({ length: count }, (_, i) => result[i] ?? missing);
+}
+
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

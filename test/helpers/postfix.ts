@@ -1,0 +1,100 @@
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Daemon, makeTempDir, startDaemon } from './daemon.ts';
+import { canConnect, freePort, waitFor } from './net.ts';
+import { postfixMainCf, postfixMasterCf } from './postfix-config.ts';
+import { PROGRAMS, requirePrograms } from './programs.ts';
+import { run, runOk } from './run.ts';
+
+export interface PostfixOptions {
+  domains: string[];
+  /** Where Postfix delivers the domains' mail, e.g. `{ host: '127.0.0.1', port: 24024 }`. */
+  lmtp: { host: string; port: number };
+}
+
+export interface PostfixInstance {
+  readonly dir: string;
+  readonly smtpPort: number;
+  readonly logFile: string;
+  log(): string;
+  /** Polls Postfix's own log file until `pattern` matches; returns the match. */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** `postqueue -p` output (empty queue prints "Mail queue is empty"). */
+  queue(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A throwaway Postfix: `postfix -c <tmp>/etc start-fg` in its own process group, with its own
+ * queue and log. Stop runs `postfix -c <tmp>/etc stop`, then kills the group if anything is left.
+ */
+export async function startPostfix(options: PostfixOptions): Promise<PostfixInstance> {
+  requirePrograms('postfix', 'postconf');
+  const tmp = makeTempDir('postfix');
+  const dir = tmp.path;
+  const smtpPort = await freePort();
+  const logFile = join(dir, 'maillog');
+  const input = {
+    dir,
+    smtpPort,
+    domains: options.domains,
+    lmtpTarget: `inet:${options.lmtp.host}:${options.lmtp.port}`,
+    logFile,
+  };
+  // postfix-script wants everything under the config dir owned by root, and the data dir
+  // owned by postfix; it creates the queue's subdirs itself before the master starts.
+  const configDir = join(dir, 'etc');
+  mkdirSync(configDir, { mode: 0o755 });
+  writeFileSync(join(configDir, 'main.cf'), postfixMainCf(input));
+  writeFileSync(join(configDir, 'master.cf'), postfixMasterCf(input));
+  mkdirSync(join(dir, 'queue'), { mode: 0o755 });
+  mkdirSync(join(dir, 'data'), { mode: 0o700 });
+  const postfixUid = Number((await runOk('id', ['-u', 'postfix'])).stdout.trim());
+  const postfixGid = Number((await runOk('id', ['-g', 'postfix'])).stdout.trim());
+  chownSync(join(dir, 'data'), postfixUid, postfixGid);
+  const env = { ...process.env, MAIL_CONFIG: configDir };
+  const readLog = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+
+  let daemon: Daemon | undefined;
+  const stop = async () => {
+    if (daemon !== undefined) {
+      if (!daemon.exited()) {
+        await run(PROGRAMS.postfix, ['-c', configDir, 'stop'], { env, timeoutMs: 15_000 }).catch(
+          () => undefined,
+        );
+      }
+      // Also when the master died on its own: its workers share its process group.
+      await daemon.stop();
+    }
+    tmp.remove();
+  };
+  try {
+    daemon = startDaemon(PROGRAMS.postfix, ['-c', configDir, 'start-fg'], { env });
+    const started = daemon;
+    await waitFor(`postfix smtpd on ${smtpPort}`, async () => {
+      if (started.exited()) throw new Error(`postfix exited: ${started.output()}\n${readLog()}`);
+      return canConnect(smtpPort);
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    dir,
+    smtpPort,
+    logFile,
+    log: readLog,
+    waitForLog: (pattern, timeoutMs = 30_000) =>
+      waitFor(
+        `postfix log to match ${pattern}`,
+        () => readLog().match(pattern) ?? undefined,
+        timeoutMs,
+        100,
+      ).catch((error: Error) => {
+        const tail = readLog().split('\n').slice(-30).join('\n');
+        throw new Error(`${error.message}; postfix log ends:\n${tail}`);
+      }),
+    queue: async () => (await run('/usr/sbin/postqueue', ['-c', configDir, '-p'], { env })).stdout,
+    stop,
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * The interop stage proves interop with these exact programs; a machine without them fails
+ * here, by name, instead of some later test failing obscurely (nothing is ever skipped).
+ */
+import { describe, expect, it } from 'vitest';
+import { PROGRAMS, requirePrograms } from '../helpers/programs.ts';
+import { runOk } from '../helpers/run.ts';
+
+describe('the Debian programs of the interop stage', () => {
+  it('are installed, and we run as root', () => {
+    expect(() => requirePrograms(...(Object.keys(PROGRAMS) as Array<keyof typeof PROGRAMS>))).not.toThrow();
+  });
+
+  it('are Dovecot 2.3, Postfix 3 and swaks', async () => {
+    expect((await runOk(PROGRAMS.dovecot, ['--version'])).stdout).toMatch(/^2\.3\.\d+/);
+    // postconf -d needs no main.cf, so it works on a machine where Postfix is unconfigured.
+    expect((await runOk(PROGRAMS.postconf, ['-d', 'mail_version'])).stdout).toMatch(/^mail_version = 3\.\d+/);
+    expect((await runOk(PROGRAMS.swaks, ['--version'])).stdout).toMatch(/swaks version/);
+    expect(
+      (await runOk(PROGRAMS.python3, ['-c', 'import imaplib, smtplib; print("ok")'])).stdout.trim(),
+    ).toBe('ok');
+  });
+});

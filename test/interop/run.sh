@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The interop stage: installs the Debian programs our interop tests talk to (Dovecot,
+# Postfix, swaks), then runs test/interop/*.test.ts with vitest. Extra args go to vitest.
+#
+# The install is skipped when every program is already there, so a second run is fast.
+# A program that is still missing after the install fails the tests loudly: nothing skips.
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+
+PACKAGES=(dovecot-core dovecot-imapd dovecot-lmtpd dovecot-pop3d postfix swaks)
+# One program (or helper binary) per package, checked before and after the install.
+PROGRAMS=(/usr/sbin/dovecot /usr/bin/doveadm /usr/lib/dovecot/imap /usr/lib/dovecot/lmtp
+  /usr/lib/dovecot/pop3 /usr/sbin/postfix /usr/sbin/postconf /usr/bin/swaks)
+
+missing_programs() {
+  local p
+  for p in "${PROGRAMS[@]}"; do [ -x "$p" ] || echo "$p"; done
+}
+
+install_packages() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "interop: need root to apt-get install ${PACKAGES[*]}" >&2
+    return 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  # "No configuration": Postfix installs without writing main.cf or starting an instance on :25.
+  echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
+  # Keep package scripts from starting system Dovecot/Postfix daemons; our tests start their
+  # own throwaway instances. Only add the policy file when the machine has none.
+  local added_policy=''
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    added_policy=1
+  fi
+  local rc=0
+  local updated=''
+  # Update the lists only when apt cannot see the packages yet, or once more when the
+  # lists it has are stale (the install then fails to fetch a superseded version).
+  if ! apt-cache show "${PACKAGES[@]}" >/dev/null 2>&1; then
+    apt-get update -qq || rc=$?
+    updated=1
+  fi
+  if ! apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null; then
+    if [ -z "$updated" ]; then
+      apt-get update -qq && apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null || rc=$?
+    else
+      rc=1
+    fi
+  fi
+  if [ -n "$added_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
+  return $rc
+}
+
+if [ -n "$(missing_programs)" ]; then
+  start=$(date +%s)
+  echo "interop: installing ${PACKAGES[*]}"
+  install_packages || echo "interop: package install failed; the tests will report what is missing" >&2
+  echo "interop: install took $(($(date +%s) - start))s"
+fi
+
+exec npx vitest run --config vitest.interop.config.ts "$@"
