@@ -104,6 +104,17 @@ describe('message operations', () => {
     await b.close();
   });
 
+  it('reads a message another session renamed since this snapshot', async () => {
+    await t.store.deliver(USER, message('moving'));
+    const a = await t.store.openFolder(USER, 'INBOX');
+    const b = await t.store.openFolder(USER, 'INBOX');
+    await b.setFlags([1], '+', ['\\Seen']);
+    expect(await text(a.read(1))).toContain('Subject: moving');
+    expect((await a.setFlags([1], '+', ['\\Flagged']))[0]!.flags).toEqual(['\\Flagged', '\\Seen']);
+    await a.close();
+    await b.close();
+  });
+
   it('keeps UIDs and UIDVALIDITY stable across restarts and flag renames', async () => {
     for (const s of ['a', 'b']) await t.store.deliver(USER, message(s));
     const f = await t.store.openFolder(USER, 'INBOX');

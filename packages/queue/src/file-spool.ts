@@ -60,7 +60,10 @@ export interface FileSpoolOptions {
   recoverOnOpen?: boolean;
 }
 
-/** Bodies moved into the queue before their meta; one without a meta this old is a crash leftover. */
+/**
+ * Bodies move into the queue a moment before their meta, after their last write; one without a
+ * meta whose last write is this old is a crash leftover.
+ */
 const ORPHAN_BODY_AGE_MS = 60_000;
 
 /**
@@ -385,7 +388,7 @@ export class FileSpool implements Spool, SpoolOperations {
       const id = name.slice(0, -4);
       if (known.has(id)) continue;
       const info = await stat(join(this.queueDir, name)).catch(() => null);
-      if (info && now - info.ctimeMs > ORPHAN_BODY_AGE_MS && !(await this.exists(this.metaPath(id)))) {
+      if (info && now - info.mtimeMs > ORPHAN_BODY_AGE_MS && !(await this.exists(this.metaPath(id)))) {
         await unlink(join(this.queueDir, name)).catch(() => {});
         orphans++;
       }
