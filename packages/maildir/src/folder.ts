@@ -228,18 +228,23 @@ export class MaildirFolder implements Folder {
     const touched = new Set<string>();
     await this.rescan(false, touched);
     // A file listed before but missing now may have been renamed during readdir: look again.
-    for (const base of touched) {
-      if (!this.files.has(base) && this.byBase.has(base)) {
-        await this.rescan(true, touched);
-        break;
+    if (this.byBase.size > 0)
+      for (const base of touched) {
+        if (!this.files.has(base) && this.byBase.has(base)) {
+          await this.rescan(true, touched);
+          break;
+        }
       }
-    }
     if (uidsChanged) for (const base of this.unnumbered) touched.add(base);
+    // Every file when everything must be looked at (first open, keywords or uidlist replaced).
+    let visit: Iterable<string> = touched;
     if (all) {
-      for (const base of this.files.keys()) touched.add(base);
-      for (const base of this.byBase.keys()) touched.add(base);
-    }
-    if (touched.size === 0) return [];
+      if (this.byBase.size === 0) visit = this.files.keys();
+      else {
+        for (const base of this.files.keys()) touched.add(base);
+        for (const base of this.byBase.keys()) touched.add(base);
+      }
+    } else if (touched.size === 0) return [];
 
     await this.cache.load();
     const gone: number[] = [];
@@ -248,7 +253,12 @@ export class MaildirFolder implements Folder {
     const fresh: Array<[string, { wireSize: number; internalDate: number }]> = [];
     const later: string[] = [];
     const undescribed: Array<[string, FileRef, number]> = [];
-    const addEntry = (base: string, ref: FileRef, uid: number, m: { wireSize: number; internalDate: number }) => {
+    const addEntry = (
+      base: string,
+      ref: FileRef,
+      uid: number,
+      m: { wireSize: number; internalDate: number },
+    ) => {
       const colon = ref.name.indexOf(':2,');
       const letters = colon < 0 ? '' : ref.name.slice(colon + 3);
       this.putEntry({
@@ -262,9 +272,10 @@ export class MaildirFolder implements Folder {
       added.push(uid);
     };
     // One synchronous pass (no await per message: this runs for every file on a cold open).
-    for (const base of touched) {
+    const noEntries = this.byBase.size === 0;
+    for (const base of visit) {
       const ref = this.files.get(base);
-      const old = this.byBase.get(base);
+      const old = noEntries ? undefined : this.byBase.get(base);
       const uid = ref ? this.uidlist.uidOf.get(base) : undefined;
       if (this.unnumbered.size > 0) this.unnumbered.delete(base);
       if (old && (uid === undefined || old.uid !== uid)) {
@@ -276,7 +287,7 @@ export class MaildirFolder implements Folder {
         later.push(base);
         continue;
       }
-      const current = this.byBase.get(base);
+      const current = noEntries ? undefined : this.byBase.get(base);
       if (current) {
         const colon = ref.name.indexOf(':2,');
         const letters = colon < 0 ? '' : ref.name.slice(colon + 3);
@@ -449,29 +460,36 @@ export class MaildirFolder implements Folder {
       for (const uid of [...new Set(uids)].sort((a, b) => a - b)) {
         const e = this.entries.get(uid);
         if (!e) continue;
-        let target: string;
-        if (op === '+') target = sortLetters(e.letters + letters);
-        else if (op === '-') target = [...e.letters].filter((l) => !letters.includes(l)).join('');
-        else {
+        const targetFor = (current: string): string => {
+          if (op === '+') return sortLetters(current + letters);
+          if (op === '-') return [...current].filter((l) => !letters.includes(l)).join('');
           // Keep letters IMAP cannot see (P = passed) on a replace.
-          const hidden = [...e.letters].filter((l) => l >= 'A' && l <= 'Z' && !'DFRST'.includes(l)).join('');
-          target = sortLetters(letters + hidden);
-        }
+          const hidden = [...current].filter((l) => l >= 'A' && l <= 'Z' && !'DFRST'.includes(l)).join('');
+          return sortLetters(letters + hidden);
+        };
+        let target = targetFor(e.letters);
         if (target === e.letters && e.sub === 'cur') {
           out.push(e.meta);
           continue;
         }
-        const name = fileName(e.base, target);
+        let name = fileName(e.base, target);
         let ref: FileRef | null = { sub: e.sub, name: e.name };
         let done = false;
-        for (let attempt = 0; attempt < 3 && ref; attempt++) {
+        for (let attempt = 0; attempt < 5 && ref; attempt++) {
           try {
             await rename(join(this.dir, ref.sub, ref.name), join(this.dir, 'cur', name));
             done = true;
             break;
           } catch (err) {
             if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+            // Renamed by another session: apply the operation to its flags, not our stale copy.
             ref = await this.locate(e.base);
+            if (ref) {
+              target = targetFor(parseFileName(ref.name).letters);
+              name = fileName(e.base, target);
+              if (ref.sub === 'cur' && ref.name === name) done = true;
+              if (done) break;
+            }
           }
         }
         if (!done) continue; // expunged by someone else; refresh will report it

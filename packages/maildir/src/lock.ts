@@ -1,17 +1,19 @@
 /**
- * Dovecot-compatible dot-locks: `<file>.lock` created with O_EXCL, holding `<pid>:<host>`.
- * A lock is stale when its owner is a dead process on this host, or when it has not been
- * touched for `staleMs` (Dovecot uses 120 s for dovecot-uidlist). Rewrites of the locked file
- * go into the lock file, which is then renamed over the target: one rename publishes the new
- * content and releases the lock, so a reader never sees a half-written file.
+ * Dovecot-compatible dot-locks: `<file>.lock` holding `<pid>:<host>`. The lock appears with
+ * its content in one step (written to a temp file, then link()ed to the lock name, which fails
+ * when the lock exists), so a holder killed at any moment leaves a lock naming a dead pid,
+ * which the next process breaks at once. A lock is also stale when untouched for `staleMs`
+ * (Dovecot uses 120 s for dovecot-uidlist). A rewrite of the locked file goes to
+ * `<file>.tmp` and is renamed over it while the lock is held (as Dovecot rewrites
+ * dovecot-uidlist), so a reader never sees a half-written file.
  */
-import { constants } from 'node:fs';
-import { type FileHandle, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { LockTimeoutError } from './errors.ts';
 
 export interface DotLockOptions {
-  /** How long to wait for another holder; default 30 s. */
+  /** How long to wait for another holder; default staleMs + 5 s, so a stale lock is always broken first. */
   timeoutMs?: number;
   /** Age after which an untouched lock is broken; default 120 s as Dovecot's uidlist lock. */
   staleMs?: number;
@@ -21,7 +23,7 @@ export interface DotLock {
   readonly lockPath: string;
   /** Removes the lock without touching the target. */
   release(): Promise<void>;
-  /** Writes `content` into the lock file, fsyncs it and renames it over the target. */
+  /** Writes `content` to `<target>.tmp`, fsyncs it, renames it over the target, releases the lock. */
   replaceTarget(content: string | Buffer): Promise<void>;
 }
 
@@ -63,47 +65,49 @@ async function breakIfStale(lockPath: string, staleMs: number): Promise<boolean>
 
 export async function acquireDotLock(target: string, options: DotLockOptions = {}): Promise<DotLock> {
   const lockPath = `${target}.lock`;
-  const timeoutMs = options.timeoutMs ?? 30_000;
   const staleMs = options.staleMs ?? 120_000;
+  // Waiting out a stale lock matters: a delivery already visible in new/ must still get its UID.
+  const timeoutMs = options.timeoutMs ?? staleMs + 5_000;
   const deadline = Date.now() + timeoutMs;
   let delay = 2;
-  let fh: FileHandle | undefined;
-  for (;;) {
-    try {
-      fh = await open(lockPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  const temp = `${lockPath}.${HOST}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, `${process.pid}:${HOST}`, { mode: 0o600 });
+  try {
+    for (;;) {
+      try {
+        await link(temp, lockPath);
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      if (await breakIfStale(lockPath, staleMs)) continue;
+      if (Date.now() > deadline) throw new LockTimeoutError(lockPath);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 50);
     }
-    if (await breakIfStale(lockPath, staleMs)) continue;
-    if (Date.now() > deadline) throw new LockTimeoutError(lockPath);
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 50);
+  } finally {
+    await unlink(temp).catch(() => {});
   }
-  const handle = fh;
-  await handle.write(`${process.pid}:${HOST}`);
   let done = false;
   return {
     lockPath,
     async release() {
       if (done) return;
       done = true;
-      await handle.close().catch(() => {});
       await unlink(lockPath).catch(() => {});
     },
     async replaceTarget(content) {
       if (done) throw new Error('lock already released');
-      done = true;
+      const tmp = `${target}.tmp`;
       try {
-        await handle.truncate(0);
-        await handle.write(typeof content === 'string' ? Buffer.from(content) : content, 0, undefined, 0);
-        await handle.datasync();
-        await handle.close();
-        await rename(lockPath, target);
+        await writeFile(tmp, content, { mode: 0o600, flush: true });
+        await rename(tmp, target);
       } catch (err) {
-        await handle.close().catch(() => {});
-        await unlink(lockPath).catch(() => {});
+        await unlink(tmp).catch(() => {});
         throw err;
+      } finally {
+        done = true;
+        await unlink(lockPath).catch(() => {});
       }
     },
   };

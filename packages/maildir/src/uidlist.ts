@@ -3,8 +3,9 @@
  *   header: `3 V<uidvalidity> N<nextuid> G<mailbox guid hex>`
  *   record: `<uid> [<key><value> ...] :<base name>`
  * Records are keyed by the base name (before `:2,`), so flag renames never touch the file.
- * New records are appended under the dot-lock (as Dovecot does); a full rewrite goes into
- * the lock file and is renamed over the uidlist. A torn last line (no LF) is ignored.
+ * New records are appended under the dot-lock (as Dovecot does); a full rewrite goes to
+ * `dovecot-uidlist.tmp`, renamed over the uidlist while the lock is held. A torn last line
+ * (no LF) is ignored.
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -45,22 +46,35 @@ export function parseUidListHeader(line: string): UidListHeader | null {
   return h;
 }
 
+const NO_EXT: string[] = [];
+
+/** Hand-parsed (no regex): this runs once per message when a folder is opened. */
 export function parseUidRecord(line: string): UidRecord | null {
-  const m = /^(\d+) (.*)$/.exec(line);
-  if (!m) return null;
-  const uid = Number(m[1]);
+  const sp = line.indexOf(' ');
+  if (sp <= 0) return null;
+  let uid = 0;
+  for (let i = 0; i < sp; i++) {
+    const c = line.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return null;
+    uid = uid * 10 + c;
+  }
   if (!(uid > 0) || uid >= 0xffffffff) return null;
-  const rest = m[2]!;
-  const colon = rest.startsWith(':') ? 0 : rest.indexOf(' :');
-  if (colon < 0) return null;
-  const ext = rest
-    .slice(0, colon)
-    .split(' ')
-    .filter((f) => f !== '');
-  const file = rest.slice(colon === 0 ? 1 : colon + 2);
-  if (file === '' || file.includes('/')) return null;
-  const c = file.indexOf(':');
-  return { uid, base: c < 0 ? file : file.slice(0, c), ext };
+  let ext = NO_EXT;
+  let fileStart: number;
+  if (line.charCodeAt(sp + 1) === 58 /* ':' */) fileStart = sp + 2;
+  else {
+    const colon = line.indexOf(' :', sp);
+    if (colon < 0) return null;
+    ext = line
+      .slice(sp + 1, colon)
+      .split(' ')
+      .filter((f) => f !== '');
+    fileStart = colon + 2;
+  }
+  const c = line.indexOf(':', fileStart);
+  const base = c < 0 ? line.slice(fileStart) : line.slice(fileStart, c);
+  if (base === '' || base.includes('/')) return null;
+  return { uid, base, ext };
 }
 
 export function formatUidListHeader(h: UidListHeader): string {

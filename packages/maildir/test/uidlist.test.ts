@@ -81,7 +81,7 @@ describe('dovecot-uidlist v3', () => {
     await expect(stat(lock)).rejects.toThrow();
   });
 
-  it('drops records of expunged messages by rewriting through the lock file; UIDs stay', async () => {
+  it('drops records of expunged messages (rewrite under the lock, renamed over the file); UIDs stay', async () => {
     for (let i = 0; i < 80; i++) await t.store.deliver(USER, message(`m${i}`));
     const f = await t.store.openFolder(USER, 'INBOX');
     const before = (await stat(join(t.maildir, 'dovecot-uidlist'))).ino;

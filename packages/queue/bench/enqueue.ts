@@ -3,7 +3,10 @@
 // the same machine in the same run: one new file written and fdatasync'ed per message, nothing
 // else (any durable enqueue costs at least that).
 //
-//   node packages/queue/bench/enqueue.ts [--seconds 2] [--dir /var/tmp]
+// Each case runs `--rounds` times with the three variants interleaved and prints the median, so a
+// neighbour's disk load drifts over all of them alike.
+//
+//   node packages/queue/bench/enqueue.ts [--seconds 1] [--rounds 3] [--dir /var/tmp]
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,9 +16,15 @@ import { bufferBlob, type Envelope } from '@mailstack/core';
 import { FileSpool } from '../src/index.ts';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '2' }, dir: { type: 'string', default: tmpdir() } },
+  options: {
+    seconds: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '3' },
+    dir: { type: 'string', default: tmpdir() },
+  },
 });
 const seconds = Number(values.seconds);
+const rounds = Number(values.rounds);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const base = values.dir;
 
 const envelope: Envelope = {
@@ -73,21 +82,31 @@ async function rawCase(size: number, concurrency: number) {
   }
 }
 
-console.log(`durable enqueues/s, ${seconds}s per case, spool under ${base} (node ${process.version})`);
+console.log(
+  `durable enqueues/s (median of ${rounds} x ${seconds}s), spool under ${base} (node ${process.version})`,
+);
 console.log('size    conc  group-commit  no-group-commit  dir-fsyncs/msg(group)  raw-file+fdatasync/s');
 for (const size of [4 * 1024, 100 * 1024]) {
   for (const concurrency of [1, 20, 100]) {
-    const group = await spoolCase(size, concurrency, true);
-    const single = await spoolCase(size, concurrency, false);
-    const raw = await rawCase(size, concurrency);
+    const group: number[] = [];
+    const single: number[] = [];
+    const raw: number[] = [];
+    const syncsPerMsg: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const g = await spoolCase(size, concurrency, true);
+      group.push(g.rate);
+      syncsPerMsg.push(g.dirSyncsPerMsg);
+      single.push((await spoolCase(size, concurrency, false)).rate);
+      raw.push(await rawCase(size, concurrency));
+    }
     console.log(
       [
         `${size / 1024} KB`.padEnd(7),
         String(concurrency).padStart(4),
-        group.rate.toFixed(0).padStart(13),
-        single.rate.toFixed(0).padStart(16),
-        group.dirSyncsPerMsg.toFixed(2).padStart(22),
-        raw.toFixed(0).padStart(21),
+        median(group).toFixed(0).padStart(13),
+        median(single).toFixed(0).padStart(16),
+        median(syncsPerMsg).toFixed(2).padStart(22),
+        median(raw).toFixed(0).padStart(21),
       ].join(' '),
     );
   }

@@ -34,20 +34,22 @@ export async function syncDir(path: string): Promise<void> {
 export class DirSync {
   private readonly dir: string;
   private readonly enabled: boolean;
+  private readonly fsync: (dir: string) => Promise<void>;
   private inFlight = false;
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   /** fsyncs actually issued; the bench reports it. */
   syncs = 0;
 
-  constructor(dir: string, enabled = true) {
+  constructor(dir: string, enabled = true, fsync: (dir: string) => Promise<void> = syncDir) {
     this.dir = dir;
     this.enabled = enabled;
+    this.fsync = fsync;
   }
 
   sync(): Promise<void> {
     if (!this.enabled) {
       this.syncs++;
-      return syncDir(this.dir);
+      return this.fsync(this.dir);
     }
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
@@ -60,7 +62,7 @@ export class DirSync {
     this.waiters = [];
     this.inFlight = true;
     this.syncs++;
-    syncDir(this.dir).then(
+    this.fsync(this.dir).then(
       () => this.finish(batch, null),
       (err: unknown) => this.finish(batch, err ?? new Error('directory fsync failed')),
     );
@@ -74,7 +76,8 @@ export class DirSync {
 }
 
 /**
- * Streams a body into an open file, refusing it past `maxBytes` (552 5.3.4, RFC 5321 4.5.3.1.10).
+ * Streams a body into an open file, refusing it past `maxBytes` (552 5.3.4, RFC 5321 4.5.3.1.10)
+ * once the stream has ended.
  * Returns the size written. The caller syncs, so it can sync this file and another at once.
  */
 export async function writeStream(file: FileHandle, body: Readable, maxBytes: number): Promise<number> {
@@ -90,17 +93,21 @@ export async function writeStream(file: FileHandle, body: Readable, maxBytes: nu
     let off = 0;
     while (off < buf.length) off += (await file.write(buf, off, buf.length - off)).bytesWritten;
   };
+  let tooBig = false;
   for await (const chunk of body) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
     size += buf.length;
-    if (size > maxBytes) {
-      body.destroy();
-      throw new SmtpError(552, '5.3.4', 'Message too big for the queue');
+    // Past the limit, keep reading without writing: an SMTP server must take the rest of DATA
+    // before it may answer 552, and destroying its stream would cut the connection.
+    if (tooBig || size > maxBytes) {
+      tooBig = true;
+      continue;
     }
     pending.push(buf);
     pendingBytes += buf.length;
     if (pendingBytes >= 256 * 1024) await flush();
   }
+  if (tooBig) throw new SmtpError(552, '5.3.4', 'Message too big for the queue');
   await flush();
   return size;
 }

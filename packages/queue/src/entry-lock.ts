@@ -110,21 +110,23 @@ export class EntryLocks {
 
   /**
    * Takes the entry, waiting (bounded) while another process holds it and recovering it when its
-   * holder died. Null when the entry does not exist.
+   * holder died. Null when the entry does not exist. "Does not exist" is judged by the body file,
+   * which lives from before the meta's first publication until after its removal: a meta seen
+   * under neither name may just be between two renames of a busy entry.
    */
   async take(id: string, waitMs: number): Promise<LockedEntry | null> {
     const deadline = Date.now() + waitMs;
-    for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
       const got = await this.tryTake(id);
       if (got) return got;
+      const body = await stat(join(this.queueDir, `${id}.eml`)).catch(() => null);
+      if (!body) return await this.tryTake(id);
       const locked = (await readdir(this.queueDir)).filter((n) => n.startsWith(`${id}${LOCK_MARK}`));
-      if (locked.length === 0) {
-        // Not locked: gone, unless it was published between our rename and readdir.
-        const again = await this.tryTake(id);
-        return again;
-      }
       for (const name of locked) await this.recoverIfStale(name);
-      if (Date.now() > deadline) throw new Error(`queue entry ${id} is locked by another process`);
+      if (Date.now() > deadline) {
+        if (locked.length === 0) return null; // a body without a meta: a crash leftover
+        throw new Error(`queue entry ${id} is locked by another process`);
+      }
       await new Promise((r) => setTimeout(r, delay));
     }
   }
@@ -135,8 +137,13 @@ export class EntryLocks {
       this.tmpDir,
       `${entry.id}.meta.${BOOT_TAG}-${process.pid}-${randomBytes(4).toString('hex')}`,
     );
-    await writeNewFileSynced(temp, text);
-    await rename(temp, entry.path);
+    try {
+      await writeNewFileSynced(temp, text);
+      await rename(temp, entry.path);
+    } catch (err) {
+      await unlink(temp).catch(() => {});
+      throw err;
+    }
     entry.text = text;
   }
 

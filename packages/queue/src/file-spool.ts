@@ -145,6 +145,7 @@ export class FileSpool implements Spool, SpoolOperations {
     const bodyTemp = join(this.tmpDir, `${id}.eml.${tag}`);
     const metaTemp = join(this.tmpDir, `${id}.meta.${tag}`);
     let bodyMoved = false;
+    let metaMoved = false;
     let size = 0;
     let rec: SpoolRecord | undefined;
     try {
@@ -165,12 +166,21 @@ export class FileSpool implements Spool, SpoolOperations {
       await rename(bodyTemp, this.bodyPath(id));
       bodyMoved = true;
       await rename(metaTemp, this.metaPath(id));
+      metaMoved = true;
       await this.dirSync.sync();
       this.log.info({ queueId: id, from: envelope.mailFrom, rcpts: envelope.rcptTo.length, size }, 'queued');
     } catch (err) {
       await unlink(bodyTemp).catch(() => {});
       await unlink(metaTemp).catch(() => {});
-      if (bodyMoved) await unlink(this.bodyPath(id)).catch(() => {});
+      // The client hears a 4xx and will send again: take back what we can, meta first so a
+      // meta never outlives its body. (Another worker may already hold it: then it stays.)
+      const metaGone =
+        !metaMoved ||
+        (await unlink(this.metaPath(id)).then(
+          () => true,
+          () => false,
+        ));
+      if (bodyMoved && metaGone) await unlink(this.bodyPath(id)).catch(() => {});
       this.log.warn({ queueId: id, err: String(err) }, 'enqueue failed');
       throw storageError(err);
     }
@@ -510,22 +520,33 @@ export class FileSpool implements Spool, SpoolOperations {
       await this.locks.publish(entry);
       throw err;
     }
-    if (done.quarantine) {
+    let published = false;
+    try {
+      if (done.quarantine) {
+        this.index.forget(id);
+        await this.quarantine(entry);
+      } else if (done.remove || isFinished(rec)) {
+        this.index.forget(id);
+        await this.locks.drop(entry);
+        published = true;
+        await unlink(this.bodyPath(id)).catch(() => {});
+        await this.dirSync.sync();
+        this.log.info({ queueId: id }, done.remove ? 'deleted' : 'removed: every recipient settled');
+      } else {
+        if (done.write) await this.locks.rewrite(entry, formatMeta(rec));
+        await this.locks.publish(entry);
+        published = true;
+        // What is on disk now: `rec` when written, else the text as taken (`change` may have
+        // touched `rec` without asking for a write).
+        this.index.remember(done.write ? rec : parseMeta(entry.text));
+        if (done.write === 'durable') await this.dirSync.sync();
+      }
+    } catch (err) {
+      // A failed write (disk full, say) must not leave the entry locked by a live process,
+      // which nobody would recover: put back whatever the locked name holds.
+      if (!published) await this.locks.publish(entry).catch(() => {});
       this.index.forget(id);
-      await this.quarantine(entry);
-    } else if (done.remove || isFinished(rec)) {
-      this.index.forget(id);
-      await this.locks.drop(entry);
-      await unlink(this.bodyPath(id)).catch(() => {});
-      await this.dirSync.sync();
-      this.log.info({ queueId: id }, done.remove ? 'deleted' : 'removed: every recipient settled');
-    } else {
-      if (done.write) await this.locks.rewrite(entry, formatMeta(rec));
-      await this.locks.publish(entry);
-      // What is on disk now: `rec` when written, else the text as taken (`change` may have
-      // touched `rec` without asking for a write).
-      this.index.remember(done.write ? rec : parseMeta(entry.text));
-      if (done.write === 'durable') await this.dirSync.sync();
+      throw err;
     }
     return done.result;
   }

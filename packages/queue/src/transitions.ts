@@ -47,9 +47,9 @@ export interface SettleOutcome {
 }
 
 /**
- * Applies one delivery attempt's results to `rec` (in place). Results line up with the open
- * recipients in order; each is matched to the next open recipient with that address, so a
- * result list for a subset still lands right. `stale` is a settle from a worker whose lease
+ * Applies one delivery attempt's results to `rec` (in place). A full list lines up with the open
+ * recipients by position; a shorter one is matched by address (each result to the next open
+ * recipient with that address, case-insensitively), so results for a subset land right. `stale` is a settle from a worker whose lease
  * passed to someone else: its 2xx and 5xx are facts and are kept, its 4xx and missing results
  * are left to the live owner, and the live lease stays.
  */
@@ -63,11 +63,17 @@ export function applyResults(
   const open = rec.recipients.map((r, i) => (isOpen(r) ? i : -1)).filter((i) => i >= 0);
   const replies = new Map<number, Reply>();
   const unmatched: RecipientResult[] = [];
-  for (const result of results) {
-    const want = result.recipient.toLowerCase();
-    const i = open.find((n) => !replies.has(n) && rec.recipients[n]!.address.toLowerCase() === want);
-    if (i === undefined) unmatched.push(result);
-    else replies.set(i, result.reply);
+  if (results.length === open.length) {
+    // The delivery contract: one result per open recipient, in order (a hop that rewrote an
+    // address, an alias say, still lines up).
+    for (const [k, result] of results.entries()) replies.set(open[k]!, result.reply);
+  } else {
+    for (const result of results) {
+      const want = result.recipient.toLowerCase();
+      const i = open.find((n) => !replies.has(n) && rec.recipients[n]!.address.toLowerCase() === want);
+      if (i === undefined) unmatched.push(result);
+      else replies.set(i, result.reply);
+    }
   }
 
   const delivered: number[] = [];

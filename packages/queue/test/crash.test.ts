@@ -2,12 +2,13 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { QueuedMessage } from '@mailstack/core';
+import { bufferBlob, type QueuedMessage } from '@mailstack/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openFileSpool } from '../src/index.ts';
-import { blobBytes, burstSize, messageBytes, tempDir } from './fixtures.ts';
+import { blobBytes, burstSize, envelope, messageBytes, tempDir } from './fixtures.ts';
 
 const BURST = fileURLToPath(new URL('./children/enqueue-burst.ts', import.meta.url));
+const DELIVER = fileURLToPath(new URL('./children/deliver-forever.ts', import.meta.url));
 
 /** Runs the enqueuing child until it has acknowledged `atLeast` messages, then SIGKILLs it. */
 async function burstAndKill(
@@ -92,5 +93,57 @@ describe('crash safety', () => {
     for (const id of acked.keys()) expect(leasedIds.has(id)).toBe(true);
     // The crash left at most the in-flight enqueues' temp files; reopening swept them.
     expect(await readdir(join(tmp.path, 'tmp'))).toEqual([]);
+  });
+
+  it('delivers at least once what a worker killed mid-delivery had leased or was settling', async () => {
+    tmp = await tempDir('mailstack-queue-crash-');
+    const spool = await openFileSpool(tmp.path);
+    const ids = new Set<string>();
+    for (let i = 0; i < 120; i++)
+      ids.add(await spool.enqueue(envelope(['a@r.test', 'b@r.test']), bufferBlob(messageBytes(i))));
+
+    const child = spawn(process.execPath, [DELIVER, tmp.path], { stdio: 'pipe' });
+    children.push(child);
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    const closed = new Promise((resolve) => child.on('close', resolve));
+    for (let i = 0; i < 3000 && out.split('\n').length <= 40; i++) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    await closed;
+    const deliveredByChild = new Set(
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('D '))
+        .map((l) => l.slice(2)),
+    );
+    expect(deliveredByChild.size).toBeGreaterThanOrEqual(40);
+
+    // Restart after the dead worker's leases expired: what it had not recorded is delivered now.
+    const reopened = await openFileSpool(tmp.path);
+    const later = new Date(Date.now() + 61_000);
+    const redelivered = new Set<string>();
+    for (;;) {
+      const batch = await reopened.lease(later, { owner: 'successor', max: 50 });
+      if (batch.length === 0) break;
+      for (const m of batch) {
+        expect(m.blob.size).toBe(messageBytes(0).length);
+        redelivered.add(m.id);
+        await reopened.settle(
+          m.id,
+          m.recipients.map((r) => ({
+            recipient: r.recipient.address,
+            reply: { code: 250, enhanced: '2.0.0', text: 'ok' },
+          })),
+          { owner: 'successor' },
+        );
+      }
+    }
+    for (const id of ids)
+      expect(deliveredByChild.has(id) || redelivered.has(id), `${id} never delivered`).toBe(true);
+    expect(await reopened.list()).toEqual([]);
+    expect(await readdir(join(tmp.path, 'corrupt'))).toEqual([]);
+    // The duplicate window is the settle in flight at the kill: at most the runner's concurrency.
+    const duplicates = [...redelivered].filter((id) => deliveredByChild.has(id));
+    expect(duplicates.length).toBeLessThanOrEqual(16);
   });
 });

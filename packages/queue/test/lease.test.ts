@@ -81,8 +81,8 @@ describe('lease expiry', () => {
 
 const WORKER = fileURLToPath(new URL('./children/lease-worker.ts', import.meta.url));
 
-function startWorker(root: string, owner: string) {
-  const child = spawn(process.execPath, [WORKER, root, owner], { stdio: 'pipe' });
+function startWorker(root: string, owner: string, script = WORKER) {
+  const child = spawn(process.execPath, [script, root, owner], { stdio: 'pipe' });
   let out = '';
   let err = '';
   child.stdout.on('data', (c) => (out += c));
@@ -137,5 +137,43 @@ describe('two processes leasing from one spool', () => {
     const owners = new Map((await spool.list()).map((m) => [m.id, m.lease?.owner]));
     for (const id of fromA) expect(owners.get(id)).toBe('proc-a');
     for (const id of fromB) expect(owners.get(id)).toBe('proc-b');
+  });
+});
+
+const RUNNER = fileURLToPath(new URL('./children/runner-worker.ts', import.meta.url));
+
+describe('two processes delivering from one spool', () => {
+  const children: ChildProcessWithoutNullStreams[] = [];
+  afterEach(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  });
+
+  it('delivers every recipient exactly once while both lease, defer, retry and settle', async () => {
+    const expected = new Set<string>();
+    // Real time here: the workers run on the real clock, and an arrival in the past would expire.
+    const realTime = await openFileSpool(tmp.path);
+    for (let i = 0; i < 150; i++) {
+      const id = await realTime.enqueue(envelope([`a${i}@r.test`, `b${i}@r.test`]), bufferBlob(`m${i}`));
+      expected.add(`${id} a${i}@r.test`).add(`${id} b${i}@r.test`);
+    }
+    const workers = [startWorker(tmp.path, 'p1', RUNNER), startWorker(tmp.path, 'p2', RUNNER)];
+    children.push(...workers.map((w) => w.child));
+    await Promise.all(workers.map((w) => w.until('ready')));
+    for (let i = 0; i < 3000 && (await spool.list()).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    for (const w of workers) w.child.stdin.write('stop\n');
+    expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
+
+    expect(await spool.list()).toEqual([]);
+    const delivered = workers.flatMap((w) =>
+      w
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('D '))
+        .map((l) => l.slice(2)),
+    );
+    expect(new Set(delivered)).toEqual(expected);
+    expect(delivered.length).toBe(expected.size);
+    for (const w of workers) expect(w.output()).toContain('D ');
   });
 });

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { bufferBlob, deliveryEnvelope, SmtpError, type SpoolEvent } from '@mailstack/core';
+import { bufferBlob, deliveryEnvelope, type Logger, SmtpError, type SpoolEvent } from '@mailstack/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FileSpool, isQueueId, openFileSpool } from '../src/index.ts';
 import {
@@ -74,11 +74,18 @@ describe('enqueue', () => {
 
   it('refuses a body over the limit with 552 and leaves nothing behind', async () => {
     const small = await openFileSpool(tmp.path, { maxMessageBytes: 1000 });
-    const err = await small
-      .enqueue(envelope(['x@r.test']), bufferBlob(messageBytes(1, 2000)))
-      .catch((e) => e);
+    let read = 0;
+    const chunks = function* () {
+      for (let i = 0; i < 5; i++) {
+        read++;
+        yield Buffer.alloc(600, 97);
+      }
+    };
+    const err = await small.enqueue(envelope(['x@r.test']), Readable.from(chunks())).catch((e) => e);
     expect(err).toBeInstanceOf(SmtpError);
     expect(err.code).toBe(552);
+    // The whole body was read, so an SMTP server can answer 552 after the final dot.
+    expect(read).toBe(5);
     expect(await readdir(join(tmp.path, 'queue'))).toEqual([]);
     expect(await readdir(join(tmp.path, 'tmp'))).toEqual([]);
   });
@@ -171,6 +178,20 @@ describe('lease and settle', () => {
     });
   });
 
+  it('lines a full result list up by position even when the hop rewrote addresses', async () => {
+    const id = await spool.enqueue(envelope(['alias@r.test', 'b@r.test']), bufferBlob('x'));
+    await spool.lease(clock.date(), { owner: 'w1' });
+    await spool.settle(id, [
+      { recipient: 'real-user@r.test', reply: reply(550) },
+      { recipient: 'b@r.test', reply: reply(451) },
+    ]);
+    const m = (await spool.get(id))!;
+    expect(m.recipients.map((r) => [r.recipient.address, r.status])).toEqual([
+      ['alias@r.test', 'failed'],
+      ['b@r.test', 'deferred'],
+    ]);
+  });
+
   it('leases due messages oldest first, at most max per batch', async () => {
     const ids = [];
     for (let i = 0; i < 5; i++) ids.push(await spool.enqueue(envelope(['a@r.test']), bufferBlob(`m${i}`)));
@@ -256,5 +277,35 @@ describe('enqueue from a file stream', () => {
     await writeFile(src, messageBytes(11, 70_000));
     const id = await spool.enqueue(envelope(['a@r.test']), createReadStream(src));
     expect(await blobBytes((await spool.get(id))!.blob)).toEqual(messageBytes(11, 70_000));
+  });
+});
+
+describe('logs', () => {
+  it('writes structured lines that carry agent and queueId', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = (bindings: object): Logger => {
+      const at = (level: string) => (fields: object, msg?: string) =>
+        lines.push({ level, ...bindings, ...fields, msg });
+      return {
+        info: at('info'),
+        warn: at('warn'),
+        error: at('error'),
+        debug: at('debug'),
+        child: (more) => logger({ ...bindings, ...more }),
+      };
+    };
+    const logged = await openFileSpool(tmp.path, { clock: clock.now, logger: logger({ host: 'mx1' }) });
+    const id = await logged.enqueue(envelope(['a@r.test']), bufferBlob('x'));
+    await logged.lease(clock.date(), { owner: 'w' });
+    await logged.settle(id, [{ recipient: 'a@r.test', reply: reply(250) }]);
+    const mine = lines.filter((l) => l.queueId === id);
+    expect(mine.map((l) => l.msg)).toEqual([
+      'queued',
+      'leased',
+      'settled',
+      'removed: every recipient settled',
+    ]);
+    for (const l of mine) expect(l).toMatchObject({ agent: 'queue', host: 'mx1' });
+    expect(mine[2]).toMatchObject({ recipient: 'a@r.test', status: 'delivered', reply: { code: 250 } });
   });
 });
