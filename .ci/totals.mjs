@@ -1,4 +1,4 @@
-// Sums vitest JSON reports into the one closing line `N passed, M failed`.
+// Sums vitest JSON reports (and the static checks' pass/fail lines) into the one closing line `N passed, M failed`.
 // A stage whose report is missing (it crashed before writing) counts as one failure, and so
 // does a test file that failed without a failing test in it (it did not load or its hooks threw).
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,6 +9,14 @@ for (const file of process.argv.slice(2)) {
   if (!existsSync(file)) {
     console.error(`no report: ${file}`);
     failed += 1;
+    continue;
+  }
+  if (file.endsWith('.txt')) {
+    // Static checks: one `pass NAME` or `fail NAME` line each.
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (line.startsWith('pass ')) passed += 1;
+      else if (line.startsWith('fail ')) failed += 1;
+    }
     continue;
   }
   const report = JSON.parse(readFileSync(file, 'utf8'));

@@ -15,12 +15,14 @@ const PLANNED: Array<{ agent: string; protocol: string; port: (c: StackConfig) =
 
 export function banner(config: StackConfig, stack: RunningStack): string {
   const lines = ['', 'Mailstack is running', ''];
-  for (const e of stack.endpoints) lines.push(`  ${e.agent.padEnd(5)} ${e.protocol.padEnd(24)} ${e.host}:${e.port}`);
+  for (const e of stack.endpoints)
+    lines.push(`  ${e.agent.padEnd(5)} ${e.protocol.padEnd(24)} ${e.host}:${e.port}`);
   const running = new Set(stack.endpoints.map((e) => e.port));
   const later = PLANNED.filter((p) => !running.has(p.port(config)));
   if (later.length) {
     lines.push('', '  not built yet (ports reserved):');
-    for (const p of later) lines.push(`  ${p.agent.padEnd(5)} ${p.protocol.padEnd(24)} ${config.bindAddress}:${p.port(config)}`);
+    for (const p of later)
+      lines.push(`  ${p.agent.padEnd(5)} ${p.protocol.padEnd(24)} ${config.bindAddress}:${p.port(config)}`);
   }
   const how = {
     environment: 'from MAILSTACK_DEMO_PASSWORD',

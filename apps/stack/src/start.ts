@@ -65,7 +65,8 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
     const lmtp = createLmtpServer({ directory, store, logger, name: config.hostname });
     const bound = await lmtp.listen(config.ports.lmtp, config.bindAddress);
     closers.push(() => lmtp.close());
-    if ('port' in bound) endpoints.push({ agent: 'mda', protocol: 'lmtp', host: bound.host, port: bound.port });
+    if ('port' in bound)
+      endpoints.push({ agent: 'mda', protocol: 'lmtp', host: bound.host, port: bound.port });
   } catch (err) {
     await Promise.allSettled(closers.map((c) => c()));
     await directory.close();

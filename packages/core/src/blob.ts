@@ -25,6 +25,7 @@ export function bufferBlob(bytes: Buffer | string, id?: string): MessageBlob {
 /** Reads a whole stream into one Buffer; callers bound the size themselves. */
 export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  for await (const chunk of stream)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks);
 }

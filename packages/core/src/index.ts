@@ -1,45 +1,45 @@
-export type { Envelope, EnvelopeParams, Recipient, ReceivedFrom, DsnNotify } from './envelope.ts';
-export { type MessageBlob, bufferBlob, readAll } from './blob.ts';
-export {
-  type Reply,
-  type RecipientResult,
-  SmtpError,
-  formatReply,
-  isTemporary,
-  replyFromError,
-  ok,
-} from './reply.ts';
-export { splitAddress, isValidMailbox } from './address.ts';
-export type { Account, LocalTarget, Resolution, Directory } from './directory.ts';
-export {
-  SYSTEM_FLAGS,
-  type SpecialUse,
-  type MessageMeta,
-  type EnvelopeFields,
-  type MimePart,
-  type MessageSummary,
-  type FolderChange,
-  type FolderInfo,
-  type AppendOptions,
-  type Quota,
-  type MailboxStore,
-  type Folder,
-} from './mailbox.ts';
+export { isValidMailbox, splitAddress } from './address.ts';
+export { bufferBlob, type MessageBlob, readAll } from './blob.ts';
 export type { DeliveryTarget } from './delivery.ts';
+export type { Account, Directory, LocalTarget, Resolution } from './directory.ts';
+export type { DsnNotify, Envelope, EnvelopeParams, ReceivedFrom, Recipient } from './envelope.ts';
 export { type Logger, silentLogger } from './log.ts';
 export {
-  type QueueId,
-  type RecipientStatus,
+  type AppendOptions,
+  type EnvelopeFields,
+  type Folder,
+  type FolderChange,
+  type FolderInfo,
+  type MailboxStore,
+  type MessageMeta,
+  type MessageSummary,
+  type MimePart,
+  type Quota,
+  type SpecialUse,
+  SYSTEM_FLAGS,
+} from './mailbox.ts';
+export {
+  formatReply,
+  isTemporary,
+  ok,
+  type RecipientResult,
+  type Reply,
+  replyFromError,
+  SmtpError,
+} from './reply.ts';
+export {
+  deliveryEnvelope,
   type FailureReason,
-  type RecipientState,
+  isUnsettled,
   type Lease,
-  type QueuedMessage,
   type LeaseOptions,
+  type QueuedMessage,
+  type QueueId,
+  type RecipientState,
+  type RecipientStatus,
   type SettleOptions,
+  type Spool,
   type SpoolEvent,
   type SpoolEventHandler,
-  type Spool,
   type SpoolOperations,
-  isUnsettled,
-  deliveryEnvelope,
 } from './spool.ts';

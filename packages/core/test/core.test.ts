@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { bufferBlob, formatReply, isValidMailbox, readAll, replyFromError, SmtpError, splitAddress } from '../src/index.ts';
+import {
+  bufferBlob,
+  formatReply,
+  isValidMailbox,
+  readAll,
+  replyFromError,
+  SmtpError,
+  splitAddress,
+} from '../src/index.ts';
 
 describe('SmtpError', () => {
   it('carries the reply and knows 4xx from 5xx', () => {
@@ -27,7 +35,13 @@ describe('addresses', () => {
     expect(splitAddress('nodomain')).toBeNull();
   });
   it('accepts real mailboxes and refuses broken ones', () => {
-    for (const ok of ['alice@example.test', 'a.b+c@x.y', 'δοκιμή@παράδειγμα.δοκιμή', '"sp ace"@x.test', 'u@[127.0.0.1]'])
+    for (const ok of [
+      'alice@example.test',
+      'a.b+c@x.y',
+      'δοκιμή@παράδειγμα.δοκιμή',
+      '"sp ace"@x.test',
+      'u@[127.0.0.1]',
+    ])
       expect(isValidMailbox(ok), ok).toBe(true);
     for (const bad of ['', 'a@', '@b', 'a b@x.test', 'a..b@x.test', 'a@-x.test', 'a@x\r\n.test', 'a@x..test'])
       expect(isValidMailbox(bad), bad).toBe(false);

@@ -42,7 +42,12 @@ export function createLmtpServer(options: LmtpServerOptions): SmtpListener {
   } = options;
   const target =
     givenTarget ??
-    createLocalDelivery({ directory, store, logger: options.logger ?? silentLogger, ...(detailFolder ? { detailFolder } : {}) });
+    createLocalDelivery({
+      directory,
+      store,
+      logger: options.logger ?? silentLogger,
+      ...(detailFolder ? { detailFolder } : {}),
+    });
 
   return createSmtpListener({
     ...listenerOptions,

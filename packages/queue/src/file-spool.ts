@@ -240,6 +240,7 @@ export class FileSpool implements Spool, SpoolOperations {
         const outcome = applyResults(rec, results, now, this.policy, {
           stale,
           trackEvents: this.handlers.size > 0,
+          leaseHeld: options.owner === undefined || rec.lease?.owner === options.owner,
         });
         const log = this.log.child({ queueId: id });
         for (const r of outcome.unmatched)
@@ -373,7 +374,7 @@ export class FileSpool implements Spool, SpoolOperations {
    * Crash clean-up, run by `open()`: temp files of dead writers go; entries locked by dead
    * processes are published again; an entry whose meta does not parse or whose body is missing
    * or of the wrong size moves to corrupt/; bodies without a meta (a crash between the two
-   * renames of enqueue) go once they are old enough not to belong to a live enqueue.
+   * renames of enqueue) move to corrupt/<id>.orphan.eml once old enough not to be a live enqueue's.
    */
   async recover(): Promise<{ removedTemps: number; quarantined: number; orphans: number }> {
     let removedTemps = 0;
@@ -398,10 +399,10 @@ export class FileSpool implements Spool, SpoolOperations {
       const id = name.slice(0, -4);
       if (known.has(id)) continue;
       const info = await stat(join(this.queueDir, name)).catch(() => null);
-      if (info && now - info.mtimeMs > ORPHAN_BODY_AGE_MS && !(await this.exists(this.metaPath(id)))) {
-        await unlink(join(this.queueDir, name)).catch(() => {});
-        orphans++;
-      }
+      if (!info || now - info.mtimeMs <= ORPHAN_BODY_AGE_MS || !(await this.hasNoMeta(id))) continue;
+      // Moved aside rather than deleted: if a live entry was misjudged, nothing is lost.
+      await rename(join(this.queueDir, name), join(this.corruptDir, `${id}.orphan.eml`)).catch(() => {});
+      orphans++;
     }
     if (removedTemps + quarantined + orphans > 0) {
       this.log.warn({ removedTemps, quarantined, orphans }, 'recovered spool after a crash');
@@ -471,6 +472,18 @@ export class FileSpool implements Spool, SpoolOperations {
       }
     }
     return undefined;
+  }
+
+  /**
+   * No meta under either name. A live entry is always under exactly one of them (renames are
+   * atomic), but a readdir may miss a name renamed during it; looking at the meta name before
+   * and after the listing means a live entry is misjudged only if it was unlocked and locked
+   * again within one listing and the listing missed both lock names.
+   */
+  private async hasNoMeta(id: string): Promise<boolean> {
+    if (await this.exists(this.metaPath(id))) return false;
+    if ((await readdir(this.queueDir)).some((n) => n.startsWith(`${id}.meta`))) return false;
+    return !(await this.exists(this.metaPath(id)));
   }
 
   private async exists(path: string): Promise<boolean> {

@@ -47,9 +47,10 @@ export interface SettleOutcome {
 }
 
 /**
- * Applies one delivery attempt's results to `rec` (in place). A full list lines up with the open
- * recipients by position; a shorter one is matched by address (each result to the next open
- * recipient with that address, case-insensitively), so results for a subset land right. `stale` is a settle from a worker whose lease
+ * Applies one delivery attempt's results to `rec` (in place). A full list from the lease holder
+ * lines up with the open recipients by position; otherwise each result goes to the next open
+ * recipient with its address (case-insensitively), so results for a subset land right and a late
+ * worker's results cannot land on recipients settled meanwhile. `stale` is a settle from a worker whose lease
  * passed to someone else: its 2xx and 5xx are facts and are kept, its 4xx and missing results
  * are left to the live owner, and the live lease stays.
  */
@@ -58,14 +59,15 @@ export function applyResults(
   results: RecipientResult[],
   now: number,
   policy: RetryPolicy,
-  options: { stale: boolean; trackEvents: boolean },
+  options: { stale: boolean; trackEvents: boolean; leaseHeld: boolean },
 ): SettleOutcome {
   const open = rec.recipients.map((r, i) => (isOpen(r) ? i : -1)).filter((i) => i >= 0);
   const replies = new Map<number, Reply>();
   const unmatched: RecipientResult[] = [];
-  if (results.length === open.length) {
+  if (options.leaseHeld && results.length === open.length) {
     // The delivery contract: one result per open recipient, in order (a hop that rewrote an
-    // address, an alias say, still lines up).
+    // address, an alias say, still lines up). Only while the settling worker still holds its
+    // lease: then the open recipients are exactly the ones it was given.
     for (const [k, result] of results.entries()) replies.set(open[k]!, result.reply);
   } else {
     for (const result of results) {

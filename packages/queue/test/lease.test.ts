@@ -177,3 +177,29 @@ describe('two processes delivering from one spool', () => {
     for (const w of workers) expect(w.output()).toContain('D ');
   });
 });
+
+describe('late results', () => {
+  it('match a late worker’s results by address, never by position, once its lease was taken over', async () => {
+    const c = manualClock();
+    const s = await openFileSpool(`${tmp.path}/late`, { clock: c.now });
+    const id = await s.enqueue(envelope(['x@r.test', 'y@r.test']), bufferBlob('x'));
+    await s.lease(c.date(), { owner: 'slow', leaseMs: 1000 });
+    c.advance(1000);
+    await s.lease(c.date(), { owner: 'fast', leaseMs: 1000 });
+    await s.settle(
+      id,
+      [
+        { recipient: 'x@r.test', reply: reply(250) },
+        { recipient: 'y@r.test', reply: reply(451) },
+      ],
+      { owner: 'fast' },
+    );
+    // `slow` reports on x only; y is the one open recipient now, but x's 2xx must not land on it.
+    await s.settle(id, [{ recipient: 'x@r.test', reply: reply(250) }], { owner: 'slow' });
+    const m = (await s.get(id))!;
+    expect(m.recipients.map((r) => [r.recipient.address, r.status])).toEqual([
+      ['x@r.test', 'delivered'],
+      ['y@r.test', 'deferred'],
+    ]);
+  });
+});

@@ -83,5 +83,6 @@ describe('recovery of entries a dead process was changing', () => {
     ]);
     expect(result.orphans).toBe(1);
     expect(await readdir(q)).toEqual(['01M83QTJJ34FTFB5687XRX4BCJ.eml']);
+    expect(await readdir(join(tmp.path, 'corrupt'))).toEqual(['01M83QTJJ34FTFB5687XRX4BCH.orphan.eml']);
   });
 });
