@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -17,20 +16,14 @@ import {
   type SpoolOperations,
   silentLogger,
 } from '@mailstack/core';
-import { DirSync, storageError, syncDir, writeNewFileSynced, writeStream } from './durable-fs.ts';
+import { DirSync, storageError, syncDir } from './durable-fs.ts';
 import { EntryIndex } from './entry-index.ts';
-import {
-  BOOT_TAG,
-  EntryLocks,
-  isLockName,
-  type LockedEntry,
-  lockNameId,
-  tempNameIsStale,
-} from './entry-lock.ts';
+import { EntryLocks, isLockName, type LockedEntry, lockNameId, tempNameIsStale } from './entry-lock.ts';
+import { writeEntry } from './entry-writer.ts';
 import { formatMeta, MetaFormatError, parseMeta } from './meta-file.ts';
 import { isQueueId, queueIdGenerator } from './queue-id.ts';
 import { fileBlob, queuedMessage, spoolEvent } from './queued-message.ts';
-import { newRecord, type SpoolRecord } from './record.ts';
+import type { SpoolRecord } from './record.ts';
 import { type RetryPolicy, retryPolicy } from './retry-policy.ts';
 import {
   applyResults,
@@ -141,50 +134,19 @@ export class FileSpool implements Spool, SpoolOperations {
   async enqueue(envelope: Envelope, body: Readable | MessageBlob): Promise<QueueId> {
     if (envelope.rcptTo.length === 0) throw new SmtpError(554, '5.5.1', 'No valid recipients');
     const id = this.nextId();
-    const tag = `${BOOT_TAG}-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const bodyTemp = join(this.tmpDir, `${id}.eml.${tag}`);
-    const metaTemp = join(this.tmpDir, `${id}.meta.${tag}`);
-    let bodyMoved = false;
-    let metaMoved = false;
-    let size = 0;
-    let rec: SpoolRecord | undefined;
+    let rec: SpoolRecord;
     try {
-      // A stream has pipe(); a blob has open() (so does fs.ReadStream, hence this order).
-      const stream =
-        typeof (body as Readable).pipe === 'function' ? (body as Readable) : (body as MessageBlob).open();
-      const bodyFile = await open(bodyTemp, 'wx', 0o600);
-      try {
-        size = await writeStream(bodyFile, stream, this.maxBytes);
-        rec = newRecord(id, envelope, size, this.clock());
-        // Both files reach the disk in one round: the two fsyncs run at once (ext4 commits them
-        // in one journal transaction) instead of one after the other.
-        await Promise.all([bodyFile.datasync(), writeNewFileSynced(metaTemp, formatMeta(rec))]);
-      } finally {
-        await bodyFile.close();
-      }
-      // Body first: a meta in queue/ always has its body next to it.
-      await rename(bodyTemp, this.bodyPath(id));
-      bodyMoved = true;
-      await rename(metaTemp, this.metaPath(id));
-      metaMoved = true;
-      await this.dirSync.sync();
-      this.log.info({ queueId: id, from: envelope.mailFrom, rcpts: envelope.rcptTo.length, size }, 'queued');
+      const dirs = { queueDir: this.queueDir, tmpDir: this.tmpDir, dirSync: this.dirSync };
+      rec = await writeEntry(dirs, id, envelope, body, this.maxBytes, this.clock);
     } catch (err) {
-      await unlink(bodyTemp).catch(() => {});
-      await unlink(metaTemp).catch(() => {});
-      // The client hears a 4xx and will send again: take back what we can, meta first so a
-      // meta never outlives its body. (Another worker may already hold it: then it stays.)
-      const metaGone =
-        !metaMoved ||
-        (await unlink(this.metaPath(id)).then(
-          () => true,
-          () => false,
-        ));
-      if (bodyMoved && metaGone) await unlink(this.bodyPath(id)).catch(() => {});
       this.log.warn({ queueId: id, err: String(err) }, 'enqueue failed');
       throw storageError(err);
     }
-    if (rec) this.index.remember(rec);
+    this.log.info(
+      { queueId: id, from: envelope.mailFrom, rcpts: envelope.rcptTo.length, size: rec.size },
+      'queued',
+    );
+    this.index.remember(rec);
     this.wake();
     return id;
   }
@@ -494,7 +456,12 @@ export class FileSpool implements Spool, SpoolOperations {
   }
 
   private async bodyIntact(rec: SpoolRecord): Promise<boolean> {
-    const info = await stat(this.bodyPath(rec.id)).catch(() => null);
+    // Only a missing or wrongly sized body condemns an entry; any other error (EMFILE, EIO) is
+    // thrown, so a passing fault never sends a healthy message to corrupt/.
+    const info = await stat(this.bodyPath(rec.id)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw err;
+    });
     if (info?.size === rec.size) return true;
     this.log.error(
       { queueId: rec.id, expected: rec.size, found: info?.size ?? null },
@@ -521,6 +488,7 @@ export class FileSpool implements Spool, SpoolOperations {
     let rec: SpoolRecord;
     try {
       rec = parseMeta(entry.text);
+      if (rec.id !== id) throw new MetaFormatError(`meta of ${rec.id} under the name of ${id}`);
     } catch (err) {
       this.log.error({ queueId: id, err: String(err) }, 'unreadable meta file');
       await this.quarantine(entry);
@@ -627,10 +595,19 @@ export class FileSpool implements Spool, SpoolOperations {
     const entry = await this.locks.tryTake(id);
     if (!entry) return false;
     // Judge again under the lock: the unlocked read may have raced a change in progress.
-    let sound = false;
+    let sound: boolean;
     try {
-      sound = await this.bodyIntact(parseMeta(entry.text));
-    } catch {}
+      let rec: SpoolRecord | undefined;
+      try {
+        rec = parseMeta(entry.text);
+      } catch (err) {
+        if (!(err instanceof MetaFormatError)) throw err;
+      }
+      sound = rec !== undefined && rec.id === id && (await this.bodyIntact(rec));
+    } catch (err) {
+      await this.locks.publish(entry);
+      throw err;
+    }
     if (sound) {
       await this.locks.publish(entry);
       return false;

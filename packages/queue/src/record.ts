@@ -89,7 +89,3 @@ export function recordEnvelope(rec: SpoolRecord): Envelope {
     ...(rec.receivedFrom ? { receivedFrom: { ...rec.receivedFrom } } : {}),
   };
 }
-
-export function cloneRecord(rec: SpoolRecord): SpoolRecord {
-  return structuredClone(rec);
-}
