@@ -22,8 +22,8 @@ import { parseArgs } from 'node:util';
 import { writeDirectoryFile } from '../test/helpers/directory-file.ts';
 import { startDovecot } from '../test/helpers/dovecot.ts';
 import { startMda } from '../test/helpers/mda.ts';
-import { groupMemory } from '../test/helpers/proc.ts';
 import { LmtpConnection, makeMessage } from './lmtp-client.ts';
+import { percentile, printTable, round, sampleGroupMemory } from './report.ts';
 
 interface Target {
   name: string;
@@ -107,13 +107,7 @@ async function measure(target: Target, c: Case): Promise<Result> {
   let remaining = c.sizeKb >= 100 ? Math.ceil(MAX_MESSAGES / 3) : MAX_MESSAGES;
   if (!c.reuse) remaining = Math.ceil(remaining / 3);
   let errors = 0;
-  const peak = groupMemory(target.pgid);
-  const sampler = setInterval(() => {
-    const now = groupMemory(target.pgid);
-    peak.rss = Math.max(peak.rss, now.rss);
-    peak.pss = Math.max(peak.pss, now.pss);
-    peak.processes = Math.max(peak.processes, now.processes);
-  }, 100);
+  const memory = sampleGroupMemory([target.pgid]);
   const start = performance.now();
   const deadline = start + MAX_SECONDS * 1000;
 
@@ -140,9 +134,9 @@ async function measure(target: Target, c: Case): Promise<Result> {
   };
   await Promise.all(Array.from({ length: c.sessions }, (_, i) => session(i)));
   const seconds = (performance.now() - start) / 1000;
-  clearInterval(sampler);
+  const peak = memory.stop();
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+  const pct = (p: number) => percentile(latencies, p);
   const delivered = latencies.length - errors;
   return {
     server: target.name,
@@ -161,11 +155,6 @@ async function measure(target: Target, c: Case): Promise<Result> {
   };
 }
 
-function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
 async function warmUp(target: Target): Promise<void> {
   const conn = await LmtpConnection.open(target.host, target.port);
   const body = makeMessage(4096, 'warmup');
@@ -179,40 +168,37 @@ async function warmUp(target: Target): Promise<void> {
   await conn.close();
 }
 
-function printTable(results: Result[]): void {
-  const header = [
-    'server',
-    'size',
-    'sessions',
-    'connection',
-    'msgs',
-    'err',
-    'msgs/s',
-    'p50 ms',
-    'p99 ms',
-    'RSS MB',
-    'PSS MB',
-    'procs',
-  ];
-  const rows = results.map((r) => [
-    r.server,
-    `${r.sizeKb} KB`,
-    String(r.sessions),
-    r.connection,
-    String(r.messages),
-    String(r.errors),
-    r.msgsPerSec.toFixed(1),
-    r.p50Ms.toFixed(2),
-    r.p99Ms.toFixed(2),
-    r.peakRssMb.toFixed(1),
-    r.peakPssMb.toFixed(1),
-    String(r.processes),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) console.log(line(row));
+function printResults(results: Result[]): void {
+  printTable(
+    [
+      'server',
+      'size',
+      'sessions',
+      'connection',
+      'msgs',
+      'err',
+      'msgs/s',
+      'p50 ms',
+      'p99 ms',
+      'RSS MB',
+      'PSS MB',
+      'procs',
+    ],
+    results.map((r) => [
+      r.server,
+      `${r.sizeKb} KB`,
+      String(r.sessions),
+      r.connection,
+      String(r.messages),
+      String(r.errors),
+      r.msgsPerSec.toFixed(1),
+      r.p50Ms.toFixed(2),
+      r.p99Ms.toFixed(2),
+      r.peakRssMb.toFixed(1),
+      r.peakPssMb.toFixed(1),
+      String(r.processes),
+    ]),
+  );
 }
 
 async function main(): Promise<void> {
@@ -234,7 +220,7 @@ async function main(): Promise<void> {
       }
     }
     console.log('');
-    printTable(results);
+    printResults(results);
     console.log(
       `\n${process.platform} ${process.arch}, node ${process.version}; per case at most ${MAX_MESSAGES} msgs (1/3 of that for 100 KB and per-message connections) or ${MAX_SECONDS} s; 250 only after fsync on both servers; RSS/PSS = peak sum over the server's process group`,
     );

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const BENCHES = ['lmtp.ts', 'maildir-list.ts'];
+const BENCHES = ['lmtp.ts', 'submission.ts', 'maildir-list.ts'];
 
 let failed = 0;
 for (const file of BENCHES) {

@@ -18,6 +18,11 @@ export interface DovecotConfigInput {
   quota?: { storageBytes: number; messages: number };
   /** Unique per instance so doveadm/dovecot never talk to another instance's sockets. */
   instanceName: string;
+  /**
+   * An extra auth-client socket `<dir>/run/<name>` owned by this user/group, for another
+   * daemon's SASL (Postfix's `smtpd_sasl_type = dovecot`).
+   */
+  authSocket?: { name: string; user: string; group: string };
 }
 
 /**
@@ -76,6 +81,18 @@ userdb {
   args = uid=${c.mailUser} gid=${c.mailUser} home=${c.mailRoot}/%d/%n
 }
 
+${
+  c.authSocket === undefined
+    ? ''
+    : `service auth {
+  unix_listener ${c.authSocket.name} {
+    mode = 0660
+    user = ${c.authSocket.user}
+    group = ${c.authSocket.group}
+  }
+}
+`
+}
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1

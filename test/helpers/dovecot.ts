@@ -17,6 +17,8 @@ import { runOk } from './run.ts';
 
 /** Debian's `mail` user: Dovecot will not do mail access as uid 0. */
 const MAIL_USER = 'mail';
+/** Name of the extra auth-client socket under base_dir (`<dir>/run`). */
+const AUTH_SOCKET = 'auth-sasl';
 
 export interface DovecotOptions {
   /** Users as `local@domain` → plaintext password. More can be added with `addUser`. */
@@ -26,6 +28,11 @@ export interface DovecotOptions {
   fsync?: 'always' | 'optimized' | 'never';
   /** Enables Dovecot's Maildir++ quota (maildirsize) with these limits. */
   quota?: { storageBytes: number; messages: number };
+  /**
+   * Also listen for auth clients (Postfix's SASL) on `authSocket`, a socket owned by this
+   * user/group (e.g. `postfix`).
+   */
+  authSocketFor?: { user: string; group: string };
 }
 
 /** One message as `doveadm fetch` gives it. */
@@ -50,6 +57,8 @@ export interface DovecotInstance {
   readonly mailRoot: string;
   readonly logFile: string;
   readonly ports: { imap: number; pop3: number; lmtp: number };
+  /** Absolute path of the auth-client socket asked for with `authSocketFor`. */
+  readonly authSocket: string | undefined;
   addUser(address: string, password: string): void;
   /** `<mailRoot>/<domain>/<local>/Maildir`, the same path packages/maildir uses. */
   maildirOf(address: string): string;
@@ -91,6 +100,9 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
       ...(options.quota === undefined ? {} : { quota: options.quota }),
       mailUser: MAIL_USER,
       instanceName: `mailstack-${process.pid}-${ports.lmtp}`,
+      ...(options.authSocketFor === undefined
+        ? {}
+        : { authSocket: { name: AUTH_SOCKET, ...options.authSocketFor } }),
     }),
   );
   const uid = Number((await runOk('id', ['-u', MAIL_USER])).stdout.trim());
@@ -122,6 +134,10 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
         return canConnect(port);
       });
     }
+    if (options.authSocketFor !== undefined) {
+      const socket = join(dir, 'run', AUTH_SOCKET);
+      await waitFor(`dovecot auth socket ${socket}`, () => existsSync(socket));
+    }
   } catch (error) {
     await stop();
     throw error;
@@ -141,6 +157,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     mailRoot,
     logFile,
     ports,
+    authSocket: options.authSocketFor === undefined ? undefined : join(dir, 'run', AUTH_SOCKET),
     addUser,
     maildirOf: (address) => {
       const [local, domain] = splitAt(address);

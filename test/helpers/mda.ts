@@ -75,7 +75,7 @@ export async function startMda(options: {
 /** Finds `{port}` / `{host|address, port}` or a `"127.0.0.1:1234"` string anywhere in the banner. */
 export function findAddress(value: unknown): { host: string; port: number } | undefined {
   if (typeof value === 'string') {
-    const m = /^(?:lmtp:\/\/)?\[?([0-9a-f.:]+?)\]?:(\d+)$/i.exec(value);
+    const m = /^(?:[a-z]+:\/\/)?\[?([0-9a-f.:]+?)\]?:(\d+)\/?$/i.exec(value);
     return m?.[1] !== undefined && m[2] !== undefined ? { host: m[1], port: Number(m[2]) } : undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;

@@ -2,25 +2,46 @@ import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { type Daemon, makeTempDir, startDaemon } from './daemon.ts';
 import { canConnect, freePort, waitFor } from './net.ts';
-import { postfixMainCf, postfixMasterCf } from './postfix-config.ts';
+import { type PostfixConfigInput, postfixMainCf, postfixMasterCf } from './postfix-config.ts';
 import { PROGRAMS, requirePrograms } from './programs.ts';
 import { run, runOk } from './run.ts';
 
 export interface PostfixOptions {
   domains: string[];
   /** Where Postfix delivers the domains' mail, e.g. `{ host: '127.0.0.1', port: 24024 }`. */
-  lmtp: { host: string; port: number };
+  lmtp?: { host: string; port: number };
+  /**
+   * Adds submission listeners (STARTTLS-required and implicit TLS, both with SASL AUTH
+   * required through a Dovecot auth socket); see postfix-submission.ts for the whole setup.
+   */
+  submission?: {
+    certPath: string;
+    keyPath: string;
+    saslPath: string;
+    /** Hold every accepted message instead of delivering it (default true). */
+    hold?: boolean;
+    maxProcesses?: number;
+    maxIdleSeconds?: number;
+  };
 }
 
 export interface PostfixInstance {
   readonly dir: string;
+  /** The `master` pid, also the process group (and session) of every Postfix worker. */
+  readonly pid: number;
   readonly smtpPort: number;
+  /** STARTTLS submission port, when `submission` was given. */
+  readonly submissionPort: number | undefined;
+  /** Implicit-TLS submission port, when `submission` was given. */
+  readonly submissionTlsPort: number | undefined;
   readonly logFile: string;
   log(): string;
   /** Polls Postfix's own log file until `pattern` matches; returns the match. */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** `postqueue -p` output (empty queue prints "Mail queue is empty"). */
   queue(): Promise<string>;
+  /** `postqueue -j`: one object per queued message (queue_name: incoming/active/deferred/hold). */
+  queueJson(): Promise<Array<{ queue_name: string; queue_id: string; sender: string; message_size: number }>>;
   stop(): Promise<void>;
 }
 
@@ -34,12 +55,28 @@ export async function startPostfix(options: PostfixOptions): Promise<PostfixInst
   const dir = tmp.path;
   const smtpPort = await freePort();
   const logFile = join(dir, 'maillog');
-  const input = {
+  const sub = options.submission;
+  const submissionPorts =
+    sub === undefined ? undefined : { port: await freePort(), tlsPort: await freePort() };
+  const input: PostfixConfigInput = {
     dir,
     smtpPort,
     domains: options.domains,
-    lmtpTarget: `inet:${options.lmtp.host}:${options.lmtp.port}`,
+    ...(options.lmtp === undefined ? {} : { lmtpTarget: `inet:${options.lmtp.host}:${options.lmtp.port}` }),
     logFile,
+    ...(sub === undefined || submissionPorts === undefined
+      ? {}
+      : {
+          submission: {
+            ...submissionPorts,
+            certPath: sub.certPath,
+            keyPath: sub.keyPath,
+            saslPath: sub.saslPath,
+            hold: sub.hold ?? true,
+            ...(sub.maxProcesses === undefined ? {} : { maxProcesses: sub.maxProcesses }),
+            ...(sub.maxIdleSeconds === undefined ? {} : { maxIdleSeconds: sub.maxIdleSeconds }),
+          },
+        }),
   };
   // postfix-script wants everything under the config dir owned by root, and the data dir
   // owned by postfix; it creates the queue's subdirs itself before the master starts.
@@ -56,6 +93,7 @@ export async function startPostfix(options: PostfixOptions): Promise<PostfixInst
   const readLog = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
 
   let daemon: Daemon | undefined;
+  let masterPid = 0;
   const stop = async () => {
     if (daemon !== undefined) {
       if (!daemon.exited()) {
@@ -71,17 +109,31 @@ export async function startPostfix(options: PostfixOptions): Promise<PostfixInst
   try {
     daemon = startDaemon(PROGRAMS.postfix, ['-c', configDir, 'start-fg'], { env });
     const started = daemon;
-    await waitFor(`postfix smtpd on ${smtpPort}`, async () => {
-      if (started.exited()) throw new Error(`postfix exited: ${started.output()}\n${readLog()}`);
-      return canConnect(smtpPort);
-    });
+    const ports = [
+      smtpPort,
+      ...(submissionPorts === undefined ? [] : [submissionPorts.port, submissionPorts.tlsPort]),
+    ];
+    for (const port of ports) {
+      await waitFor(`postfix smtpd on ${port}`, async () => {
+        if (started.exited()) throw new Error(`postfix exited: ${started.output()}\n${readLog()}`);
+        return canConnect(port);
+      });
+    }
+    // `master` calls setsid(), so it and its workers are not in the group we spawned: adopt
+    // its group so stop() and the orphan reaper reach them too.
+    masterPid = Number(readFileSync(join(dir, 'queue', 'pid', 'master.pid'), 'utf8').trim());
+    if (!(masterPid > 0)) throw new Error('postfix: no master.pid');
+    started.adoptGroup(masterPid, 'postfix master');
   } catch (error) {
     await stop();
     throw error;
   }
   return {
     dir,
+    pid: masterPid,
     smtpPort,
+    submissionPort: submissionPorts?.port,
+    submissionTlsPort: submissionPorts?.tlsPort,
     logFile,
     log: readLog,
     waitForLog: (pattern, timeoutMs = 30_000) =>
@@ -95,6 +147,11 @@ export async function startPostfix(options: PostfixOptions): Promise<PostfixInst
         throw new Error(`${error.message}; postfix log ends:\n${tail}`);
       }),
     queue: async () => (await run('/usr/sbin/postqueue', ['-c', configDir, '-p'], { env })).stdout,
+    queueJson: async () =>
+      (await runOk('/usr/sbin/postqueue', ['-c', configDir, '-j'], { env })).stdout
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line)),
     stop,
   };
 }

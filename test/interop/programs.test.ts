@@ -16,6 +16,8 @@ describe('the Debian programs of the interop stage', () => {
     // postconf -d needs no main.cf, so it works on a machine where Postfix is unconfigured.
     expect((await runOk(PROGRAMS.postconf, ['-d', 'mail_version'])).stdout).toMatch(/^mail_version = 3\.\d+/);
     expect((await runOk(PROGRAMS.swaks, ['--version'])).stdout).toMatch(/swaks version/);
+    // STARTTLS and --tls-on-connect need Net::SSLeay + IO::Socket::SSL (run.sh installs them).
+    expect((await runOk(PROGRAMS.swaks, ['--support'])).stdout).toMatch(/^=== TLS supported$/m);
     expect(
       (await runOk(PROGRAMS.python3, ['-c', 'import imaplib, smtplib; print("ok")'])).stdout.trim(),
     ).toBe('ok');

@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
 # The interop stage: installs the Debian programs our interop tests talk to (Dovecot,
-# Postfix, swaks), then runs test/interop/*.test.ts with vitest. Extra args go to vitest.
+# Postfix, swaks with its TLS modules), then runs test/interop/*.test.ts with vitest. Extra
+# args go to vitest.
 #
 # The install is skipped when every program is already there, so a second run is fast.
 # A program that is still missing after the install fails the tests loudly: nothing skips.
+# Daemons and temp dirs that a killed test worker left behind are reaped before and after.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
+# Node 24 (type stripping) from the node@24 devDependency, also when run as plain `bash`.
+export PATH="$PWD/node_modules/.bin:$PATH"
 
-PACKAGES=(dovecot-core dovecot-imapd dovecot-lmtpd dovecot-pop3d postfix swaks)
+# libnet-ssleay-perl + libio-socket-ssl-perl: swaks's STARTTLS / --tls-on-connect.
+PACKAGES=(dovecot-core dovecot-imapd dovecot-lmtpd dovecot-pop3d postfix swaks
+  libnet-ssleay-perl libio-socket-ssl-perl)
 # One program (or helper binary) per package, checked before and after the install.
 PROGRAMS=(/usr/sbin/dovecot /usr/bin/doveadm /usr/lib/dovecot/imap /usr/lib/dovecot/lmtp
   /usr/lib/dovecot/pop3 /usr/sbin/postfix /usr/sbin/postconf /usr/bin/swaks)
+PERL_MODULES=(Net::SSLeay IO::Socket::SSL)
 
 missing_programs() {
   local p
   for p in "${PROGRAMS[@]}"; do [ -x "$p" ] || echo "$p"; done
+  for p in "${PERL_MODULES[@]}"; do perl -M"$p" -e 1 2>/dev/null || echo "perl $p"; done
 }
 
 install_packages() {
@@ -60,4 +68,10 @@ if [ -n "$(missing_programs)" ]; then
   echo "interop: install took $(($(date +%s) - start))s"
 fi
 
-exec npx vitest run --config vitest.interop.config.ts "$@"
+# A worker killed mid-test (timeout, OOM, Ctrl-C) cannot stop its Dovecot/Postfix; the
+# registry in test/helpers/daemon-registry.ts remembers them for this reaper.
+node test/helpers/reap-daemons.ts || true
+rc=0
+npx vitest run --config vitest.interop.config.ts "$@" || rc=$?
+node test/helpers/reap-daemons.ts || true
+exit $rc

@@ -2,6 +2,17 @@ import type net from 'node:net';
 import type { Logger } from '@mailstack/core';
 import type { SMTPServer } from 'smtp-server';
 import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
+import {
+  argumentOf,
+  type CommandContext,
+  etrn,
+  expand,
+  help,
+  type SmtpCommandOptions,
+  turn,
+  verify,
+} from './commands.ts';
+import { checkMailParams, checkRcptParams, type ParamPolicy } from './params.ts';
 import { carriesEnhancedCode } from './replies.ts';
 
 /** Per-listener limits a connection enforces on itself. */
@@ -13,7 +24,20 @@ export interface ConnectionPolicy {
   /** Syntax/sequence errors (500-504, 555) allowed per connection before `421 4.7.0`. */
   maxProtocolErrors: number;
   logger: Logger;
+  /** HELP/VRFY/EXPN/ETRN behaviour (see commands.ts). */
+  commands: SmtpCommandOptions;
+  /** Which MAIL/RCPT parameters are supported (the rest get 555). */
+  params: ParamPolicy;
+  /**
+   * AUTH is offered and accepted only over TLS, except where this says yes for a cleartext
+   * session (a loopback development switch). Undefined: never in cleartext.
+   */
+  allowCleartextAuth?: (remoteAddress: string) => boolean;
 }
+
+/** HELO/EHLO/LHLO replies carry no enhanced code, but their refusals must. */
+const GREETING_CONTEXTS = new Set(['HELO', 'EHLO', 'LHLO']);
+const LINE_TOO_LONG = 'Error: Command line too long';
 
 /** Replies that mean the client sent something malformed or out of order. */
 const PROTOCOL_ERROR_CODES = new Set([500, 501, 502, 503, 504, 555]);
@@ -32,7 +56,14 @@ const PROTOCOL_ERROR_CODES = new Set([500, 501, 502, 503, 504, 555]);
  * 2. Connection cap answered with `421 4.7.0` (the library's maxClients reply has no
  *    enhanced code).
  * 3. Replies whose text starts with an enhanced code keep it (instead of the library's
- *    table lookup), and protocol errors are counted towards a per-connection budget.
+ *    table lookup), every refusal carries one (the library sends some with none), and
+ *    protocol errors are counted towards a per-connection budget.
+ * 4. The RFC 5321 4.1 commands the library lacks or answers loosely: HELP with a topic,
+ *    VRFY (252 2.5.0 unless enabled for authenticated users), EXPN, TURN, ETRN (commands.ts);
+ *    `555` for unsupported MAIL/RCPT parameters and `553 5.6.7` for a non-ASCII address
+ *    without SMTPUTF8 (params.ts).
+ * 5. AUTH only over TLS (538 5.7.11 before it, and not advertised in EHLO), with a
+ *    per-client exception for a development switch.
  *
  * test/pregreet.test.ts pins the library version and fails if these hooks stop working.
  */
@@ -106,9 +137,106 @@ export class ListenerConnection extends SMTPConnection {
     if (early) super._onCommand(early.command, early.callback);
   }
 
+  override handler_HELP(command: Buffer, callback: () => void): void {
+    help(this.#context(), argumentOf(command));
+    callback();
+  }
+
+  override handler_VRFY(command: Buffer, callback: () => void): void {
+    this.#run(callback, () => verify(this.#context(), argumentOf(command), this.#policy.commands));
+  }
+
+  handler_EXPN(command: Buffer, callback: () => void): void {
+    this.#run(callback, () => expand(this.#context(), argumentOf(command), this.#policy.commands));
+  }
+
+  handler_TURN(_command: Buffer, callback: () => void): void {
+    turn(this.#context());
+    callback();
+  }
+
+  handler_ETRN(command: Buffer, callback: () => void): void {
+    this.#run(callback, () => etrn(this.#context(), argumentOf(command), this.#policy.commands));
+  }
+
+  override handler_MAIL(command: Buffer, callback: () => void): void {
+    const parsed = this._parseAddressCommand('mail from', command);
+    // syntax errors and a nested MAIL are the library's to answer
+    if (parsed && !this.session.envelope.mailFrom) {
+      const refusal = checkMailParams(parsed.address, parsed.args, this.#policy.params);
+      if (refusal) {
+        this.#refuse(refusal, callback);
+        return;
+      }
+    }
+    super.handler_MAIL(command, callback);
+  }
+
+  override handler_RCPT(command: Buffer, callback: () => void): void {
+    const parsed = this._parseAddressCommand('rcpt to', command);
+    if (parsed && this.session.envelope.mailFrom) {
+      const utf8 = this.session.envelope.smtpUtf8 === true;
+      const refusal = checkRcptParams(parsed.address, parsed.args, this.#policy.params, utf8);
+      if (refusal) {
+        this.#refuse(refusal, callback);
+        return;
+      }
+    }
+    super.handler_RCPT(command, callback);
+  }
+
+  override handler_AUTH(command: Buffer, callback: () => void): void {
+    if (!this.#authAllowed()) {
+      this.#refuse({ code: 538, enhanced: '5.7.11', text: 'Must issue a STARTTLS command first' }, callback);
+      return;
+    }
+    super.handler_AUTH(command, callback);
+  }
+
+  /**
+   * The library lists AUTH whenever it is enabled; before TLS it must not be offered. Its
+   * EHLO handler is synchronous, so the mechanisms are hidden for exactly this one call
+   * and restored before the parser may run the next (pipelined) command.
+   */
+  override handler_EHLO(command: Buffer, callback: () => void): void {
+    const options = this._server.options;
+    const methods = options.authMethods;
+    if (this.#authAllowed() || !methods) {
+      super.handler_EHLO(command, callback);
+      return;
+    }
+    const restore = () => {
+      options.authMethods = methods;
+    };
+    options.authMethods = [];
+    try {
+      super.handler_EHLO(command, () => {
+        restore();
+        callback();
+      });
+    } finally {
+      restore();
+    }
+  }
+
   override send(code: number, data?: string | string[] | null, context?: string | false): void {
-    const explicit = typeof data === 'string' && carriesEnhancedCode(code, data);
-    super.send(code, data, explicit ? false : context);
+    if (code === 421 && data === LINE_TOO_LONG) {
+      // RFC 5321 4.5.3.1.4: "500 Line too long", then this listener hangs up
+      super.send(500, '5.5.2 Line too long', false);
+      super.send(421, `4.7.0 ${this.name} Closing connection`, false);
+      return;
+    }
+    const first = Array.isArray(data) ? data[0] : data;
+    const explicit = typeof first === 'string' && carriesEnhancedCode(code, first);
+    let ctx = context;
+    if (explicit) ctx = false;
+    else if (code === 538) {
+      data = `5.7.11 ${typeof data === 'string' ? data : 'Must issue a STARTTLS command first'}`;
+      ctx = false;
+    } else if (code >= 400 && (ctx === false || (ctx !== undefined && GREETING_CONTEXTS.has(ctx)))) {
+      ctx = undefined; // every refusal carries an enhanced code, also those the library sends without
+    }
+    super.send(code, data, ctx);
     if (!PROTOCOL_ERROR_CODES.has(code) || this._closing) return;
     this.#protocolErrors++;
     if (this.#protocolErrors >= this.#policy.maxProtocolErrors) {
@@ -118,5 +246,38 @@ export class ListenerConnection extends SMTPConnection {
       );
       super.send(421, `4.7.0 ${this.name} Too many errors, closing connection`, false);
     }
+  }
+
+  #authAllowed(): boolean {
+    return this.secure || this.#policy.allowCleartextAuth?.(this.remoteAddress) === true;
+  }
+
+  #context(): CommandContext {
+    return {
+      session: this.session,
+      remoteAddress: this.remoteAddress,
+      reply: (code, enhanced, lines) => {
+        const list = Array.isArray(lines) ? lines : [lines];
+        this.send(
+          code,
+          list.map((l) => `${enhanced} ${l}`),
+          false,
+        );
+      },
+    };
+  }
+
+  #refuse(reply: { code: number; enhanced: string; text: string }, callback: () => void): void {
+    this.send(reply.code, `${reply.enhanced} ${reply.text}`, false);
+    callback();
+  }
+
+  /** An asynchronous command: a failure of the hook is a 451, never an escaped rejection. */
+  #run(callback: () => void, work: () => Promise<void>): void {
+    work().then(callback, (err: unknown) => {
+      this.#policy.logger.error({ event: 'command-failed', err: String(err) }, 'command handler failed');
+      this.send(451, '4.3.0 Local error in processing', false);
+      callback();
+    });
   }
 }

@@ -16,6 +16,7 @@ import type {
   SMTPServerOptions,
   SMTPServerSession,
 } from 'smtp-server';
+import type { SmtpCommandOptions } from './commands.ts';
 import { toEnvelope, toRecipient } from './envelope.ts';
 import { libraryLogger } from './log-adapter.ts';
 import { libraryDataReply, libraryError, replyText } from './replies.ts';
@@ -62,7 +63,7 @@ export interface SmtpListenerOptions {
    * agents and authenticated submission.
    */
   pregreetMs?: number;
-  /** Longest command line accepted, CRLF excluded; a longer one ends the session with 421. Default 2048. */
+  /** Longest command line accepted, CRLF excluded; a longer one gets 500 5.5.2, then 421 and close. Default 2048. */
   maxLineLength?: number;
   /** Concurrent sessions; the next one gets `421 4.7.0` and is closed. Default 100. */
   maxConnections?: number;
@@ -80,12 +81,45 @@ export interface SmtpListenerOptions {
   reverseLookup?: boolean;
   /** Advertise DSN (RFC 3461). Default false. */
   dsn?: boolean;
+  /** HELP/VRFY/EXPN/ETRN hooks (VRFY answers 252, EXPN/ETRN 502 without them). */
+  commands?: SmtpCommandOptions;
+  /** TLS: STARTTLS (RFC 3207) on a plain listener, or `implicit` TLS from the first byte (RFC 8314). */
+  tls?: SmtpTlsOptions;
+  /** SMTP AUTH (RFC 4954): offered and accepted only over TLS unless `allowCleartext` says yes. */
+  auth?: SmtpAuthOptions;
   logger?: Logger;
   /**
    * Raw smtp-server options for what this wrapper does not model yet (TLS, AUTH for the
    * MSA, PROXY...). Applied last, except the handlers.
    */
   serverOptions?: Partial<SMTPServerOptions>;
+}
+
+export interface SmtpTlsOptions {
+  key: string | Buffer;
+  cert: string | Buffer;
+  /** TLS from the first byte (port 465) instead of STARTTLS. Default false. */
+  implicit?: boolean;
+}
+
+export interface SmtpCredentials {
+  method: string;
+  username: string;
+  password: string;
+}
+
+export interface SmtpAuthOptions {
+  /** SASL mechanisms offered. Default ['PLAIN', 'LOGIN']. */
+  methods?: Array<'PLAIN' | 'LOGIN'>;
+  /** MAIL/RCPT/DATA before AUTH get `530 5.7.0`. Default true. */
+  required?: boolean;
+  /** True lets this cleartext client authenticate (a development switch). Default: never. */
+  allowCleartext?(remoteAddress: string): boolean;
+  /**
+   * Resolves the identity stored as `session.user` on success, null for wrong credentials
+   * (`535 5.7.8`); throw an SmtpError for another reply (e.g. `454 4.7.0` when throttled).
+   */
+  authenticate(credentials: SmtpCredentials, session: SmtpSession): Promise<unknown>;
 }
 
 export type ListenerAddress = { port: number; host: string; family: string } | { path: string };
@@ -161,10 +195,55 @@ export function createSmtpListener(options: SmtpListenerOptions): SmtpListener {
     hidePIPELINING: false,
     hide8BITMIME: false,
     hideDSN: !options.dsn,
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH', 'WIZ', 'SHELL', 'KILL'],
+    // REQUIRETLS (RFC 8689) would need every later hop to honour it; not offered
+    hideREQUIRETLS: true,
+    authOptional: !(options.auth && options.auth.required !== false),
+    // the TLS rule for AUTH is ListenerConnection's (per client), not the library's
+    allowInsecureAuth: true,
+    authMethods: options.auth?.methods ?? ['PLAIN', 'LOGIN'],
+    authRequiredMessage: '5.7.0 Authentication required',
+    disabledCommands: [
+      ...(options.tls && !options.tls.implicit ? [] : ['STARTTLS']),
+      ...(options.auth ? [] : ['AUTH']),
+      'WIZ',
+      'SHELL',
+      'KILL',
+    ],
+    ...(options.tls
+      ? { key: options.tls.key, cert: options.tls.cert, secure: options.tls.implicit === true }
+      : {}),
     logger: logger === silentLogger ? false : libraryLogger(logger.child({ component: 'smtp-server' })),
     ...options.serverOptions,
+    onAuth(auth, session, callback) {
+      const authOptions = options.auth;
+      if (!authOptions)
+        return callback(libraryError({ code: 502, enhanced: '5.5.1', text: 'AUTH not available' }));
+      // RFC 4616: acting for another identity (authzid) is not offered; "alice\0alice\0pw"
+      // and the common "alice\0\0pw" are the same user and fine
+      if (auth.authzid && auth.authcid && auth.authzid.toLowerCase() !== auth.authcid.toLowerCase()) {
+        return callback(
+          libraryError({ code: 535, enhanced: '5.7.8', text: 'Authorization identity not permitted' }),
+        );
+      }
+      const credentials = {
+        method: auth.method,
+        username: auth.username ?? '',
+        password: auth.password ?? '',
+      };
+      Promise.resolve()
+        .then(() => authOptions.authenticate(credentials, session))
+        .then(
+          (user) => {
+            if (user === null || user === undefined || user === false) {
+              return callback(
+                libraryError({ code: 535, enhanced: '5.7.8', text: 'Authentication credentials invalid' }),
+              );
+            }
+            callback(null, { user });
+          },
+          (err: unknown) => callback(libraryError(toReply(err, 'authenticate', session))),
+        );
+    },
     onConnect(session, callback) {
       settle('onConnect', session, () => handlers.onConnect?.(session), callback);
     },
@@ -230,6 +309,9 @@ export function createSmtpListener(options: SmtpListenerOptions): SmtpListener {
     maxConnections: o.maxConnections,
     maxProtocolErrors: o.maxProtocolErrors,
     logger,
+    commands: options.commands ?? {},
+    params: { dsn: options.dsn === true, auth: options.auth !== undefined },
+    ...(options.auth?.allowCleartext ? { allowCleartextAuth: options.auth.allowCleartext } : {}),
   };
   const server = new ListenerServer(serverOptions, policy);
   server.on('error', (err: Error) => {

@@ -9,6 +9,10 @@ import { SmtpError } from '@mailstack/core';
  */
 export function limitSize(source: Readable, maxBytes: number): Readable {
   const out = new PassThrough();
+  // The limit may be crossed before the handler starts reading (it may first open a spool
+  // file): without a listener that 'error' would be an uncaught exception. A consumer still
+  // sees the error, as for-await and pipeline() report an already-failed stream.
+  out.on('error', () => {});
   let bytes = 0;
   let discarding = false;
   const discard = () => {

@@ -142,7 +142,8 @@ describe('createSmtpListener', () => {
     const { connect } = await start({ maxLineLength: 100 });
     const client = await connect();
     client.write(`NOOP ${'a'.repeat(200)}\r\n`);
-    expect((await client.reply()).code).toBe(421);
+    expect((await client.reply()).raw).toBe('500 5.5.2 Line too long');
+    expect((await client.reply()).raw).toMatch(/^421 4\.7\.0 /);
     await client.waitClosed();
   });
 
@@ -187,5 +188,35 @@ describe('createSmtpListener', () => {
     expect((await client.reply()).code).toBe(220);
     const rival = createSmtpListener({ handlers: { onData: async () => ok() } });
     await expect(rival.listen(path)).rejects.toThrow(/EADDRINUSE/);
+  });
+
+  it('survives a handler that starts reading only after the size limit was crossed', async () => {
+    let failure: unknown;
+    const listener = createSmtpListener({
+      maxMessageSize: 100,
+      closeTimeoutMs: 500,
+      handlers: {
+        async onData(message) {
+          // e.g. a spool opening its file first: wait until the limit has failed the stream
+          await new Promise((resolve) => message.stream.once('close', resolve));
+          failure = await readAll(message.stream).catch((err: unknown) => err);
+          throw failure;
+        },
+      },
+    });
+    listeners.push(listener);
+    const address = await listener.listen(0, '127.0.0.1');
+    if (!('port' in address)) throw new Error('expected TCP');
+    const client = await RawClient.connect({ port: address.port });
+    clients.push(client);
+    expect((await client.reply()).code).toBe(220);
+    expect((await client.command('EHLO client.test')).code).toBe(250);
+    expect((await client.command('MAIL FROM:<a@x.test>')).code).toBe(250);
+    expect((await client.command('RCPT TO:<b@x.test>')).code).toBe(250);
+    expect((await client.command('DATA')).code).toBe(354);
+    client.write(`${'x'.repeat(500)}\r\n.\r\n`);
+    expect((await client.reply()).raw).toMatch(/^552 5\.3\.4 /);
+    expect(failure).toBeInstanceOf(SmtpError);
+    expect((await client.command('NOOP')).code).toBe(250);
   });
 });
