@@ -17,8 +17,8 @@ export function banner(config: StackConfig, stack: RunningStack): string {
   const lines = ['', 'Mailstack is running', ''];
   for (const e of stack.endpoints)
     lines.push(`  ${e.agent.padEnd(5)} ${e.protocol.padEnd(24)} ${e.host}:${e.port}`);
-  const running = new Set(stack.endpoints.map((e) => e.port));
-  const later = PLANNED.filter((p) => !running.has(p.port(config)));
+  const running = new Set(stack.endpoints.map((e) => e.protocol));
+  const later = PLANNED.filter((p) => !running.has(p.protocol));
   if (later.length) {
     lines.push('', '  not built yet (ports reserved):');
     for (const p of later)

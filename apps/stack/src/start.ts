@@ -1,11 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@mailstack/core';
-import { openFileDirectory } from '@mailstack/directory';
+import { createAuthThrottle, openFileDirectory } from '@mailstack/directory';
 import { createMaildirStore } from '@mailstack/maildir';
-import { createLmtpServer } from '@mailstack/mda';
+import { createLmtpServer, createLocalDelivery } from '@mailstack/mda';
+import { createSubmissionServer } from '@mailstack/msa';
+import { openFileSpool, startQueueRunner } from '@mailstack/queue';
 import type { StackConfig } from './defaults.ts';
 import { type DemoAccounts, ensureDemoAccounts } from './demo-accounts.ts';
+import { localOnlyRouting } from './local-routing.ts';
 import { ensureCertificate } from './tls.ts';
 
 /** One listening endpoint of a running agent, for the start banner and for tests. */
@@ -19,7 +22,7 @@ export interface Endpoint {
 export interface RunningStack {
   endpoints: Endpoint[];
   demo: DemoAccounts;
-  paths: { data: string; mail: string; directory: string; tls: string };
+  paths: { data: string; mail: string; directory: string; tls: string; spool: string };
   /** True when this start made the self-signed certificate. */
   certificateCreated: boolean;
   close(): Promise<void>;
@@ -36,6 +39,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
     mail: join(config.dataDir, 'mail'),
     directory: join(config.dataDir, 'directory.json'),
     tls: join(config.dataDir, 'tls'),
+    spool: join(config.dataDir, 'spool'),
   };
   await mkdir(paths.mail, { recursive: true, mode: 0o700 });
   const tls = await ensureCertificate(paths.tls, config.hostname);
@@ -61,14 +65,53 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
 
   const closers: Array<() => Promise<void>> = [];
   const endpoints: Endpoint[] = [];
-  try {
-    const lmtp = createLmtpServer({ directory, store, logger, name: config.hostname });
-    const bound = await lmtp.listen(config.ports.lmtp, config.bindAddress);
-    closers.push(() => lmtp.close());
+  const listen = async (
+    agent: string,
+    protocol: string,
+    server: { listen(port: number, host: string): Promise<object>; close(): Promise<void> },
+    port: number,
+  ) => {
+    const bound = await server.listen(port, config.bindAddress);
+    closers.push(() => server.close());
     if ('port' in bound)
-      endpoints.push({ agent: 'mda', protocol: 'lmtp', host: bound.host, port: bound.port });
+      endpoints.push({ agent, protocol, host: config.bindAddress, port: bound.port as number });
+  };
+  try {
+    // Delivery: LMTP in front of the store, and the queue runner draining the spool into it.
+    const localDelivery = createLocalDelivery({ directory, store, logger });
+    await listen(
+      'mda',
+      'lmtp',
+      createLmtpServer({ directory, store, logger, name: config.hostname }),
+      config.ports.lmtp,
+    );
+
+    const spool = await openFileSpool(paths.spool, { logger });
+    const runner = startQueueRunner({ spool, target: localOnlyRouting(directory, localDelivery), logger });
+    closers.push(() => runner.stop());
+
+    // Submission: 587-style STARTTLS and 465-style implicit TLS share one failed-login throttle.
+    const authThrottle = createAuthThrottle({ maxFailures: 5, windowMs: 15 * 60_000 });
+    for (const implicitTls of [false, true]) {
+      const server = createSubmissionServer({
+        directory,
+        spool,
+        tls: { key: tls.key, cert: tls.cert },
+        implicitTls,
+        hostname: config.hostname,
+        allowCleartextAuthOnLoopback: config.devCleartextAuth,
+        authThrottle,
+        logger,
+      });
+      await listen(
+        'msa',
+        implicitTls ? 'submissions (TLS)' : 'submission (STARTTLS)',
+        server,
+        implicitTls ? config.ports.submissions : config.ports.submission,
+      );
+    }
   } catch (err) {
-    await Promise.allSettled(closers.map((c) => c()));
+    await Promise.allSettled(closers.reverse().map((c) => c()));
     await directory.close();
     throw err;
   }

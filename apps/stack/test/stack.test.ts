@@ -65,6 +65,57 @@ describe('the stack on embedded defaults', () => {
     expect(text2).toContain(`127.0.0.1:${lmtp?.port}`);
   });
 
+  it('takes a submission with AUTH over STARTTLS and delivers it through the spool into the Maildir', async () => {
+    stack = await startStack(testConfig(dir.path), silentLogger);
+    const submission = stack.endpoints.find((e) => e.protocol === 'submission (STARTTLS)')!;
+    const submissions = stack.endpoints.find((e) => e.protocol === 'submissions (TLS)')!;
+    const sent = await runPython(
+      `
+import smtplib, ssl, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+msg = b'From: alice@example.test\\r\\nTo: bob@example.test\\r\\nSubject: via submission\\r\\n\\r\\nhi bob\\r\\n'
+c = smtplib.SMTP('127.0.0.1', int(sys.argv[1])); c.starttls(context=ctx); c.login('alice@example.test', sys.argv[3])
+print(len(c.sendmail('alice@example.test', ['bob@example.test', 'carol@remote.test'], msg))); c.quit()
+s = smtplib.SMTP_SSL('127.0.0.1', int(sys.argv[2]), context=ctx); s.login('alice@example.test', sys.argv[3]); s.quit()
+try:
+    smtplib.SMTP_SSL('127.0.0.1', int(sys.argv[2]), context=ctx).login('alice@example.test', 'wrong')
+except smtplib.SMTPAuthenticationError as e:
+    print(e.smtp_code)
+`,
+      [String(submission.port), String(submissions.port), stack.demo.password],
+    );
+    expect(sent.stderr).toBe('');
+    expect(sent.stdout.trim().split('\n')).toEqual(['0', '535']);
+
+    // The queue runner delivers the local recipient; the remote one waits in the spool.
+    const store = createMaildirStore({ root: stack.paths.mail });
+    const inbox = await store.openFolder('bob@example.test', 'INBOX');
+    for (let i = 0; i < 200 && inbox.messages().length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      await inbox.refresh();
+    }
+    expect(inbox.messages()).toHaveLength(1);
+    const chunks: Buffer[] = [];
+    for await (const c of inbox.read(inbox.messages()[0]!.uid)) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString();
+    expect(text).toMatch(/^Return-Path: <alice@example\.test>\r\n/);
+    expect(text).toMatch(
+      /\r\nReceived: from [^\r]*\r\n\tby mail\.example\.test \(Mailstack MSA\) with ESMTPSA\r\n/,
+    );
+    expect(text).toMatch(/\r\nMessage-ID: </i);
+    expect(text).toContain('\r\n\r\nhi bob\r\n');
+    await inbox.close();
+
+    const { openFileSpool } = await import('@mailstack/queue');
+    const queued = await (await openFileSpool(stack.paths.spool)).list();
+    expect(queued.map((m) => m.recipients.map((r) => [r.recipient.address, r.status]))).toEqual([
+      [
+        ['bob@example.test', 'delivered'],
+        ['carol@remote.test', 'deferred'],
+      ],
+    ]);
+  });
+
   it('keeps the generated password and certificate across restarts and lets the users log in', async () => {
     stack = await startStack(testConfig(dir.path), silentLogger);
     const first = stack.demo.password;
