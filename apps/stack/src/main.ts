@@ -2,12 +2,12 @@
  * `npm start`: the whole stack on embedded defaults. Logs go to stderr as JSON lines (one
  * per event, with `agent`), the banner with ports and the demo password to stdout.
  */
-import pino from 'pino';
+import { createLogger, parseLogLevel } from '@mailstack/log';
 import { banner } from './banner.ts';
 import { defaultConfig } from './defaults.ts';
 import { startStack } from './start.ts';
 
-const logger = pino({ level: process.env.MAILSTACK_LOG_LEVEL ?? 'info' }, pino.destination(2));
+const logger = createLogger({ level: parseLogLevel(process.env.MAILSTACK_LOG_LEVEL) ?? 'info' });
 const config = defaultConfig();
 
 try {

@@ -22,3 +22,14 @@ export function isValidMailbox(address: string): boolean {
   if (/^\[.+\]$/.test(domain)) return true;
   return /^(?!-)[\p{L}\p{N}-]{1,63}(?<!-)(?:\.(?!-)[\p{L}\p{N}-]{1,63}(?<!-))*$/u.test(domain);
 }
+
+/**
+ * 127.0.0.0/8, ::1 and their IPv4-mapped forms: where a development-only switch (cleartext
+ * AUTH on loopback) may apply. Text checks only, so core stays free of I/O modules.
+ */
+export function isLoopback(ip: string | undefined): boolean {
+  if (!ip) return false;
+  const bare = ip.replace(/^::ffff:/i, '');
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare)) return true;
+  return bare === '::1' || bare === '0:0:0:0:0:0:0:1';
+}

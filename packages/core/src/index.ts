@@ -1,4 +1,4 @@
-export { isValidMailbox, splitAddress } from './address.ts';
+export { isLoopback, isValidMailbox, splitAddress } from './address.ts';
 export { bufferBlob, type MessageBlob, readAll } from './blob.ts';
 export type { DeliveryTarget } from './delivery.ts';
 export type { Account, Directory, LocalTarget, Resolution } from './directory.ts';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   bufferBlob,
   formatReply,
+  isLoopback,
   isValidMailbox,
   readAll,
   replyFromError,
@@ -45,5 +46,23 @@ describe('addresses', () => {
       expect(isValidMailbox(ok), ok).toBe(true);
     for (const bad of ['', 'a@', '@b', 'a b@x.test', 'a..b@x.test', 'a@-x.test', 'a@x\r\n.test', 'a@x..test'])
       expect(isValidMailbox(bad), bad).toBe(false);
+  });
+});
+
+describe('isLoopback', () => {
+  it('knows 127.0.0.0/8 and ::1 in every spelling, and nothing else', () => {
+    for (const ip of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1', '0:0:0:0:0:0:0:1'])
+      expect(isLoopback(ip), ip).toBe(true);
+    for (const ip of [
+      undefined,
+      '',
+      '10.0.0.1',
+      '128.0.0.1',
+      '::2',
+      '::ffff:10.0.0.1',
+      '1127.0.0.1',
+      '127.0.0.1.example',
+    ])
+      expect(isLoopback(ip), String(ip)).toBe(false);
   });
 });

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { bufferBlob, type Envelope, formatReply, isValidMailbox, readAll } from '@mailstack/core';
-import { jsonLogger } from './json-logger.ts';
+import { createLogger } from '@mailstack/log';
 import { deliver } from './local-delivery.ts';
 import { openLocalMailSystem } from './local-system.ts';
 import { EX, exitCodeFor } from './sysexits.ts';
@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`552 5.3.4 Message exceeds fixed maximum message size ${limit}\n`);
     return EX.DATAERR;
   }
-  const logger = jsonLogger(process.stderr, args.values.verbose ? 'debug' : 'warn');
+  const logger = createLogger({ level: args.values.verbose ? 'debug' : 'warn' });
   const system = await openLocalMailSystem({ dataDir: data, directoryFile, logger });
   try {
     const envelope: Envelope = {

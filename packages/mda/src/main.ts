@@ -9,7 +9,7 @@
  * Logs go to stderr as JSON lines. SIGTERM/SIGINT close the listener and exit 0.
  */
 import { parseArgs } from 'node:util';
-import { jsonLogger, type LogLevel } from './json-logger.ts';
+import { createLogger, parseLogLevel } from '@mailstack/log';
 import { createLmtpServer } from './lmtp-server.ts';
 import { openLocalMailSystem } from './local-system.ts';
 import { EX } from './sysexits.ts';
@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`${USAGE}\n`);
     process.exit(EX.USAGE);
   }
-  const logger = jsonLogger(process.stderr, (values['log-level'] as LogLevel | undefined) ?? 'warn');
+  const logger = createLogger({ level: parseLogLevel(values['log-level']) ?? 'warn' });
   const system = await openLocalMailSystem({
     dataDir: values.data,
     directoryFile: values.directory,

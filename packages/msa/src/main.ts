@@ -16,9 +16,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openFileDirectory } from '@mailstack/directory';
+import { createLogger, parseLogLevel } from '@mailstack/log';
 import { openFileSpool } from '@mailstack/queue';
 import type { SmtpListener } from '@mailstack/smtp';
-import { jsonLogger, type LogLevel } from './json-logger.ts';
 import { createSubmissionServer } from './submission-server.ts';
 
 const USAGE =
@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`${USAGE}\n`);
     process.exit(64);
   }
-  const logger = jsonLogger(process.stderr, (values['log-level'] as LogLevel | undefined) ?? 'warn');
+  const logger = createLogger({ level: parseLogLevel(values['log-level']) ?? 'warn' });
   if (values.data) await mkdir(values.data, { recursive: true });
   const [key, cert] = await Promise.all([readFile(values.key), readFile(values.cert)]);
   const directory = await openFileDirectory(directoryFile, { watch: true, logger });

@@ -1,4 +1,12 @@
-import { type Account, ok, type Reply, SmtpError, silentLogger, splitAddress } from '@mailstack/core';
+import {
+  type Account,
+  isLoopback,
+  ok,
+  type Reply,
+  SmtpError,
+  silentLogger,
+  splitAddress,
+} from '@mailstack/core';
 import {
   createSmtpListener,
   type IncomingMessage,
@@ -9,7 +17,6 @@ import { createAuthenticator } from './authenticator.ts';
 import { directoryCommands } from './directory-commands.ts';
 import { applyFixups, type FixupResult } from './fixups.ts';
 import { rewriteHead } from './head-rewriter.ts';
-import { isLoopback } from './loopback.ts';
 import type { MessageHead } from './message-head.ts';
 import { receivedHeader } from './received.ts';
 import { checkHeaderSenders, mayUse } from './sender-policy.ts';

@@ -1,0 +1,260 @@
+/**
+ * The incremental IMAP command parser: bytes in, events out, no I/O. It frames lines and
+ * literals (asking for `+` on synchronizing literals), enforces the size limits before
+ * allocating, and hands each complete command to the grammar.
+ *
+ * Modes: after IDLE, AUTHENTICATE and STARTTLS the parser pauses and holds any bytes that
+ * follow (they belong to DONE, the SASL exchange or the TLS handshake). The session then calls
+ * `lineMode()` to read one raw line (which pauses again) or `commandMode()` to go on parsing.
+ */
+import { readCommandWord, readTag, trailingLiteral } from './chars.ts';
+import type { RawCommand } from './cursor.ts';
+import { parseCommand } from './parse-command.ts';
+import type { ParseError, ParserEvent } from './types.ts';
+
+export interface ParserOptions {
+  /** Longest line outside literals, in bytes (default 64 KiB). */
+  maxLineLength?: number;
+  /** Largest literal in any command but APPEND (default 64 KiB). */
+  maxLiteralSize?: number;
+  /** Largest APPEND message, the APPENDLIMIT (default 50 MiB). */
+  maxAppendSize?: number;
+  /** Most literals in one command (default 32). */
+  maxLiterals?: number;
+  /** Deepest parenthesis nesting (default 16). */
+  maxDepth?: number;
+  /** Most tokens in one command (default 10000). */
+  maxTokens?: number;
+  /** Text of the `+` continuation for synchronizing literals. */
+  continueText?: string;
+}
+
+const DEFAULTS: Required<ParserOptions> = {
+  maxLineLength: 64 * 1024,
+  maxLiteralSize: 64 * 1024,
+  maxAppendSize: 50 * 1024 * 1024,
+  maxLiterals: 32,
+  maxDepth: 16,
+  maxTokens: 10_000,
+  continueText: 'Ready for literal data',
+};
+
+/** Commands after which the next bytes are not commands. */
+const PAUSE_AFTER = new Set(['IDLE', 'AUTHENTICATE', 'STARTTLS']);
+
+export class CommandParser {
+  private readonly opts: Required<ParserOptions>;
+  private mode: 'command' | 'line' | 'paused' = 'command';
+  private dead = false;
+  /** A `continue` went out and no literal byte has come yet. */
+  private awaitingSync = false;
+  private utf8 = false;
+  /** Bytes received while paused. */
+  private held: Buffer[] = [];
+  /** Pieces of the line being read. */
+  private lineParts: Buffer[] = [];
+  private lineLength = 0;
+  private raw: RawCommand = { lines: [], literals: [] };
+  /** The literal being read: bytes still to come and pieces so far. */
+  private literal: { remaining: number; parts: Buffer[]; binary: boolean } | null = null;
+
+  constructor(options: ParserOptions = {}) {
+    this.opts = { ...DEFAULTS, ...options };
+  }
+
+  /** Whether the stream is beyond repair (a fatal error was returned). */
+  get closed(): boolean {
+    return this.dead;
+  }
+
+  get paused(): boolean {
+    return this.mode === 'paused';
+  }
+
+  /** Feeds received bytes. The parser keeps references to them: do not reuse the buffer. */
+  feed(chunk: Buffer): ParserEvent[] {
+    if (this.dead || chunk.length === 0) return [];
+    if (this.mode === 'paused') {
+      this.held.push(chunk);
+      return [];
+    }
+    return this.run(chunk);
+  }
+
+  /**
+   * After `ENABLE UTF8=ACCEPT` (RFC 6855): mailbox names are read as UTF-8 instead of
+   * modified UTF-7 from the next command on.
+   */
+  setUtf8(on: boolean): void {
+    this.utf8 = on;
+  }
+
+  /**
+   * Refuses the synchronizing literal just announced instead of sending `+` (the session
+   * answers `tag NO [TOOBIG]` or similar): the client will not send it, so the command is
+   * dropped. Returns false when there is no such literal waiting.
+   */
+  refuseLiteral(): boolean {
+    if (!this.awaitingSync || !this.literal) return false;
+    this.awaitingSync = false;
+    this.literal = null;
+    this.raw = { lines: [], literals: [] };
+    return true;
+  }
+
+  /** Reads the next line raw (an AUTHENTICATE response, IDLE's DONE); pauses after it. */
+  lineMode(): ParserEvent[] {
+    this.mode = 'line';
+    return this.resume();
+  }
+
+  /** Goes back to parsing commands. */
+  commandMode(): ParserEvent[] {
+    this.mode = 'command';
+    return this.resume();
+  }
+
+  /** Takes the bytes held while paused (after STARTTLS: data that arrived before TLS, to drop). */
+  takeHeld(): Buffer {
+    const out = Buffer.concat(this.held);
+    this.held = [];
+    return out;
+  }
+
+  private resume(): ParserEvent[] {
+    const events: ParserEvent[] = [];
+    while (this.held.length > 0 && this.mode !== 'paused' && !this.dead) {
+      for (const e of this.run(this.held.shift()!)) events.push(e);
+    }
+    return events;
+  }
+
+  private run(buf: Buffer): ParserEvent[] {
+    const events: ParserEvent[] = [];
+    let off = 0;
+    while (off < buf.length && !this.dead) {
+      if (this.mode === 'paused') {
+        this.held.unshift(buf.subarray(off));
+        break;
+      }
+      if (this.literal) {
+        this.awaitingSync = false;
+        const take = Math.min(this.literal.remaining, buf.length - off);
+        this.literal.parts.push(buf.subarray(off, off + take));
+        this.literal.remaining -= take;
+        off += take;
+        if (this.literal.remaining === 0) this.endLiteral();
+        continue;
+      }
+      const lf = buf.indexOf(0x0a, off);
+      const end = lf < 0 ? buf.length : lf;
+      this.lineParts.push(buf.subarray(off, end));
+      this.lineLength += end - off;
+      off = lf < 0 ? buf.length : lf + 1;
+      // A CR still counts until the LF shows it was a line end.
+      if (this.lineLength > this.opts.maxLineLength + 1) {
+        events.push(this.fatal('Line too long'));
+        break;
+      }
+      if (lf < 0) break;
+      let line = Buffer.concat(this.lineParts, this.lineLength);
+      this.lineParts = [];
+      this.lineLength = 0;
+      if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+      this.onLine(line, events);
+    }
+    return events;
+  }
+
+  private onLine(line: Buffer, events: ParserEvent[]): void {
+    if (this.mode === 'line') {
+      this.mode = 'paused';
+      events.push({ kind: 'line', line: line.toString('utf8') });
+      return;
+    }
+    // Empty lines between commands are ignored, as most servers do.
+    if (this.raw.lines.length === 0 && line.length === 0) return;
+    this.raw.lines.push(line);
+    const marker = trailingLiteral(line);
+    if (!marker) {
+      this.complete(events);
+      return;
+    }
+    const word = readCommandWord(this.raw.lines[0]!);
+    const isAppend = word === 'APPEND';
+    const limit = isAppend ? this.opts.maxAppendSize : this.opts.maxLiteralSize;
+    // All literals of one command together: the message plus small ones (a mailbox name),
+    // so many literals cannot add up to many times the limit.
+    const total = this.raw.literals.reduce((n, l) => n + l.data.length, 0) + marker.size;
+    let refusal: ParseError | undefined;
+    if (marker.size > limit || total > limit + this.opts.maxLiteralSize) {
+      refusal = this.error(
+        isAppend ? 'NO' : 'BAD',
+        isAppend ? `Message too large (limit ${limit} bytes)` : `Literal too large (limit ${limit} bytes)`,
+        { code: 'TOOBIG' },
+      );
+    } else if (this.raw.literals.length >= this.opts.maxLiterals) {
+      refusal = this.error('BAD', 'Too many literals');
+    }
+    if (refusal) {
+      // A non-synchronizing literal is already on its way: its bytes cannot be told apart
+      // from commands any more, so the session must close (RFC 7888 section 4).
+      refusal.fatal = marker.nonSync;
+      if (marker.nonSync) this.dead = true;
+      this.raw = { lines: [], literals: [] };
+      events.push(refusal);
+      return;
+    }
+    if (!marker.nonSync) {
+      events.push({
+        kind: 'continue',
+        tag: readTag(this.raw.lines[0]!) ?? '*',
+        text: this.opts.continueText,
+        command: word ?? '',
+        size: marker.size,
+      });
+    }
+    this.awaitingSync = !marker.nonSync && marker.size > 0;
+    this.literal = { remaining: marker.size, parts: [], binary: marker.binary };
+    if (marker.size === 0) this.endLiteral();
+  }
+
+  private endLiteral(): void {
+    const lit = this.literal!;
+    this.literal = null;
+    this.raw.literals.push({ data: Buffer.concat(lit.parts), binary: lit.binary });
+  }
+
+  private complete(events: ParserEvent[]): void {
+    const raw = this.raw;
+    this.raw = { lines: [], literals: [] };
+    const result = parseCommand(raw, {
+      maxDepth: this.opts.maxDepth,
+      maxTokens: this.opts.maxTokens,
+      utf8: this.utf8,
+    });
+    if ('kind' in result) {
+      events.push(result);
+      return;
+    }
+    events.push({ kind: 'command', command: result });
+    if (PAUSE_AFTER.has(result.name)) this.mode = 'paused';
+  }
+
+  private error(status: 'BAD' | 'NO', text: string, code?: ParseError['code']): ParseError {
+    const out: ParseError = { kind: 'error', status, text, fatal: false };
+    const first =
+      this.raw.lines[0] ?? (this.lineParts.length > 0 ? Buffer.concat(this.lineParts) : undefined);
+    const tag = first ? readTag(first) : undefined;
+    if (tag !== undefined) out.tag = tag;
+    if (code) out.code = code;
+    return out;
+  }
+
+  private fatal(text: string): ParseError {
+    const out = this.error('BAD', text);
+    out.fatal = true;
+    this.dead = true;
+    return out;
+  }
+}

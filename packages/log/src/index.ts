@@ -1,0 +1,7 @@
+export {
+  createLogger,
+  LOG_LEVELS,
+  type LoggerOptions,
+  type LogLevel,
+  parseLogLevel,
+} from './create-logger.ts';
