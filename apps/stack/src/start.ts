@@ -5,6 +5,7 @@ import { createAuthThrottle, openFileDirectory } from '@mailstack/directory';
 import { createMaildirStore } from '@mailstack/maildir';
 import { createLmtpServer, createLocalDelivery } from '@mailstack/mda';
 import { createSubmissionServer } from '@mailstack/msa';
+import { createPop3Server } from '@mailstack/pop3';
 import { openFileSpool, startQueueRunner } from '@mailstack/queue';
 import type { StackConfig } from './defaults.ts';
 import { type DemoAccounts, ensureDemoAccounts } from './demo-accounts.ts';
@@ -108,6 +109,27 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
         implicitTls ? 'submissions (TLS)' : 'submission (STARTTLS)',
         server,
         implicitTls ? config.ports.submissions : config.ports.submission,
+      );
+    }
+
+    // Access: POP3 with STLS and POP3S, over the same store; one login throttle for both.
+    const pop3Throttle = createAuthThrottle({ maxFailures: 5, windowMs: 15 * 60_000 });
+    for (const implicitTls of [false, true]) {
+      const server = createPop3Server({
+        directory,
+        store,
+        hostname: config.hostname,
+        tls: { key: tls.key, cert: tls.cert },
+        implicitTls,
+        allowCleartextAuthOnLoopback: config.devCleartextAuth,
+        authThrottle: pop3Throttle,
+        logger,
+      });
+      await listen(
+        'pop3',
+        implicitTls ? 'pop3s (TLS)' : 'pop3 (STLS)',
+        server,
+        implicitTls ? config.ports.pop3s : config.ports.pop3,
       );
     }
   } catch (err) {

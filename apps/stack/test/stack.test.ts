@@ -116,6 +116,29 @@ except smtplib.SMTPAuthenticationError as e:
     ]);
   });
 
+  it('serves the delivered mail over POP3 with STLS and over POP3S', async () => {
+    stack = await startStack(testConfig(dir.path), silentLogger);
+    const port = (protocol: string) => String(stack!.endpoints.find((e) => e.protocol === protocol)!.port);
+    const lmtp = await runPython(LMTP_SEND, [port('lmtp')]);
+    expect(lmtp.stdout.trim()).toBe('0');
+    const fetched = await runPython(
+      `
+import poplib, ssl, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+p = poplib.POP3('127.0.0.1', int(sys.argv[1])); p.stls(context=ctx)
+p.user('alice@example.test'); p.pass_(sys.argv[3])
+count, size = p.stat(); print(count)
+print(b'\\n'.join(p.retr(1)[1]).decode().split('\\n')[-1])
+p.quit()
+s = poplib.POP3_SSL('127.0.0.1', int(sys.argv[2]), context=ctx)
+s.user('alice@example.test'); s.pass_(sys.argv[3]); print(s.stat()[0]); s.quit()
+`,
+      [port('pop3 (STLS)'), port('pop3s (TLS)'), stack.demo.password],
+    );
+    expect(fetched.stderr).toBe('');
+    expect(fetched.stdout.trim().split('\n')).toEqual(['1', 'hello alice', '1']);
+  });
+
   it('keeps the generated password and certificate across restarts and lets the users log in', async () => {
     stack = await startStack(testConfig(dir.path), silentLogger);
     const first = stack.demo.password;

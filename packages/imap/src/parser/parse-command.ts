@@ -33,7 +33,11 @@ export function parseCommand(raw: RawCommand, limits: CursorLimits): Command | P
     const args = uid && name === 'EXPUNGE' ? uidExpunge(c) : GRAMMARS[name](c as never);
     return { tag, name, uid, args } as Command;
   } catch (err) {
-    if (!(err instanceof SyntaxFailure)) throw err;
+    // Anything else is a parser bug (or a stack overflow from a huge maxDepth): still a typed
+    // answer, so one bad command never takes the session down.
+    if (!(err instanceof SyntaxFailure)) {
+      return { kind: 'error', tag, status: 'BAD', text: 'Invalid command', fatal: false };
+    }
     const out: ParseError = { kind: 'error', tag, status: err.status, text: err.text, fatal: false };
     if (err.code) out.code = err.code;
     return out;
