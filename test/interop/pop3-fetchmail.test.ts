@@ -3,7 +3,7 @@
  * retrieves mailboxes from our POP3 server (packages/pop3, spawned standalone over a temp
  * Maildir root and directory file): STLS on the plain port and implicit TLS, keep mode (TOP,
  * UIDL-tracked: a second poll finds nothing new, a newly delivered message is the only one
- * fetched next) and delete mode (RETR + DELE: the Maildir is empty afterwards). Every message
+ * fetched next) and delete mode (DELE: the Maildir is empty afterwards), and a wrong password. Every message
  * comes out byte for byte as delivered (CRLF → LF, minus fetchmail's own Received field).
  * The same steps run against Dovecot's POP3 as a control, so a failure only on our side is ours.
  */
@@ -17,8 +17,11 @@ import { requirePrograms } from '../helpers/programs.ts';
 const PASSWORD = 'correct horse';
 const KEEP_USER = 'keeper@example.test';
 const DELETE_USER = 'deleter@example.test';
+const BADPASS_USER = 'guesser@example.test';
 /** fetchmail's exit status when it polled fine and found no new mail (PS_NOMAIL). */
 const NO_MAIL = 1;
+/** fetchmail's exit status for a refused login (PS_AUTHFAIL). */
+const AUTH_FAILED = 3;
 
 let tmp: ReturnType<typeof makeTempDir>;
 let targets: Pop3Targets | undefined;
@@ -26,7 +29,7 @@ let targets: Pop3Targets | undefined;
 beforeAll(async () => {
   requirePrograms('fetchmail', 'dovecot', 'dovecotPop3');
   tmp = makeTempDir('pop3-fetchmail');
-  targets = await startPop3Targets([KEEP_USER, DELETE_USER], PASSWORD);
+  targets = await startPop3Targets([KEEP_USER, DELETE_USER, BADPASS_USER], PASSWORD);
 });
 
 afterAll(async () => {
@@ -112,5 +115,20 @@ describe.each(['ours', 'dovecot'] as const)('fetchmail against %s POP3', (which)
     const again = await fetchmail.poll(account, { tls: 'implicit', keep: false });
     expect(again.code, context(t, again.transcript)).toBe(NO_MAIL);
     expect(fetchmail.messages()).toHaveLength(0);
+  });
+
+  it('a wrong password: fetchmail reports an authentication failure and nothing is retrieved or deleted', async () => {
+    const t = target(which);
+    const fetchmail = new Fetchmail(join(tmp.path, `${which}-badpass`));
+    const [message] = pop3TestMessages(`badpass-${which}`);
+    if (message === undefined) throw new Error('no message');
+    await t.deliver(BADPASS_USER, message);
+    const account = { port: t.tlsPort, user: BADPASS_USER, password: 'wrong', certPath: t.certPath };
+    const run = await fetchmail.poll(account, { tls: 'implicit', keep: false });
+    expect(run.code, context(t, run.transcript)).toBe(AUTH_FAILED);
+    expect(run.transcript).toMatch(/^fetchmail: POP3< -ERR /m);
+    expect(run.transcript).not.toMatch(/POP3> (STAT|UIDL|RETR|TOP|DELE)/);
+    expect(fetchmail.messages()).toHaveLength(0);
+    expect(t.inboxFiles(BADPASS_USER)).toHaveLength(1);
   });
 });

@@ -12,6 +12,12 @@ export { MaildirFolder } from './folder.ts';
 export { formatKeywords, parseKeywords } from './keywords.ts';
 export { acquireDotLock, type DotLock } from './lock.ts';
 export {
+  MessageSummarizer,
+  type SummarizeLimits,
+  summarize,
+  summarizeBuffer,
+} from './mime/index.ts';
+export {
   decodeMailboxName,
   encodeMailboxName,
   folderDirName,
