@@ -10,7 +10,8 @@
  * RETR of every message pipelined in windows of `--window` commands (both servers
  * advertise PIPELINING), QUIT without DELE. The clock covers the whole session, connect
  * included. Each retrieved message's octet count is checked against LIST. Each user's first
- * session is run once untimed (Dovecot builds its index, both servers move new/ to cur/).
+ * session is run once untimed (Dovecot builds its index and uidlist,
+ * each server settles what a first login changes in the Maildir; page cache warm).
  * Concurrent cases run one session per user at once (a POP3 maildrop is locked per session).
  *
  * Run as root with Dovecot installed (`npm run test:interop` installs it):
@@ -215,8 +216,9 @@ async function session(target: Target, user: string): Promise<SessionResult> {
 
 async function measure(target: Target, sizeKb: number, clients: number): Promise<Result> {
   const users = Array.from({ length: clients }, (_, n) => userOf(sizeKb, n));
-  // Sampled often: a Dovecot session's processes live only as long as the session.
-  const memory = sampleGroupMemory(target.pgids, 20);
+  // Sampled often, as a Dovecot session's processes live only as long as the session; not
+  // more often: each sample reads every /proc/<pid>/stat, which costs the client CPU.
+  const memory = sampleGroupMemory(target.pgids, 50);
   const serverCpuBefore = groupCpuTicksWithReaped(target.pgids);
   const clientCpuBefore = process.cpuUsage();
   const start = performance.now();
@@ -295,7 +297,7 @@ async function main(): Promise<void> {
     );
     if (args.only !== 'dovecot') targets.push(await startOurs(dir, cert, templates));
     if (args.only !== 'ours') targets.push(await startDovecotTarget(cert, templates));
-    // Untimed first session per user: indexes built, new/ moved to cur/, page cache warm.
+    // Untimed first session per user: indexes built, first-login changes done, page cache warm.
     for (const target of targets) {
       for (const user of USERS) await session(target, user);
     }

@@ -87,24 +87,7 @@ export class ToCrlf extends Transform {
       cb();
       return;
     }
-    let extra = 0;
-    let prev = this.prev;
-    for (const b of chunk) {
-      if (b === LF && prev !== CR) extra++;
-      prev = b;
-    }
-    let out: Buffer;
-    if (extra === 0) out = chunk;
-    else {
-      out = Buffer.allocUnsafe(chunk.length + extra);
-      let o = 0;
-      prev = this.prev;
-      for (const b of chunk) {
-        if (b === LF && prev !== CR) out[o++] = CR;
-        out[o++] = b;
-        prev = b;
-      }
-    }
+    const out = lfToCrlf(chunk, this.prev);
     this.prev = chunk.length > 0 ? chunk[chunk.length - 1]! : this.prev;
     const from = this.pos;
     this.pos += out.length;
@@ -121,11 +104,31 @@ export class ToCrlf extends Transform {
 
 /** Wire size of stored bytes (for files that carry no W= field). */
 export function wireSizeOf(stored: Buffer): number {
-  let n = stored.length;
-  let prev = 0;
-  for (const b of stored) {
-    if (b === LF && prev !== CR) n++;
-    prev = b;
+  return stored.length + bareLfPositions(stored, 0).length;
+}
+
+/** Offsets of the LFs in `chunk` not preceded by CR; `prev` is the byte before the chunk. */
+function bareLfPositions(chunk: Buffer, prev: number): number[] {
+  const bare: number[] = [];
+  // indexOf runs in native code: a per-byte JS loop here cost most of a RETR's CPU.
+  for (let i = chunk.indexOf(LF); i >= 0; i = chunk.indexOf(LF, i + 1)) {
+    if ((i === 0 ? prev : chunk[i - 1]) !== CR) bare.push(i);
   }
-  return n;
+  return bare;
+}
+
+/** Bare LF → CRLF over one chunk of the stored form; `prev` is the byte before the chunk. */
+export function lfToCrlf(chunk: Buffer, prev: number): Buffer {
+  const bare = bareLfPositions(chunk, prev);
+  if (bare.length === 0) return chunk;
+  const out = Buffer.allocUnsafe(chunk.length + bare.length);
+  let from = 0;
+  let o = 0;
+  for (const at of bare) {
+    o += chunk.copy(out, o, from, at);
+    out[o++] = CR;
+    from = at;
+  }
+  chunk.copy(out, o, from);
+  return out;
 }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { readAll } from '@mailstack/core';
 import { describe, expect, it } from 'vitest';
-import { ToCrlf, ToLf, wireSizeOf } from '../src/crlf.ts';
+import { lfToCrlf, ToCrlf, ToLf, wireSizeOf } from '../src/crlf.ts';
 
 function chunks(s: string, size: number): Buffer[] {
   const b = Buffer.from(s, 'latin1');
@@ -52,5 +52,16 @@ describe('line-end conversion', () => {
       );
       expect(got).toBe(WIRE.slice(start, end));
     }
+  });
+});
+
+describe('lfToCrlf', () => {
+  it('adds CR only before bare LFs, also across a chunk edge', () => {
+    expect(lfToCrlf(Buffer.from('a\nb\r\nc\n\n'), 0).toString()).toBe('a\r\nb\r\nc\r\n\r\n');
+    expect(lfToCrlf(Buffer.from('\nx'), 13).toString()).toBe('\nx');
+    expect(lfToCrlf(Buffer.from('\nx'), 0).toString()).toBe('\r\nx');
+    const plain = Buffer.from('no line end');
+    expect(lfToCrlf(plain, 0)).toBe(plain);
+    expect(wireSizeOf(Buffer.from('a\nb\r\n\r'))).toBe(7);
   });
 });
