@@ -29,6 +29,7 @@ export {
   selectFromSet,
   sequenceSetIncludes,
 } from './sequence-set.ts';
+export { createImapServer, type ImapServer, type ImapServerOptions } from './session/server.ts';
 export { type EnvelopeAddress, MISSING_DOMAIN, MISSING_MAILBOX, parseAddressList } from './writer/address.ts';
 export { writeBodyStructure } from './writer/bodystructure.ts';
 export { type EncodeOptions, formatDateTime, type Piece, WireBuilder } from './writer/encode.ts';

@@ -31,7 +31,8 @@ export type ResponseCode =
         | 'CORRUPTION'
         | 'HASCHILDREN'
         | 'UIDNOTSTICKY'
-        | 'CLOSED';
+        | 'CLOSED'
+        | 'USEATTR';
     }
   | { code: 'UIDVALIDITY' | 'UIDNEXT' | 'UNSEEN' | 'HIGHESTMODSEQ' | 'APPENDLIMIT'; value: number }
   | { code: 'PERMANENTFLAGS'; flags: string[] }

@@ -1,0 +1,177 @@
+import type { MessageSummary } from '@mailstack/core';
+import { collect, primed } from '../fetch/read.ts';
+import { filterHeader, locateSection, type SectionSource } from '../fetch/sections.ts';
+import { formatSectionLabel } from '../parser/fetch-grammar.ts';
+import type { FetchAttribute } from '../parser/types.ts';
+import type { MailboxView } from '../session/mailbox-view.ts';
+import { ResponseStreamError } from '../writer/response-writer.ts';
+import type { FetchItem, StreamedLiteral } from '../writer/types.ts';
+import { invalidSequence, resolveTargets } from './targets.ts';
+import type { CommandHandler } from './types.ts';
+import { bad, no, ok, selected } from './types.ts';
+
+/** Whether fetching this attribute sets \Seen (RFC 3501 6.4.5). */
+function marksSeen(a: FetchAttribute): boolean {
+  if (a.kind === 'section') return a.name === 'BODY' && !a.peek;
+  return a.name === 'RFC822' || a.name === 'RFC822.TEXT';
+}
+
+function needsSummary(a: FetchAttribute): boolean {
+  if (a.kind === 'section') return a.section.part.length > 0 || !!a.section.specifier;
+  return (
+    a.name === 'ENVELOPE' ||
+    a.name === 'BODY' ||
+    a.name === 'BODYSTRUCTURE' ||
+    a.name === 'RFC822.HEADER' ||
+    a.name === 'RFC822.TEXT'
+  );
+}
+
+/** The bytes of one section: streamed ranges, buffered filtered headers. */
+async function sectionData(
+  view: MailboxView,
+  uid: number,
+  source: SectionSource,
+  partial: { offset: number; length: number } | undefined,
+): Promise<Buffer | StreamedLiteral | null> {
+  // A section the message does not have is NIL, as Dovecot answers.
+  if (source.kind === 'nil') return null;
+  if (source.kind === 'fields') {
+    const header = await collect(view.folder.read(uid, { start: source.start, end: source.end }));
+    const filtered = filterHeader(header, source.fields, source.not);
+    return partial ? filtered.subarray(partial.offset, partial.offset + partial.length) : filtered;
+  }
+  let { start, end } = source;
+  if (partial) {
+    start = Math.min(start + partial.offset, end);
+    end = Math.min(start + partial.length, end);
+  }
+  if (end <= start) return Buffer.alloc(0);
+  return { stream: await primed(view.folder.read(uid, { start, end })), length: end - start };
+}
+
+export const fetch: CommandHandler<'FETCH'> = {
+  name: 'FETCH',
+  states: ['selected'],
+  noExpungeAfter: (cmd) => !cmd.uid,
+  async handle(ctx, cmd) {
+    const { view } = selected(ctx);
+    if (invalidSequence(view, cmd.args.set, cmd.uid)) return bad('invalid message sequence number');
+    const attributes = [...cmd.args.attributes];
+    if (attributes.some((a) => a.kind === 'section' && a.name !== 'BODY')) {
+      return bad('BINARY is not supported', { code: 'CANNOT' });
+    }
+    // UID FETCH always answers with the UID (RFC 3501 6.4.8).
+    if (cmd.uid && !attributes.some((a) => a.kind === 'simple' && a.name === 'UID')) {
+      attributes.unshift({ kind: 'simple', name: 'UID' });
+    }
+    await view.refreshQuietly();
+    const setsSeen = !view.readOnly && attributes.some(marksSeen);
+    const wantsFlags = attributes.some((a) => a.kind === 'simple' && a.name === 'FLAGS');
+    const wantsSummary = attributes.some(needsSummary);
+    let unreadable = 0;
+    for (const { seq, uid } of resolveTargets(view, cmd.args.set, cmd.uid)) {
+      // Gone from the store but not yet EXPUNGEd to this client: skip; the EXPUNGE follows later.
+      if (!view.alive(uid)) continue;
+      let meta = view.meta(uid)!;
+      let flagsChanged = false;
+      if (setsSeen && !meta.flags.includes('\\Seen')) {
+        view.noteFlags(await view.folder.setFlags([uid], '+', ['\\Seen']));
+        meta = view.meta(uid)!;
+        flagsChanged = true;
+      }
+      const items: FetchItem[] = [];
+      try {
+        const summary: MessageSummary | null = wantsSummary ? await view.folder.summary(uid) : null;
+        for (const a of attributes) {
+          if (a.kind === 'section') {
+            // BODY[] needs no parse: the whole message is a range.
+            const source: SectionSource = summary
+              ? locateSection(summary.structure, meta.size, a.section)
+              : { kind: 'range', start: 0, end: meta.size };
+            items.push({
+              name: 'SECTION',
+              label: formatSectionLabel(a),
+              data: await sectionData(view, uid, source, a.partial),
+            });
+            continue;
+          }
+          switch (a.name) {
+            case 'UID':
+              items.push({ name: 'UID', value: uid });
+              break;
+            case 'FLAGS':
+              items.push({ name: 'FLAGS', flags: view.flagsOf(uid) });
+              break;
+            case 'INTERNALDATE':
+              items.push({ name: 'INTERNALDATE', date: meta.internalDate });
+              break;
+            case 'RFC822.SIZE':
+              items.push({ name: 'RFC822.SIZE', value: meta.size });
+              break;
+            case 'ENVELOPE':
+              items.push({ name: 'ENVELOPE', envelope: summary!.envelope });
+              break;
+            case 'BODY':
+            case 'BODYSTRUCTURE':
+              items.push({ name: a.name, structure: summary!.structure });
+              break;
+            case 'RFC822':
+              items.push({
+                name: 'SECTION',
+                label: 'RFC822',
+                data: await sectionData(view, uid, { kind: 'range', start: 0, end: meta.size }, undefined),
+              });
+              break;
+            case 'RFC822.HEADER':
+              items.push({
+                name: 'SECTION',
+                label: 'RFC822.HEADER',
+                data: await sectionData(
+                  view,
+                  uid,
+                  { kind: 'range', start: 0, end: summary!.structure.bodyStart },
+                  undefined,
+                ),
+              });
+              break;
+            case 'RFC822.TEXT':
+              items.push({
+                name: 'SECTION',
+                label: 'RFC822.TEXT',
+                data: await sectionData(
+                  view,
+                  uid,
+                  { kind: 'range', start: summary!.structure.bodyStart, end: meta.size },
+                  undefined,
+                ),
+              });
+              break;
+            case 'MODSEQ':
+              break;
+          }
+        }
+        if (flagsChanged && !wantsFlags) items.push({ name: 'FLAGS', flags: view.flagsOf(uid) });
+      } catch (err) {
+        // Read before anything went out for this message: drop it and say so in the tagged NO.
+        for (const item of items)
+          if (item.name === 'SECTION' && isStreamed(item.data)) item.data.stream.destroy();
+        ctx.log.warn({ event: 'fetch-failed', uid, err: String(err) });
+        unreadable++;
+        continue;
+      }
+      try {
+        await ctx.send({ type: 'fetch', seq, items });
+      } catch (err) {
+        // Part of a literal is on the wire: only closing the connection keeps the client sane.
+        throw err instanceof ResponseStreamError ? err : new ResponseStreamError(String(err));
+      }
+    }
+    if (unreadable > 0) return no('some messages could not be read (expunged meanwhile?)');
+    return ok(`${cmd.uid ? 'UID FETCH' : 'FETCH'} completed`);
+  },
+};
+
+function isStreamed(data: Buffer | string | StreamedLiteral | null): data is StreamedLiteral {
+  return data !== null && typeof data === 'object' && !Buffer.isBuffer(data);
+}
