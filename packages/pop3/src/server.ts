@@ -1,8 +1,8 @@
-import { createServer, type Server, type Socket } from 'node:net';
-import { createSecureContext, TLSSocket } from 'node:tls';
+import { createSecureContext } from 'node:tls';
 import type { Directory, Logger, MailboxStore } from '@mailstack/core';
 import { silentLogger } from '@mailstack/core';
 import { type AuthThrottle, createAuthThrottle } from '@mailstack/directory';
+import { createSessionListener, type SessionListener } from '@mailstack/line-server';
 import { Pop3Session } from './session.ts';
 
 export interface Pop3ServerOptions {
@@ -25,14 +25,8 @@ export interface Pop3ServerOptions {
   logger?: Logger;
 }
 
-export interface Pop3Server {
-  /** Starts listening; port 0 picks a free one. Resolves with the bound address. */
-  listen(port: number, host?: string): Promise<{ port: number; host: string }>;
-  /** Stops listening and drops every session (no UPDATE: nothing is deleted). */
-  close(): Promise<void>;
-  /** Sessions open right now. */
-  readonly connections: number;
-}
+/** listen/close/connections; close() drops every session without UPDATE: nothing is deleted. */
+export type Pop3Server = SessionListener;
 
 export function createPop3Server(options: Pop3ServerOptions): Pop3Server {
   if (options.implicitTls && !options.tls) throw new TypeError('createPop3Server: implicitTls needs tls');
@@ -51,77 +45,13 @@ export function createPop3Server(options: Pop3ServerOptions): Pop3Server {
     implementation: 'Mailstack',
     logger,
   };
-  const maxConnections = options.maxConnections ?? 500;
-  const sessions = new Set<Pop3Session>();
-  const running = new Set<Promise<void>>();
-  const sockets = new Set<Socket>();
-
-  const accept = async (raw: Socket): Promise<void> => {
-    sockets.add(raw);
-    raw.once('close', () => sockets.delete(raw));
-    raw.on('error', () => {});
-    // Counted by socket, so connections still in a TLS handshake count too.
-    if (sockets.size > maxConnections) {
-      logger.warn({ event: 'too-many-connections', remote: raw.remoteAddress });
-      if (options.implicitTls) raw.destroy();
-      else raw.end('-ERR [SYS/TEMP] too many connections; try again later\r\n');
-      return;
-    }
-    let socket: Socket = raw;
-    if (options.implicitTls && secureContext) {
-      const secure = new TLSSocket(raw, { isServer: true, secureContext });
-      secure.on('error', (err) => logger.debug({ event: 'tls-error', err: err.message }));
-      raw.setTimeout(Math.min(config.idleTimeoutMs, 60_000), () => raw.destroy());
-      const ok = await new Promise<boolean>((resolve) => {
-        secure.once('secure', () => resolve(true));
-        secure.once('close', () => resolve(false));
-      });
-      raw.setTimeout(0);
-      if (!ok) return;
-      socket = secure;
-    }
-    const session = new Pop3Session(socket, config, !!options.implicitTls);
-    sessions.add(session);
-    logger.debug({ event: 'connect', remote: raw.remoteAddress });
-    const run = session.run();
-    running.add(run);
-    await run;
-    running.delete(run);
-    sessions.delete(session);
-  };
-
-  let server: Server | null = null;
-  return {
-    get connections() {
-      return sessions.size;
-    },
-    listen(port, host = '127.0.0.1') {
-      return new Promise((resolve, reject) => {
-        const s = createServer((socket) => {
-          accept(socket).catch((err: unknown) => {
-            logger.error({ event: 'accept-failed', err: String(err) });
-            socket.destroy();
-          });
-        });
-        server = s;
-        s.once('error', reject);
-        s.listen(port, host, () => {
-          s.off('error', reject);
-          const addr = s.address();
-          if (addr && typeof addr === 'object') resolve({ port: addr.port, host: addr.address });
-          else reject(new Error('pop3: no bound address'));
-        });
-      });
-    },
-    async close() {
-      const s = server;
-      server = null;
-      const closed = s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve();
-      for (const session of sessions) session.destroy();
-      for (const socket of sockets) socket.destroy();
-      await closed;
-      // Sessions release their locks and folders in their own cleanup; wait for it.
-      await Promise.all([...running]);
-    },
-  };
+  return createSessionListener({
+    name: 'pop3',
+    ...(options.implicitTls && secureContext ? { implicitTls: secureContext } : {}),
+    maxConnections: options.maxConnections ?? 500,
+    busyReply: '-ERR [SYS/TEMP] too many connections; try again later\r\n',
+    handshakeTimeoutMs: Math.min(config.idleTimeoutMs, 60_000),
+    logger,
+    createSession: (socket, tlsActive) => new Pop3Session(socket, config, tlsActive),
+  });
 }

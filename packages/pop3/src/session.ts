@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
-import { type SecureContext, TLSSocket } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { type Directory, isLoopback, type Logger, type MailboxStore } from '@mailstack/core';
 import type { AuthThrottle } from '@mailstack/directory';
+import { LineConnection } from '@mailstack/line-server';
 import type { CommandContext } from './commands/types.ts';
 import { MAX_COMMAND_OCTETS, parseCommand } from './dispatch.ts';
 import { DotStuffer } from './dot-stuffer.ts';
@@ -27,8 +28,6 @@ export interface SessionConfig {
 const MAX_LINE_BYTES = 4096;
 /** Bad commands in a row before we hang up on the client. */
 const MAX_STRIKES = 10;
-/** Pipelined lines queued before we stop reading the socket (backpressure on the client). */
-const QUEUE_HIGH = 64;
 
 /**
  * One POP3 connection: owns the socket (plain, then TLS after STLS), splits lines, runs
@@ -38,25 +37,24 @@ export class Pop3Session implements CommandContext {
   readonly #config: SessionConfig;
   readonly log: Logger;
   readonly remoteAddress: string | undefined;
-  #socket: Socket;
+  readonly #conn: LineConnection<SplitItem>;
   #splitter = new LineSplitter(MAX_LINE_BYTES);
-  #queue: SplitItem[] = [];
-  #wake: (() => void) | null = null;
-  #closeWaiters = new Set<() => void>();
-  #closed = false;
-  /** QUIT or a refusal ended the session: queued pipelined commands are not run. */
-  #ended = false;
   #strikes = 0;
   #tlsActive: boolean;
   state: SessionState = { name: 'authorization' };
 
   constructor(socket: Socket, config: SessionConfig, tlsActive: boolean) {
     this.#config = config;
-    this.#socket = socket;
     this.#tlsActive = tlsActive;
     this.remoteAddress = socket.remoteAddress;
     this.log = config.logger.child({ remote: socket.remoteAddress, port: socket.remotePort });
-    this.#attach(socket);
+    // RFC 1939 §3 autologout: no UPDATE, nothing deleted.
+    this.#conn = new LineConnection(socket, {
+      decode: (chunk) => this.#splitter.push(chunk),
+      idleTimeoutMs: config.idleTimeoutMs,
+      goodbye: '-ERR autologout; idle for too long\r\n',
+      logger: this.log,
+    });
   }
 
   // ---- CommandContext -------------------------------------------------------------------
@@ -83,20 +81,20 @@ export class Pop3Session implements CommandContext {
     return this.#tlsActive || (this.#config.allowCleartextAuthOnLoopback && isLoopback(this.remoteAddress));
   }
   get closed(): boolean {
-    return this.#closed;
+    return this.#conn.closed;
   }
 
   ok(text?: string): Promise<void> {
-    return this.#write(text ? `+OK ${text}\r\n` : '+OK\r\n');
+    return this.#conn.write(text ? `+OK ${text}\r\n` : '+OK\r\n');
   }
 
   err(text: string): Promise<void> {
-    return this.#write(`-ERR ${text}\r\n`);
+    return this.#conn.write(`-ERR ${text}\r\n`);
   }
 
   multiline(first: string, lines: string[]): Promise<void> {
     const body = lines.map((l) => (l.startsWith('.') ? `.${l}` : l));
-    return this.#write(`+OK ${first}\r\n${body.map((l) => `${l}\r\n`).join('')}.\r\n`);
+    return this.#conn.write(`+OK ${first}\r\n${body.map((l) => `${l}\r\n`).join('')}.\r\n`);
   }
 
   async sendMessage(message: DropMessage, bodyLines?: number): Promise<void> {
@@ -116,26 +114,26 @@ export class Pop3Session implements CommandContext {
     const stuffer = new DotStuffer(bodyLines);
     await this.ok(bodyLines === undefined ? `${message.size} octets` : 'top of message follows');
     try {
-      while (!next.done && !this.#closed) {
+      while (!next.done && !this.#conn.closed) {
         const out = stuffer.feed(next.value);
-        if (out.length) await this.#write(out);
+        if (out.length) await this.#conn.write(out);
         if (stuffer.done) break;
         next = await chunks.next();
       }
     } catch (err) {
       // Half a message is on the wire: the only honest end is to drop the connection.
       this.log.error({ event: 'read-failed-mid-stream', uid: message.uid, err: String(err) });
-      this.#socket.destroy();
+      this.#conn.destroy();
       return;
     } finally {
       source.destroy();
     }
-    await this.#write(stuffer.finish());
+    await this.#conn.write(stuffer.finish());
   }
 
   async continuation(text: string): Promise<SplitItem | null> {
-    await this.#write(`+ ${text}\r\n`);
-    return this.#next();
+    await this.#conn.write(`+ ${text}\r\n`);
+    return this.#conn.next();
   }
 
   login(user: string, password: string): Promise<void> {
@@ -151,18 +149,9 @@ export class Pop3Session implements CommandContext {
     if (!context) return;
     await this.ok('begin TLS negotiation');
     // RFC 2595 §4: nothing the client pipelined in cleartext may be acted on after the switch.
-    this.#queue = [];
     this.#splitter.reset();
-    const plain = this.#socket;
-    this.#detach(plain);
-    plain.setTimeout(0);
-    const secure = new TLSSocket(plain, { isServer: true, secureContext: context });
-    this.#attach(secure);
-    await new Promise<void>((resolve) => {
-      secure.once('secure', resolve);
-      secure.once('close', resolve);
-    });
-    if (this.#closed) return;
+    const secure = await this.#conn.startTls(context);
+    if (!secure) return;
     this.#tlsActive = true;
     this.setState({ name: 'authorization' });
     this.log.debug({ event: 'stls', protocol: secure.getProtocol() });
@@ -191,23 +180,11 @@ export class Pop3Session implements CommandContext {
   // ---- LoginHost extras -----------------------------------------------------------------
 
   sleep(ms: number): Promise<void> {
-    if (ms <= 0 || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#closeWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#closeWaiters.add(done);
-    });
+    return this.#conn.sleep(ms);
   }
 
   end(): void {
-    this.#ended = true;
-    this.#closed = true;
-    this.#socket.end();
-    this.#wakeUp();
+    this.#conn.end();
   }
 
   // ---- running --------------------------------------------------------------------------
@@ -217,13 +194,13 @@ export class Pop3Session implements CommandContext {
     try {
       await this.ok(`${this.#config.hostname} POP3 ready`);
       for (;;) {
-        const item = await this.#next();
+        const item = await this.#conn.next();
         if (!item) break;
         await this.#serve(item);
       }
     } catch (err) {
       this.log.error({ event: 'session-error', err: String(err) });
-      this.#socket.destroy();
+      this.#conn.destroy();
     } finally {
       await this.#cleanup();
     }
@@ -231,7 +208,7 @@ export class Pop3Session implements CommandContext {
 
   /** Stops the session from outside (server close): no UPDATE, nothing deleted. */
   destroy(): void {
-    this.#socket.destroy();
+    this.#conn.destroy();
   }
 
   async #serve(item: SplitItem): Promise<void> {
@@ -266,86 +243,6 @@ export class Pop3Session implements CommandContext {
     await this.err(text);
   }
 
-  async #next(): Promise<SplitItem | null> {
-    for (;;) {
-      if (this.#ended) return null;
-      const item = this.#queue.shift();
-      if (item) {
-        if (this.#queue.length < QUEUE_HIGH / 2 && this.#socket.isPaused()) this.#socket.resume();
-        return item;
-      }
-      if (this.#closed) return null;
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-    }
-  }
-
-  #wakeUp(): void {
-    const w = this.#wake;
-    this.#wake = null;
-    w?.();
-  }
-
-  async #write(data: string | Buffer): Promise<void> {
-    const socket = this.#socket;
-    if (this.#closed || socket.destroyed) return;
-    if (socket.write(data)) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        socket.off('drain', done);
-        socket.off('close', done);
-        resolve();
-      };
-      socket.on('drain', done);
-      socket.on('close', done);
-    });
-  }
-
-  #onData = (chunk: Buffer): void => {
-    if (this.#closed) return;
-    this.#queue.push(...this.#splitter.push(chunk));
-    if (this.#queue.length >= QUEUE_HIGH) this.#socket.pause();
-    this.#wakeUp();
-  };
-
-  #onClose = (): void => {
-    this.#closed = true;
-    for (const w of [...this.#closeWaiters]) w();
-    this.#wakeUp();
-  };
-
-  #onError = (err: Error): void => {
-    this.log.debug({ event: 'socket-error', err: err.message });
-  };
-
-  #onTimeout = (): void => {
-    // RFC 1939 §3 autologout: no UPDATE, nothing deleted.
-    this.log.info({ event: 'idle-timeout' });
-    const socket = this.#socket;
-    socket.write('-ERR autologout; idle for too long\r\n', () => socket.destroy());
-    setTimeout(() => socket.destroy(), 1000).unref();
-    this.#ended = true;
-    this.#closed = true;
-    this.#wakeUp();
-  };
-
-  #attach(socket: Socket): void {
-    this.#socket = socket;
-    socket.on('data', this.#onData);
-    socket.on('close', this.#onClose);
-    socket.on('error', this.#onError);
-    socket.on('timeout', this.#onTimeout);
-    socket.setTimeout(this.#config.idleTimeoutMs);
-  }
-
-  #detach(socket: Socket): void {
-    socket.off('data', this.#onData);
-    socket.off('close', this.#onClose);
-    socket.off('error', this.#onError);
-    socket.off('timeout', this.#onTimeout);
-  }
-
   async #leaveTransaction(state: Extract<SessionState, { name: 'transaction' }>): Promise<void> {
     try {
       await state.maildrop.folder.close();
@@ -363,6 +260,6 @@ export class Pop3Session implements CommandContext {
       this.state = { name: 'authorization' };
       await this.#leaveTransaction(state);
     }
-    if (!this.#socket.destroyed) this.#socket.end();
+    if (!this.#conn.socket.destroyed) this.#conn.socket.end();
   }
 }

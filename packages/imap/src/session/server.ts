@@ -1,8 +1,8 @@
-import { createServer, type Server, type Socket } from 'node:net';
-import { createSecureContext, TLSSocket } from 'node:tls';
+import { createSecureContext } from 'node:tls';
 import type { Directory, Logger, MailboxStore } from '@mailstack/core';
 import { silentLogger } from '@mailstack/core';
 import { type AuthThrottle, createAuthThrottle } from '@mailstack/directory';
+import { createSessionListener, type SessionListener } from '@mailstack/line-server';
 import { ImapSession } from './session.ts';
 
 export interface ImapServerOptions {
@@ -27,14 +27,8 @@ export interface ImapServerOptions {
   logger?: Logger;
 }
 
-export interface ImapServer {
-  /** Starts listening; port 0 picks a free one. Resolves with the bound address. */
-  listen(port: number, host?: string): Promise<{ port: number; host: string }>;
-  /** Stops listening and drops every session . */
-  close(): Promise<void>;
-  /** Sessions open right now. */
-  readonly connections: number;
-}
+/** listen/close/connections; close() drops every session. */
+export type ImapServer = SessionListener;
 
 export function createImapServer(options: ImapServerOptions): ImapServer {
   if (options.implicitTls && !options.tls) throw new TypeError('createImapServer: implicitTls needs tls');
@@ -53,77 +47,13 @@ export function createImapServer(options: ImapServerOptions): ImapServer {
     maxAppendSize: options.maxAppendSize ?? 50 * 1024 * 1024,
     logger,
   };
-  const maxConnections = options.maxConnections ?? 500;
-  const sessions = new Set<ImapSession>();
-  const running = new Set<Promise<void>>();
-  const sockets = new Set<Socket>();
-
-  const accept = async (raw: Socket): Promise<void> => {
-    sockets.add(raw);
-    raw.once('close', () => sockets.delete(raw));
-    raw.on('error', () => {});
-    // Counted by socket, so connections still in a TLS handshake count too.
-    if (sockets.size > maxConnections) {
-      logger.warn({ event: 'too-many-connections', remote: raw.remoteAddress });
-      if (options.implicitTls) raw.destroy();
-      else raw.end('* BYE [UNAVAILABLE] too many connections; try again later\r\n');
-      return;
-    }
-    let socket: Socket = raw;
-    if (options.implicitTls && secureContext) {
-      const secure = new TLSSocket(raw, { isServer: true, secureContext });
-      secure.on('error', (err) => logger.debug({ event: 'tls-error', err: err.message }));
-      raw.setTimeout(Math.min(config.idleTimeoutMs, 60_000), () => raw.destroy());
-      const ok = await new Promise<boolean>((resolve) => {
-        secure.once('secure', () => resolve(true));
-        secure.once('close', () => resolve(false));
-      });
-      raw.setTimeout(0);
-      if (!ok) return;
-      socket = secure;
-    }
-    const session = new ImapSession(socket, config, !!options.implicitTls);
-    sessions.add(session);
-    logger.debug({ event: 'connect', remote: raw.remoteAddress });
-    const run = session.run();
-    running.add(run);
-    await run;
-    running.delete(run);
-    sessions.delete(session);
-  };
-
-  let server: Server | null = null;
-  return {
-    get connections() {
-      return sessions.size;
-    },
-    listen(port, host = '127.0.0.1') {
-      return new Promise((resolve, reject) => {
-        const s = createServer((socket) => {
-          accept(socket).catch((err: unknown) => {
-            logger.error({ event: 'accept-failed', err: String(err) });
-            socket.destroy();
-          });
-        });
-        server = s;
-        s.once('error', reject);
-        s.listen(port, host, () => {
-          s.off('error', reject);
-          const addr = s.address();
-          if (addr && typeof addr === 'object') resolve({ port: addr.port, host: addr.address });
-          else reject(new Error('imap: no bound address'));
-        });
-      });
-    },
-    async close() {
-      const s = server;
-      server = null;
-      const closed = s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve();
-      for (const session of sessions) session.destroy();
-      for (const socket of sockets) socket.destroy();
-      await closed;
-      // Sessions close their folders in their own cleanup; wait for it.
-      await Promise.all([...running]);
-    },
-  };
+  return createSessionListener({
+    name: 'imap',
+    ...(options.implicitTls && secureContext ? { implicitTls: secureContext } : {}),
+    maxConnections: options.maxConnections ?? 500,
+    busyReply: '* BYE [UNAVAILABLE] too many connections; try again later\r\n',
+    handshakeTimeoutMs: Math.min(config.idleTimeoutMs, 60_000),
+    logger,
+    createSession: (socket, tlsActive) => new ImapSession(socket, config, tlsActive),
+  });
 }

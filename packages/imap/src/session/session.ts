@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
-import { type SecureContext, TLSSocket } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { type Directory, isLoopback, type Logger, type MailboxStore } from '@mailstack/core';
 import type { AuthThrottle } from '@mailstack/directory';
+import { LineConnection } from '@mailstack/line-server';
 import { dispatch } from '../commands/dispatch.ts';
 import type { Completion, SessionContext } from '../commands/types.ts';
 import { CommandParser } from '../parser/command-parser.ts';
@@ -25,8 +26,6 @@ export interface SessionConfig {
   logger: Logger;
 }
 
-/** Parsed events queued before we stop reading the socket (backpressure on pipelining clients). */
-const QUEUE_HIGH = 64;
 /** Protocol errors in a row before we hang up. */
 const MAX_STRIKES = 20;
 
@@ -38,27 +37,26 @@ export class ImapSession implements SessionContext {
   readonly #config: SessionConfig;
   readonly log: Logger;
   readonly remoteAddress: string | undefined;
-  #socket: Socket;
+  readonly #conn: LineConnection<ParserEvent>;
   #writer: ResponseWriter;
   readonly #parser: CommandParser;
-  #queue: ParserEvent[] = [];
-  #wake: (() => void) | null = null;
-  #closeWaiters = new Set<() => void>();
-  #closed = false;
-  #ended = false;
   #strikes = 0;
   #tlsActive: boolean;
   state: SessionState = { name: 'not-authenticated' };
 
   constructor(socket: Socket, config: SessionConfig, tlsActive: boolean) {
     this.#config = config;
-    this.#socket = socket;
     this.#tlsActive = tlsActive;
     this.remoteAddress = socket.remoteAddress;
     this.log = config.logger.child({ remote: socket.remoteAddress, port: socket.remotePort });
     this.#parser = new CommandParser({ maxAppendSize: config.maxAppendSize });
     this.#writer = new ResponseWriter(socket);
-    this.#attach(socket);
+    this.#conn = new LineConnection(socket, {
+      decode: (chunk) => this.#parser.feed(chunk),
+      idleTimeoutMs: config.idleTimeoutMs,
+      goodbye: '* BYE autologout; idle for too long\r\n',
+      logger: this.log,
+    });
   }
 
   // ---- SessionContext -------------------------------------------------------------------
@@ -88,7 +86,7 @@ export class ImapSession implements SessionContext {
     return this.#tlsActive || (this.#config.allowCleartextAuthOnLoopback && isLoopback(this.remoteAddress));
   }
   get closed(): boolean {
-    return this.#closed;
+    return this.#conn.closed;
   }
 
   capabilities(): string[] {
@@ -111,7 +109,7 @@ export class ImapSession implements SessionContext {
   }
 
   send(response: Response): Promise<void> {
-    if (this.#closed) return Promise.resolve();
+    if (this.#conn.closed) return Promise.resolve();
     return this.#writer.write(response);
   }
 
@@ -121,8 +119,8 @@ export class ImapSession implements SessionContext {
 
   async readLine(text: string): Promise<string | null> {
     await this.send({ type: 'continue', text });
-    this.#enqueue(this.#parser.lineMode());
-    const ev = await this.#next();
+    this.#conn.push(this.#parser.lineMode());
+    const ev = await this.#conn.next();
     if (ev?.kind !== 'line') return null;
     return ev.line;
   }
@@ -132,16 +130,7 @@ export class ImapSession implements SessionContext {
   }
 
   sleep(ms: number): Promise<void> {
-    if (ms <= 0 || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#closeWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#closeWaiters.add(done);
-    });
+    return this.#conn.sleep(ms);
   }
 
   enable(_capability: string): boolean {
@@ -156,7 +145,7 @@ export class ImapSession implements SessionContext {
     const push = (): void => {
       chain = chain
         .then(async () => {
-          if (this.state.name === 'selected' && !this.#closed)
+          if (this.state.name === 'selected' && !this.#conn.closed)
             await this.sendAll(await this.state.view.sync(true));
         })
         .catch((err: unknown) => this.log.warn({ event: 'idle-sync-failed', err: String(err) }));
@@ -166,8 +155,8 @@ export class ImapSession implements SessionContext {
       stop = state.view.folder.watch(push);
       push();
     }
-    this.#enqueue(this.#parser.lineMode());
-    const ev = await this.#next();
+    this.#conn.push(this.#parser.lineMode());
+    const ev = await this.#conn.next();
     stop();
     await chain;
     if (ev?.kind !== 'line') return { status: 'BAD', text: 'IDLE ended without DONE' };
@@ -180,27 +169,15 @@ export class ImapSession implements SessionContext {
     if (!context) return;
     // RFC 3501 6.2.1: nothing the client sent before the handshake may be acted on.
     this.#parser.takeHeld();
-    this.#queue = [];
-    const plain = this.#socket;
-    this.#detach(plain);
-    plain.setTimeout(0);
-    const secure = new TLSSocket(plain, { isServer: true, secureContext: context });
-    this.#attach(secure);
+    const secure = await this.#conn.startTls(context);
+    if (!secure) return;
     this.#writer = new ResponseWriter(secure);
-    await new Promise<void>((resolve) => {
-      secure.once('secure', resolve);
-      secure.once('close', resolve);
-    });
-    if (this.#closed) return;
     this.#tlsActive = true;
     this.log.debug({ event: 'starttls', protocol: secure.getProtocol() });
   }
 
   end(): void {
-    this.#ended = true;
-    this.#closed = true;
-    this.#socket.end();
-    this.#wakeUp();
+    this.#conn.end();
   }
 
   // ---- running --------------------------------------------------------------------------
@@ -215,20 +192,20 @@ export class ImapSession implements SessionContext {
         text: `${this.#config.hostname} IMAP4rev1 ready`,
       });
       for (;;) {
-        const ev = await this.#next();
+        const ev = await this.#conn.next();
         if (!ev) break;
         await this.#serve(ev);
       }
     } catch (err) {
       this.log.error({ event: 'session-error', err: String(err) });
-      this.#socket.destroy();
+      this.#conn.destroy();
     } finally {
       await this.#cleanup();
     }
   }
 
   destroy(): void {
-    this.#socket.destroy();
+    this.#conn.destroy();
   }
 
   async #serve(ev: ParserEvent): Promise<void> {
@@ -269,83 +246,14 @@ export class ImapSession implements SessionContext {
         this.#strikes = 0;
         await dispatch(this, ev.command);
         // AUTHENTICATE/IDLE/STARTTLS paused the parser; what followed is commands again.
-        if (this.#parser.paused && !this.#closed) this.#enqueue(this.#parser.commandMode());
+        if (this.#parser.paused && !this.#conn.closed) this.#conn.push(this.#parser.commandMode());
         return;
       }
     }
   }
 
-  #enqueue(events: ParserEvent[]): void {
-    if (events.length === 0) return;
-    this.#queue.push(...events);
-    if (this.#queue.length >= QUEUE_HIGH) this.#socket.pause();
-    this.#wakeUp();
-  }
-
-  async #next(): Promise<ParserEvent | null> {
-    for (;;) {
-      if (this.#ended) return null;
-      const ev = this.#queue.shift();
-      if (ev) {
-        if (this.#queue.length < QUEUE_HIGH / 2 && this.#socket.isPaused()) this.#socket.resume();
-        return ev;
-      }
-      if (this.#closed) return null;
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-    }
-  }
-
-  #wakeUp(): void {
-    const w = this.#wake;
-    this.#wake = null;
-    w?.();
-  }
-
-  #onData = (chunk: Buffer): void => {
-    if (this.#closed) return;
-    this.#enqueue(this.#parser.feed(chunk));
-  };
-
-  #onClose = (): void => {
-    this.#closed = true;
-    for (const w of [...this.#closeWaiters]) w();
-    this.#wakeUp();
-  };
-
-  #onError = (err: Error): void => {
-    this.log.debug({ event: 'socket-error', err: err.message });
-  };
-
-  #onTimeout = (): void => {
-    this.log.info({ event: 'idle-timeout' });
-    const socket = this.#socket;
-    socket.write('* BYE autologout; idle for too long\r\n', () => socket.destroy());
-    setTimeout(() => socket.destroy(), 1000).unref();
-    this.#ended = true;
-    this.#closed = true;
-    this.#wakeUp();
-  };
-
-  #attach(socket: Socket): void {
-    this.#socket = socket;
-    socket.on('data', this.#onData);
-    socket.on('close', this.#onClose);
-    socket.on('error', this.#onError);
-    socket.on('timeout', this.#onTimeout);
-    socket.setTimeout(this.#config.idleTimeoutMs);
-  }
-
-  #detach(socket: Socket): void {
-    socket.off('data', this.#onData);
-    socket.off('close', this.#onClose);
-    socket.off('error', this.#onError);
-    socket.off('timeout', this.#onTimeout);
-  }
-
   async #cleanup(): Promise<void> {
     await this.setState({ name: 'not-authenticated' });
-    if (!this.#socket.destroyed) this.#socket.end();
+    if (!this.#conn.socket.destroyed) this.#conn.socket.end();
   }
 }
