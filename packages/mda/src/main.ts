@@ -9,15 +9,15 @@
  * Logs go to stderr as JSON lines. SIGTERM/SIGINT close the listener and exit 0.
  */
 import { parseArgs } from 'node:util';
+import { closeOnSignals, exitWithUsage, parseHostPort, runMain } from '@mailstack/agent-process';
 import { createLogger, parseLogLevel } from '@mailstack/log';
 import { createLmtpServer } from './lmtp-server.ts';
 import { openLocalMailSystem } from './local-system.ts';
-import { EX } from './sysexits.ts';
 
 const USAGE =
   'usage: main.ts --data <dir> --directory <file> (--listen <host:port> | --socket <path>) [--detail-folder] [--max-size <bytes>] [--max-connections <n>] [--name <host>] [--log-level debug|info|warn|error]';
 
-async function main(argv: string[]): Promise<void> {
+runMain(async (argv) => {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -33,11 +33,9 @@ async function main(argv: string[]): Promise<void> {
     },
     strict: true,
   });
-  const listen = values.listen ? /^(.*):(\d+)$/.exec(values.listen) : null;
-  if (!values.data || !values.directory || (!listen && !values.socket) || (values.listen && !listen)) {
-    process.stderr.write(`${USAGE}\n`);
-    process.exit(EX.USAGE);
-  }
+  const listen = parseHostPort(values.listen);
+  if (!values.data || !values.directory || listen === null || (!listen && !values.socket))
+    exitWithUsage(USAGE);
   const logger = createLogger({ level: parseLogLevel(values['log-level']) ?? 'warn' });
   const system = await openLocalMailSystem({
     dataDir: values.data,
@@ -55,24 +53,12 @@ async function main(argv: string[]): Promise<void> {
     ...(values.name ? { name: values.name } : {}),
   });
   const address = listen
-    ? await server.listen(Number(listen[2]), (listen[1] as string).replace(/^\[(.*)\]$/, '$1'))
+    ? await server.listen(listen.port, listen.host)
     : await server.listen(values.socket as string);
   process.stdout.write(`${JSON.stringify({ event: 'listening', protocol: 'lmtp', ...address })}\n`);
 
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    server
-      .close()
-      .then(() => system.close())
-      .finally(() => process.exit(0));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
-main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`${JSON.stringify({ level: 'error', event: 'startup-failed', err: String(err) })}\n`);
-  process.exit(EX.SOFTWARE);
+  closeOnSignals(async () => {
+    await server.close();
+    await system.close();
+  });
 });

@@ -14,51 +14,31 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  closeOnSignals,
+  exitWithUsage,
+  LISTENER_FLAGS,
+  listenPlainAndImplicit,
+  parseHostPort,
+  runMain,
+} from '@mailstack/agent-process';
 import { createAuthThrottle, openFileDirectory } from '@mailstack/directory';
 import { createLogger, parseLogLevel } from '@mailstack/log';
 import { createMaildirStore } from '@mailstack/maildir';
-import { createPop3Server, type Pop3Server } from './server.ts';
+import { createPop3Server } from './server.ts';
 
 const USAGE =
   'usage: main.ts --data <dir> [--directory <file>] (--listen <host:port> | --listen-tls <host:port>)... [--cert <pem> --key <pem>] [--hostname <name>] [--allow-cleartext-auth-on-loopback] [--log-level debug|info|warn|error]';
 
-function hostPort(value: string | undefined): { host: string; port: number } | null | undefined {
-  if (value === undefined) return undefined;
-  const m = /^(.*):(\d+)$/.exec(value);
-  return m ? { host: (m[1] as string).replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]) } : null;
-}
-
-async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      data: { type: 'string' },
-      directory: { type: 'string' },
-      listen: { type: 'string' },
-      'listen-tls': { type: 'string' },
-      cert: { type: 'string' },
-      key: { type: 'string' },
-      hostname: { type: 'string' },
-      'allow-cleartext-auth-on-loopback': { type: 'boolean' },
-      'log-level': { type: 'string' },
-    },
-    strict: true,
-  });
-  const plain = hostPort(values.listen);
-  const implicit = hostPort(values['listen-tls']);
+runMain(async (argv) => {
+  const { values } = parseArgs({ args: argv, options: LISTENER_FLAGS, strict: true });
+  const plain = parseHostPort(values.listen);
+  const implicit = parseHostPort(values['listen-tls']);
   const directoryFile = values.directory ?? (values.data ? join(values.data, 'directory.json') : undefined);
   const haveTls = !!values.cert && !!values.key;
-  if (
-    plain === null ||
-    implicit === null ||
-    (!plain && !implicit) ||
-    (implicit && !haveTls) ||
-    !values.data ||
-    !directoryFile
-  ) {
-    process.stderr.write(`${USAGE}\n`);
-    process.exit(64);
-  }
+  if (plain === null || implicit === null || (!plain && !implicit) || (implicit && !haveTls))
+    exitWithUsage(USAGE);
+  if (!values.data || !directoryFile) exitWithUsage(USAGE);
   const logger = createLogger({ level: parseLogLevel(values['log-level']) ?? 'warn' });
   const tls = haveTls
     ? { key: await readFile(values.key as string), cert: await readFile(values.cert as string) }
@@ -75,34 +55,15 @@ async function main(argv: string[]): Promise<void> {
     authThrottle: createAuthThrottle({ maxFailures: 10, windowMs: 15 * 60_000 }),
     logger,
   };
-  const servers: Pop3Server[] = [];
-  for (const [where, implicitTls] of [
-    [plain, false],
-    [implicit, true],
-  ] as const) {
-    if (!where) continue;
-    const server = createPop3Server({ ...common, implicitTls });
-    servers.push(server);
-    const address = await server.listen(where.port, where.host);
-    const kind = implicitTls
-      ? { protocol: 'pop3s', tls: 'implicit' }
-      : { protocol: 'pop3', tls: tls ? 'stls' : 'none' };
-    process.stdout.write(`${JSON.stringify({ event: 'listening', ...kind, ...address })}\n`);
-  }
-
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    Promise.all(servers.map((s) => s.close()))
-      .then(() => directory.close?.())
-      .finally(() => process.exit(0));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
-main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`${JSON.stringify({ level: 'error', event: 'startup-failed', err: String(err) })}\n`);
-  process.exit(70);
+  const servers = await listenPlainAndImplicit({
+    plain,
+    implicit,
+    create: (implicitTls) => createPop3Server({ ...common, implicitTls }),
+    describe: (implicitTls) =>
+      implicitTls ? { protocol: 'pop3s', tls: 'implicit' } : { protocol: 'pop3', tls: tls ? 'stls' : 'none' },
+  });
+  closeOnSignals(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    await directory.close();
+  });
 });

@@ -1,0 +1,95 @@
+/**
+ * What every stand-alone agent process (`packages/<agent>/src/main.ts`) does the same way:
+ * the listener flags, `host:port` parsing, one JSON line on stdout per bound listener (tests
+ * and benches read the ephemeral ports from it), a clean stop on SIGTERM/SIGINT, and sysexits
+ * codes for usage errors and start-up failures.
+ */
+
+/** sysexits(3) EX_USAGE and EX_SOFTWARE. */
+export const EXIT_USAGE = 64;
+export const EXIT_SOFTWARE = 70;
+
+/** The flags of an agent with a plain and an implicit-TLS listener (`node:util` parseArgs options). */
+export const LISTENER_FLAGS = {
+  data: { type: 'string' },
+  directory: { type: 'string' },
+  listen: { type: 'string' },
+  'listen-tls': { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  hostname: { type: 'string' },
+  'allow-cleartext-auth-on-loopback': { type: 'boolean' },
+  'log-level': { type: 'string' },
+} as const;
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** `127.0.0.1:2525`, `[::1]:0` → host and port; undefined when absent, null when malformed. */
+export function parseHostPort(value: string | undefined): HostPort | null | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(.*):(\d+)$/.exec(value);
+  if (!m) return null;
+  const port = Number(m[2]);
+  return port <= 65535 ? { host: (m[1] as string).replace(/^\[(.*)\]$/, '$1'), port } : null;
+}
+
+export function exitWithUsage(usage: string): never {
+  process.stderr.write(`${usage}\n`);
+  process.exit(EXIT_USAGE);
+}
+
+export interface Listener {
+  listen(port: number, host: string): Promise<object>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the plain listener and/or the implicit-TLS one and announces each bound address as
+ * `{"event":"listening", ...describe(implicitTls), port, host}`.
+ */
+export async function listenPlainAndImplicit<L extends Listener>(options: {
+  plain?: HostPort | undefined;
+  implicit?: HostPort | undefined;
+  create(implicitTls: boolean): L;
+  describe(implicitTls: boolean): { protocol: string; tls: string };
+}): Promise<L[]> {
+  const listeners: L[] = [];
+  for (const [where, implicitTls] of [
+    [options.plain, false],
+    [options.implicit, true],
+  ] as const) {
+    if (!where) continue;
+    const listener = options.create(implicitTls);
+    listeners.push(listener);
+    const address = await listener.listen(where.port, where.host);
+    process.stdout.write(
+      `${JSON.stringify({ event: 'listening', ...options.describe(implicitTls), ...address })}\n`,
+    );
+  }
+  return listeners;
+}
+
+/** On the first SIGTERM or SIGINT: run `close`, then exit 0 whatever it did. */
+export function closeOnSignals(close: () => Promise<unknown>): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    close().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+/** Runs an entry's main with its arguments; a start-up failure is one JSON line and exit 70. */
+export function runMain(main: (argv: string[]) => Promise<void>): void {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(
+      `${JSON.stringify({ level: 'error', event: 'startup-failed', err: String(err) })}\n`,
+    );
+    process.exit(EXIT_SOFTWARE);
+  });
+}

@@ -1,0 +1,12 @@
+export {
+  closeOnSignals,
+  EXIT_SOFTWARE,
+  EXIT_USAGE,
+  exitWithUsage,
+  type HostPort,
+  LISTENER_FLAGS,
+  type Listener,
+  listenPlainAndImplicit,
+  parseHostPort,
+  runMain,
+} from './agent-process.ts';
