@@ -18,6 +18,7 @@ export {
   type SpecialUse,
   SYSTEM_FLAGS,
 } from './mailbox.ts';
+export { decodeModifiedUtf7, encodeModifiedUtf7 } from './mutf7.ts';
 export {
   formatReply,
   isTemporary,

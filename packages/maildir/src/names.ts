@@ -3,6 +3,7 @@
  * Dovecot and Courier store them, and the validation that keeps every name inside the
  * user's Maildir.
  */
+import { decodeModifiedUtf7, encodeModifiedUtf7 } from '@mailstack/core';
 import { InvalidNameError } from './errors.ts';
 
 /** The store's hierarchy separator; on disk Maildir++ uses '.'. */
@@ -11,58 +12,16 @@ export const MAX_NAME_LENGTH = 512;
 /** One on-disk directory name must fit NAME_MAX (255 bytes) with the leading dot. */
 const MAX_DIR_BYTES = 254;
 
-function b64Encode(units: number[]): string {
-  const bytes = Buffer.alloc(units.length * 2);
-  for (let i = 0; i < units.length; i++) bytes.writeUInt16BE(units[i]!, i * 2);
-  return bytes.toString('base64').replace(/=+$/, '').replace(/\//g, ',');
-}
-
-/** UTF-8 → modified UTF-7: printable ASCII stays, '&' → '&-', the rest in &...- base64. */
+/** UTF-8 → modified UTF-7, as Dovecot and Courier name folders on disk. */
 export function encodeMailboxName(name: string): string {
-  let out = '';
-  let pending: number[] = [];
-  const flush = () => {
-    if (pending.length > 0) out += `&${b64Encode(pending)}-`;
-    pending = [];
-  };
-  for (let i = 0; i < name.length; i++) {
-    const code = name.charCodeAt(i);
-    if (code >= 0x20 && code <= 0x7e) {
-      flush();
-      out += code === 0x26 ? '&-' : name[i];
-    } else {
-      pending.push(code);
-    }
-  }
-  flush();
-  return out;
+  return encodeModifiedUtf7(name);
 }
 
-/** Modified UTF-7 → UTF-8; throws InvalidNameError on malformed input. */
+/** Modified UTF-7 → UTF-8, leniently; throws InvalidNameError on malformed input. */
 export function decodeMailboxName(encoded: string): string {
-  let out = '';
-  for (let i = 0; i < encoded.length; i++) {
-    const ch = encoded[i]!;
-    if (ch !== '&') {
-      const code = ch.charCodeAt(0);
-      if (code < 0x20 || code > 0x7e) throw new InvalidNameError(`Not modified UTF-7: ${encoded}`);
-      out += ch;
-      continue;
-    }
-    const end = encoded.indexOf('-', i + 1);
-    if (end < 0) throw new InvalidNameError(`Unterminated shift in ${encoded}`);
-    const b64 = encoded.slice(i + 1, end);
-    i = end;
-    if (b64 === '') {
-      out += '&';
-      continue;
-    }
-    if (!/^[A-Za-z0-9+,]+$/.test(b64)) throw new InvalidNameError(`Bad base64 in ${encoded}`);
-    const bytes = Buffer.from(b64.replace(/,/g, '/'), 'base64');
-    if (bytes.length % 2 !== 0) throw new InvalidNameError(`Odd UTF-16 length in ${encoded}`);
-    for (let j = 0; j < bytes.length; j += 2) out += String.fromCharCode(bytes.readUInt16BE(j));
-  }
-  return out;
+  const name = decodeModifiedUtf7(encoded);
+  if (name === null) throw new InvalidNameError(`Not modified UTF-7: ${encoded}`);
+  return name;
 }
 
 /** INBOX is case-insensitive (RFC 3501 5.1); other names are kept as given. */
