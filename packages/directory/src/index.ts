@@ -25,6 +25,7 @@ export {
   type ScryptParams,
   verifyPassword,
 } from './password.ts';
+export { parseSaslPlain } from './sasl-plain.ts';
 export { DirectorySnapshot, MAX_ALIAS_DEPTH } from './snapshot.ts';
 export {
   type AuthAttempt,

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCRYPT, hashPassword, needsRehash, parseHash, verifyPassword } from '../src/index.ts';
+import {
+  DEFAULT_SCRYPT,
+  hashPassword,
+  needsRehash,
+  parseHash,
+  parseSaslPlain,
+  verifyPassword,
+} from '../src/index.ts';
 import { FAST } from './fixtures.ts';
 
 describe('password hashing', () => {
@@ -55,5 +62,23 @@ describe('password hashing', () => {
       expect(parseHash(bad), bad).toBeNull();
       expect(await verifyPassword('pw', bad), bad).toBe(false);
     }
+  });
+});
+
+describe('parseSaslPlain', () => {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  it('reads authcid and password, allows an authzid naming the same user, refuses the rest', () => {
+    expect(parseSaslPlain(b64('\0alice@x.test\0pw'))).toEqual({ user: 'alice@x.test', password: 'pw' });
+    expect(parseSaslPlain(b64('Alice@X.test\0alice@x.test\0pw'))).toEqual({
+      user: 'alice@x.test',
+      password: 'pw',
+    });
+    for (const bad of [
+      b64('bob@x.test\0alice@x.test\0pw'),
+      b64('\0alice@x.test'),
+      b64('\0\0pw'),
+      'not base64!',
+    ])
+      expect(parseSaslPlain(bad), bad).toBeNull();
   });
 });
