@@ -23,7 +23,7 @@ import { writeDirectoryFile } from '../test/helpers/directory-file.ts';
 import { startDovecot } from '../test/helpers/dovecot.ts';
 import { startMda } from '../test/helpers/mda.ts';
 import { LmtpConnection, makeMessage } from './lmtp-client.ts';
-import { percentile, printTable, round, sampleGroupMemory } from './report.ts';
+import { measureAlternating, percentile, printTable, round, sampleGroupMemory } from './report.ts';
 
 interface Target {
   name: string;
@@ -209,16 +209,7 @@ async function main(): Promise<void> {
     if (args.only !== 'dovecot') targets.push(await startOurs(dir));
     if (args.only !== 'ours') targets.push(await startReference());
     for (const target of targets) await warmUp(target);
-    for (const [index, c] of CASES.entries()) {
-      // Alternate who goes first, so disk state left by one server's run does not always
-      // land on the same other server.
-      const order = index % 2 === 0 ? targets : [...targets].reverse();
-      for (const target of order) {
-        const result = await measure(target, c);
-        results.push(result);
-        console.log(JSON.stringify({ bench: 'lmtp', ...result }));
-      }
-    }
+    results.push(...(await measureAlternating('lmtp', targets, CASES, measure)));
     console.log('');
     printResults(results);
     console.log(

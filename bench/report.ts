@@ -52,3 +52,26 @@ export function printTable(header: string[], rows: string[][]): void {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
 }
+
+/**
+ * Measures every case on every target, alternating who goes first from case to case, so
+ * disk state left by one server's run does not always land on the same other server. Prints
+ * one JSON line per measurement and returns them all.
+ */
+export async function measureAlternating<T, C, R extends object>(
+  bench: string,
+  targets: T[],
+  cases: readonly C[],
+  measure: (target: T, c: C) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = [];
+  for (const [index, c] of cases.entries()) {
+    const order = index % 2 === 0 ? targets : [...targets].reverse();
+    for (const target of order) {
+      const result = await measure(target, c);
+      results.push(result);
+      console.log(JSON.stringify({ bench, ...result }));
+    }
+  }
+  return results;
+}

@@ -32,7 +32,7 @@ import { waitFor } from '../test/helpers/net.ts';
 import { startPostfixSubmission } from '../test/helpers/postfix-submission.ts';
 import { cpuSecondsBetween, groupCommands, groupCpuTicks } from '../test/helpers/proc.ts';
 import { makeCertificate } from '../test/helpers/tls.ts';
-import { percentile, printTable, round, sampleGroupMemory } from './report.ts';
+import { measureAlternating, percentile, printTable, round, sampleGroupMemory } from './report.ts';
 import { expectCode, makeMessage, SmtpSession } from './smtp-client.ts';
 
 interface Target {
@@ -298,16 +298,7 @@ async function main(): Promise<void> {
     }
     if (args.only !== 'ours') targets.push(await startPostfix());
     for (const target of targets) await warmUp(target);
-    for (const [index, c] of CASES.entries()) {
-      // Alternate who goes first, so disk state left by one server's run does not always
-      // land on the same other server.
-      const order = index % 2 === 0 ? targets : [...targets].reverse();
-      for (const target of order) {
-        const result = await measure(target, c);
-        results.push(result);
-        console.log(JSON.stringify({ bench: 'submission', ...result }));
-      }
-    }
+    results.push(...(await measureAlternating('submission', targets, CASES, measure)));
     console.log('');
     printResults(results);
     console.log(
