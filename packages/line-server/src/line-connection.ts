@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
-import type { Logger } from '@mailstack/core';
+import { isLoopback, type Logger } from '@mailstack/core';
 
 export interface LineConnectionOptions<T> {
   /** Turns received bytes into queued items (lines, parser events). */
@@ -12,6 +12,12 @@ export interface LineConnectionOptions<T> {
   logger: Logger;
   /** Items queued before the socket stops being read: backpressure on pipelining clients. */
   queueHigh?: number;
+  /** The socket is already TLS (implicit TLS on 993/995). */
+  tlsActive?: boolean;
+  /** Offers STARTTLS/STLS with this context while the connection is cleartext. */
+  starttls?: SecureContext;
+  /** Development only: credentials in cleartext from loopback clients. */
+  allowCleartextAuthOnLoopback?: boolean;
 }
 
 /**
@@ -30,12 +36,29 @@ export class LineConnection<T> {
   #closed = false;
   /** The session ended (QUIT/LOGOUT, a refusal): queued pipelined commands are not served. */
   #ended = false;
+  #tlsActive: boolean;
 
   constructor(socket: Socket, options: LineConnectionOptions<T>) {
     this.#options = options;
     this.#queueHigh = options.queueHigh ?? 64;
     this.#socket = socket;
+    this.#tlsActive = options.tlsActive === true;
     this.#attach(socket);
+  }
+
+  get tlsActive(): boolean {
+    return this.#tlsActive;
+  }
+  /** STARTTLS/STLS is to be offered: configured and not yet active. */
+  get tlsOffered(): boolean {
+    return !!this.#options.starttls && !this.#tlsActive;
+  }
+  /** Credentials may be sent: over TLS, or from loopback with the development switch on. */
+  get authAllowed(): boolean {
+    return (
+      this.#tlsActive ||
+      (this.#options.allowCleartextAuthOnLoopback === true && isLoopback(this.#socket.remoteAddress))
+    );
   }
 
   get socket(): Socket {
@@ -112,11 +135,14 @@ export class LineConnection<T> {
   }
 
   /**
-   * Switches to TLS (RFC 3207/2595/3501 6.2.1). Whatever the client pipelined in cleartext is
-   * dropped: nothing sent before the handshake may be acted on after it. Resolves with the TLS
-   * socket, or null when the connection closed during the handshake.
+   * Switches to TLS with the `starttls` context (RFC 2595, RFC 3501 6.2.1). Whatever the
+   * client pipelined in cleartext is dropped: nothing sent before the handshake may be acted on
+   * after it. Resolves with the TLS socket, or null when TLS is not offered or the connection
+   * closed during the handshake.
    */
-  async startTls(context: SecureContext): Promise<TLSSocket | null> {
+  async startTls(): Promise<TLSSocket | null> {
+    const context = this.#options.starttls;
+    if (!context || this.#tlsActive) return null;
     this.#queue = [];
     const plain = this.#socket;
     this.#detach(plain);
@@ -127,7 +153,9 @@ export class LineConnection<T> {
       secure.once('secure', resolve);
       secure.once('close', resolve);
     });
-    return this.#closed ? null : secure;
+    if (this.#closed) return null;
+    this.#tlsActive = true;
+    return secure;
   }
 
   #wakeUp(): void {

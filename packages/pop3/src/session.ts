@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
-import { type Directory, isLoopback, type Logger, type MailboxStore } from '@mailstack/core';
+import type { Directory, Logger, MailboxStore } from '@mailstack/core';
 import type { AuthThrottle } from '@mailstack/directory';
 import { LineConnection } from '@mailstack/line-server';
 import type { CommandContext } from './commands/types.ts';
@@ -40,12 +40,10 @@ export class Pop3Session implements CommandContext {
   readonly #conn: LineConnection<SplitItem>;
   #splitter = new LineSplitter(MAX_LINE_BYTES);
   #strikes = 0;
-  #tlsActive: boolean;
   state: SessionState = { name: 'authorization' };
 
   constructor(socket: Socket, config: SessionConfig, tlsActive: boolean) {
     this.#config = config;
-    this.#tlsActive = tlsActive;
     this.remoteAddress = socket.remoteAddress;
     this.log = config.logger.child({ remote: socket.remoteAddress, port: socket.remotePort });
     // RFC 1939 §3 autologout: no UPDATE, nothing deleted.
@@ -54,6 +52,9 @@ export class Pop3Session implements CommandContext {
       idleTimeoutMs: config.idleTimeoutMs,
       goodbye: '-ERR autologout; idle for too long\r\n',
       logger: this.log,
+      tlsActive,
+      ...(config.secureContext ? { starttls: config.secureContext } : {}),
+      allowCleartextAuthOnLoopback: config.allowCleartextAuthOnLoopback,
     });
   }
 
@@ -72,13 +73,13 @@ export class Pop3Session implements CommandContext {
     return this.#config.implementation;
   }
   get tlsActive(): boolean {
-    return this.#tlsActive;
+    return this.#conn.tlsActive;
   }
   get tlsOffered(): boolean {
-    return !!this.#config.secureContext && !this.#tlsActive;
+    return this.#conn.tlsOffered;
   }
   get cleartextAuthAllowed(): boolean {
-    return this.#tlsActive || (this.#config.allowCleartextAuthOnLoopback && isLoopback(this.remoteAddress));
+    return this.#conn.authAllowed;
   }
   get closed(): boolean {
     return this.#conn.closed;
@@ -145,14 +146,12 @@ export class Pop3Session implements CommandContext {
   }
 
   async startTls(): Promise<void> {
-    const context = this.#config.secureContext;
-    if (!context) return;
+    if (!this.#conn.tlsOffered) return;
     await this.ok('begin TLS negotiation');
     // RFC 2595 §4: nothing the client pipelined in cleartext may be acted on after the switch.
     this.#splitter.reset();
-    const secure = await this.#conn.startTls(context);
+    const secure = await this.#conn.startTls();
     if (!secure) return;
-    this.#tlsActive = true;
     this.setState({ name: 'authorization' });
     this.log.debug({ event: 'stls', protocol: secure.getProtocol() });
   }

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
-import { type Directory, isLoopback, type Logger, type MailboxStore } from '@mailstack/core';
+import type { Directory, Logger, MailboxStore } from '@mailstack/core';
 import type { AuthThrottle } from '@mailstack/directory';
 import { LineConnection } from '@mailstack/line-server';
 import { dispatch } from '../commands/dispatch.ts';
@@ -41,12 +41,10 @@ export class ImapSession implements SessionContext {
   #writer: ResponseWriter;
   readonly #parser: CommandParser;
   #strikes = 0;
-  #tlsActive: boolean;
   state: SessionState = { name: 'not-authenticated' };
 
   constructor(socket: Socket, config: SessionConfig, tlsActive: boolean) {
     this.#config = config;
-    this.#tlsActive = tlsActive;
     this.remoteAddress = socket.remoteAddress;
     this.log = config.logger.child({ remote: socket.remoteAddress, port: socket.remotePort });
     this.#parser = new CommandParser({ maxAppendSize: config.maxAppendSize });
@@ -56,6 +54,9 @@ export class ImapSession implements SessionContext {
       idleTimeoutMs: config.idleTimeoutMs,
       goodbye: '* BYE autologout; idle for too long\r\n',
       logger: this.log,
+      tlsActive,
+      ...(config.secureContext ? { starttls: config.secureContext } : {}),
+      allowCleartextAuthOnLoopback: config.allowCleartextAuthOnLoopback,
     });
   }
 
@@ -77,13 +78,13 @@ export class ImapSession implements SessionContext {
     return this.#config.maxAppendSize;
   }
   get tlsActive(): boolean {
-    return this.#tlsActive;
+    return this.#conn.tlsActive;
   }
   get tlsOffered(): boolean {
-    return !!this.#config.secureContext && !this.#tlsActive;
+    return this.#conn.tlsOffered;
   }
   get cleartextAuthAllowed(): boolean {
-    return this.#tlsActive || (this.#config.allowCleartextAuthOnLoopback && isLoopback(this.remoteAddress));
+    return this.#conn.authAllowed;
   }
   get closed(): boolean {
     return this.#conn.closed;
@@ -165,14 +166,12 @@ export class ImapSession implements SessionContext {
   }
 
   async startTls(): Promise<void> {
-    const context = this.#config.secureContext;
-    if (!context) return;
+    if (!this.#conn.tlsOffered) return;
     // RFC 3501 6.2.1: nothing the client sent before the handshake may be acted on.
     this.#parser.takeHeld();
-    const secure = await this.#conn.startTls(context);
+    const secure = await this.#conn.startTls();
     if (!secure) return;
     this.#writer = new ResponseWriter(secure);
-    this.#tlsActive = true;
     this.log.debug({ event: 'starttls', protocol: secure.getProtocol() });
   }
 
