@@ -15,6 +15,8 @@ export const PROGRAMS = {
   swaks: '/usr/bin/swaks',
   fetchmail: '/usr/bin/fetchmail',
   getmail: '/usr/bin/getmail',
+  mbsync: '/usr/bin/mbsync',
+  mutt: '/usr/bin/mutt',
   python3: 'python3',
 } as const;
 
@@ -25,7 +27,7 @@ export function requirePrograms(...names: ProgramName[]): void {
   if (missing.length > 0) {
     throw new Error(
       `interop: missing ${missing.join(', ')}; run \`npm run test:interop\` as root so it installs ` +
-        'dovecot-core dovecot-imapd dovecot-lmtpd dovecot-pop3d postfix swaks libnet-ssleay-perl libio-socket-ssl-perl fetchmail getmail6',
+        'dovecot-core dovecot-imapd dovecot-lmtpd dovecot-pop3d postfix swaks libnet-ssleay-perl libio-socket-ssl-perl fetchmail getmail6 isync mutt',
     );
   }
   if (process.getuid?.() !== 0) throw new Error('interop: Dovecot/Postfix harness must run as root');

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@mailstack/core';
 import { createAuthThrottle, openFileDirectory } from '@mailstack/directory';
+import { createImapServer } from '@mailstack/imap';
 import { createMaildirStore } from '@mailstack/maildir';
 import { createLmtpServer, createLocalDelivery } from '@mailstack/mda';
 import { createSubmissionServer } from '@mailstack/msa';
@@ -112,7 +113,8 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
       );
     }
 
-    // Access: POP3 with STLS and POP3S, over the same store; one login throttle for both.
+    // Access: POP3 with STLS and POP3S, IMAP with STARTTLS and IMAPS, over the same store; one
+    // login throttle for all four, so guessing on one port counts against the others.
     const pop3Throttle = createAuthThrottle({ maxFailures: 5, windowMs: 15 * 60_000 });
     for (const implicitTls of [false, true]) {
       const server = createPop3Server({
@@ -130,6 +132,24 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
         implicitTls ? 'pop3s (TLS)' : 'pop3 (STLS)',
         server,
         implicitTls ? config.ports.pop3s : config.ports.pop3,
+      );
+    }
+    for (const implicitTls of [false, true]) {
+      const server = createImapServer({
+        directory,
+        store,
+        hostname: config.hostname,
+        tls: { key: tls.key, cert: tls.cert },
+        implicitTls,
+        allowCleartextAuthOnLoopback: config.devCleartextAuth,
+        authThrottle: pop3Throttle,
+        logger,
+      });
+      await listen(
+        'imap',
+        implicitTls ? 'imaps (TLS)' : 'imap (STARTTLS)',
+        server,
+        implicitTls ? config.ports.imaps : config.ports.imap,
       );
     }
   } catch (err) {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { silentLogger } from '@mailstack/core';
 import { createMaildirStore } from '@mailstack/maildir';
 import { runPython, type TempDir, tempDir } from '@mailstack/testkit';
+import { ImapFlow } from 'imapflow';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { banner, defaultConfig, type RunningStack, type StackConfig, startStack } from '../src/index.ts';
 
@@ -63,6 +64,9 @@ describe('the stack on embedded defaults', () => {
     const text2 = banner(config, stack);
     expect(text2).toContain(stack.demo.password);
     expect(text2).toContain(`127.0.0.1:${lmtp?.port}`);
+    const imaps = stack.endpoints.find((e) => e.protocol === 'imaps (TLS)');
+    expect(text2).toMatch(new RegExp(`imap +imaps \\(TLS\\) +127\\.0\\.0\\.1:${imaps?.port}\\n`));
+    expect(text2.split('not built yet')[1]).not.toContain('imap');
   });
 
   it('takes a submission with AUTH over STARTTLS and delivers it through the spool into the Maildir', async () => {
@@ -137,6 +141,65 @@ s.user('alice@example.test'); s.pass_(sys.argv[3]); print(s.stat()[0]); s.quit()
     );
     expect(fetched.stderr).toBe('');
     expect(fetched.stdout.trim().split('\n')).toEqual(['1', 'hello alice', '1']);
+  });
+
+  it('serves a message submitted through the MSA to imapflow over IMAPS, with the special-use folders', async () => {
+    stack = await startStack(testConfig(dir.path), silentLogger);
+    const port = (protocol: string) => stack!.endpoints.find((e) => e.protocol === protocol)!.port;
+    expect(port('imap (STARTTLS)')).toBeGreaterThan(0);
+    const sent = await runPython(
+      `
+import smtplib, ssl, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+msg = b'From: bob@example.test\\r\\nTo: alice@example.test\\r\\nSubject: over IMAP\\r\\n\\r\\nhello over imap\\r\\n'
+s = smtplib.SMTP_SSL('127.0.0.1', int(sys.argv[1]), context=ctx); s.login('bob@example.test', sys.argv[2])
+print(len(s.sendmail('bob@example.test', ['alice@example.test'], msg))); s.quit()
+`,
+      [String(port('submissions (TLS)')), stack.demo.password],
+    );
+    expect(sent.stderr).toBe('');
+    expect(sent.stdout.trim()).toBe('0');
+
+    const client = new ImapFlow({
+      host: '127.0.0.1',
+      port: port('imaps (TLS)'),
+      secure: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: 'alice@example.test', pass: stack.demo.password },
+      logger: false,
+    });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      const specialUse = (await client.list()).map((f) => f.specialUse).filter(Boolean);
+      expect(specialUse.sort()).toEqual(['\\Archive', '\\Drafts', '\\Inbox', '\\Junk', '\\Sent', '\\Trash']);
+      // The queue runner delivers in the background: wait for the message, bounded.
+      let exists = 0;
+      for (let i = 0; i < 200 && exists === 0; i++) {
+        const status = await client.status('INBOX', { messages: true });
+        exists = status ? (status.messages ?? 0) : 0;
+        if (exists === 0) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(exists).toBe(1);
+      await client.mailboxOpen('INBOX');
+      const msg = await client.fetchOne('1', { envelope: true, source: true });
+      if (!msg) throw new Error('message 1 not fetched');
+      expect(msg.envelope?.subject).toBe('over IMAP');
+      expect(msg.source?.toString()).toContain('\r\n\r\nhello over imap\r\n');
+    } finally {
+      await client.logout();
+    }
+    const starttls = await runPython(
+      `
+import imaplib, ssl, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+m = imaplib.IMAP4('127.0.0.1', int(sys.argv[1])); m.starttls(ssl_context=ctx)
+m.login('alice@example.test', sys.argv[2]); print(m.select('INBOX')[1][0].decode()); m.logout()
+`,
+      [String(port('imap (STARTTLS)')), stack.demo.password],
+    );
+    expect(starttls.stderr).toBe('');
+    expect(starttls.stdout.trim()).toBe('1');
   });
 
   it('keeps the generated password and certificate across restarts and lets the users log in', async () => {

@@ -81,6 +81,11 @@ export interface FolderInfo {
 export interface AppendOptions {
   flags?: string[];
   internalDate?: Date;
+  /**
+   * Leaves the message for a session to claim as \Recent (`claimRecent`) even when flags are
+   * given (IMAP APPEND). Without it a message stored with flags is nobody's \Recent.
+   */
+  recent?: boolean;
 }
 
 export interface Quota {
@@ -140,6 +145,8 @@ export interface Folder {
    * exactly one caller across processes gets each UID.
    */
   claimRecent(): Promise<number[]>;
+  /** Messages no session has claimed yet, as of the last refresh (IMAP STATUS RECENT). Optional. */
+  unclaimedRecent?(): number;
   /** Calls back when other sessions or processes change the folder; returns an unsubscribe. */
   watch(onChange: () => void): () => void;
   close(): Promise<void>;

@@ -8,6 +8,7 @@ export type {
   CommandName,
   CommandOf,
   FetchAttribute,
+  IncomingLiteral,
   ListValue,
   ParseError,
   ParserEvent,

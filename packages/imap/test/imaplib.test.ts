@@ -48,8 +48,9 @@ describe('Python imaplib', () => {
     expect(out.exists).toBe('2');
     expect(out.store).toEqual(['1 (FLAGS (\\Seen $Label1 \\Recent))']);
     expect(out.copy).toBe('OK');
+    // Appended with a flag and not selected: the SELECT that follows claims it as \Recent.
     expect(out.fetch).toBe(
-      '2 (FLAGS (\\Flagged) ENVELOPE ("Mon, 23 Nov 2026 09:00:00 +0000" "message 2" (("Sender" NIL "sender" "example.test")) (("Sender" NIL "sender" "example.test")) (("Sender" NIL "sender" "example.test")) ((NIL NIL "alice" "example.test")) NIL NIL NIL "<m2@example.test>"))',
+      '2 (FLAGS (\\Flagged \\Recent) ENVELOPE ("Mon, 23 Nov 2026 09:00:00 +0000" "message 2" (("Sender" NIL "sender" "example.test")) (("Sender" NIL "sender" "example.test")) (("Sender" NIL "sender" "example.test")) ((NIL NIL "alice" "example.test")) NIL NIL NIL "<m2@example.test>"))',
     );
     expect(out.expunge).toEqual(['1']);
     expect(out.status).toMatch(/^Archive \(MESSAGES 2 UIDNEXT 3\)$/);

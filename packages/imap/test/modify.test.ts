@@ -74,10 +74,12 @@ describe('STORE, EXPUNGE, COPY, MOVE, APPEND', () => {
     expect(await client.read()).toMatch(/^s OK \[COPYUID \d+ 2 4\] COPY completed$/);
     await client.writeLine('f COPY 1 Nowhere');
     expect(await client.read()).toBe('f NO [TRYCREATE] no such mailbox');
+    // The target is checked before `+`: the client never uploads into a missing mailbox.
     await client.writeLine('g APPEND Nowhere {3}');
-    expect(await client.read()).toMatch(/^\+ /);
-    await client.write('x\r\n\r\n');
     expect(await client.read()).toBe('g NO [TRYCREATE] no such mailbox');
+    await client.writeLine('g2 APPEND Nowhere {3+}');
+    await client.write('x\r\n\r\n');
+    expect(await client.read()).toBe('g2 NO [TRYCREATE] no such mailbox');
     await client.writeLine('h EXAMINE INBOX');
     await client.readUntil(/^h OK \[READ-ONLY\]/);
     await client.writeLine('i STORE 1 +FLAGS (\\Flagged)');

@@ -22,8 +22,10 @@ export interface WrittenMessage {
 
 export interface WriteOptions {
   host: string;
-  /** Letters for the `:2,` suffix; when given the message goes to cur/. */
+  /** Letters for the `:2,` suffix; when given the message goes to cur/ (unless `keepNew`). */
   letters?: string;
+  /** Publish into new/ even with letters (the name carries them), so it stays claimable as recent. */
+  keepNew?: boolean;
   internalDate?: Date;
   /** Runs after the data is durable in tmp/ and before it becomes visible; may throw. */
   beforePublish?: (size: number, wireSize: number) => Promise<void>;
@@ -75,8 +77,8 @@ export async function writeMessage(
       internalDate = opts.internalDate.getTime();
     }
     const base = withSizes(tmpName, toLf.size, toLf.wireSize);
-    const sub = opts.letters === undefined ? 'new' : 'cur';
-    const name = sub === 'new' ? base : fileName(base, opts.letters!);
+    const sub = opts.letters === undefined || opts.keepNew ? 'new' : 'cur';
+    const name = opts.letters === undefined ? base : fileName(base, opts.letters);
     const target = join(folderDir, sub, name);
     try {
       // link() never replaces an existing file, unlike rename().

@@ -402,6 +402,7 @@ export class MaildirFolder implements Folder {
         host: this.ctx.host,
         ...(letters === undefined ? {} : { letters }),
         ...(options.internalDate ? { internalDate: options.internalDate } : {}),
+        ...(options.recent ? { keepNew: true } : {}),
         beforePublish: (size) => this.ctx.checkQuota(this.user, size, 1),
       });
       const uid = (await this.uidlist.assign([written.base])).get(written.base)!;
@@ -662,6 +663,12 @@ export class MaildirFolder implements Folder {
       if (claimed.length > 0) await fsyncDir(join(this.dir, 'cur'));
       return claimed;
     });
+  }
+
+  unclaimedRecent(): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (e.sub === 'new') n++;
+    return n;
   }
 
   watch(onChange: () => void): () => void {

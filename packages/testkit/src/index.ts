@@ -1,3 +1,10 @@
+export {
+  type DnsRecords,
+  type DnsServer,
+  type DnsServerOptions,
+  type DnsZone,
+  startDnsServer,
+} from './dns-server.ts';
 export { type LineClient, type LineClientOptions, lineClient } from './line-client.ts';
 export {
   type MemoryDirectory,

@@ -1,7 +1,8 @@
 import { bufferBlob } from '@mailstack/core';
+import type { AppendBody } from '../session/append-body.ts';
 import { storeErrorCode } from '../session/store-errors.ts';
 import { openTarget } from './copy.ts';
-import type { CommandHandler } from './types.ts';
+import type { CommandHandler, Completion, SessionContext } from './types.ts';
 import { no, ok, userOf } from './types.ts';
 
 export const append: CommandHandler<'APPEND'> = {
@@ -9,31 +10,62 @@ export const append: CommandHandler<'APPEND'> = {
   states: ['authenticated', 'selected'],
   async handle(ctx, cmd) {
     const s = ctx.state;
+    const message = cmd.args.message;
+    // A streamed message is still on the wire: the target is checked before `+` is sent, so a
+    // missing mailbox costs the client no upload (RFC 3501 6.3.11 TRYCREATE).
+    const body = Buffer.isBuffer(message) ? null : ctx.appendBody(message);
     const target = await openTarget(
       ctx,
       userOf(ctx),
       cmd.args.mailbox,
       s.name === 'selected' ? s.view : null,
     );
-    if ('status' in target) return target;
+    if ('status' in target) return settle(ctx, body, target);
+    let done: Completion;
     try {
       const flags = cmd.args.flags.filter((f) => f.toLowerCase() !== '\\recent');
-      const { uid } = await target.folder.append(bufferBlob(cmd.args.message), {
+      const blob = body ? await body.blob() : bufferBlob(message as Buffer);
+      // Unclaimed even with flags: \Recent for exactly one session, whichever claims it first.
+      const { uid } = await target.folder.append(blob, {
         flags,
+        recent: true,
         ...(cmd.args.date ? { internalDate: cmd.args.date } : {}),
       });
-      // RFC 3501 6.3.11: appended to the selected mailbox, it is \Recent for this session.
-      if (target.own && s.name === 'selected' && !s.view.readOnly) s.view.recent.add(uid);
-      return ok('APPEND completed', {
+      // Appended to our own selected mailbox: claim at once (RFC 3501 6.3.11), through the store
+      // like any session, so a session with the same mailbox selected cannot claim it as well.
+      if (target.own && s.name === 'selected' && !s.view.readOnly)
+        for (const claimed of await s.view.folder.claimRecent()) s.view.recent.add(claimed);
+      done = ok('APPEND completed', {
         code: 'APPENDUID',
         uidValidity: target.folder.uidValidity,
         uids: [uid],
       });
     } catch (err) {
       const e = storeErrorCode(err);
-      return no(e.text, e.code);
+      done = no(e.text, e.code);
     } finally {
       if (!target.own) await target.folder.close().catch(() => {});
     }
+    return settle(ctx, body, done);
   },
 };
+
+/**
+ * Reads the streamed literal to its end (refusing it if `+` was never sent) before the tagged
+ * answer goes out; a command that went on after the message is BAD whatever the store did
+ * (it stored nothing: the body stream failed before the store published it).
+ */
+async function settle(ctx: SessionContext, body: AppendBody | null, done: Completion): Promise<Completion> {
+  if (!body) return done;
+  const outcome = await body.finish();
+  if (outcome.kind !== 'bad') return done;
+  if (!outcome.fatal) return { status: 'BAD', text: outcome.text };
+  return {
+    status: 'BAD',
+    text: outcome.text,
+    after: async () => {
+      await ctx.send({ type: 'untagged', status: 'BYE', text: 'protocol error; closing' });
+      ctx.end();
+    },
+  };
+}

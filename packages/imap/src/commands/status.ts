@@ -20,8 +20,10 @@ export const status: CommandHandler<'STATUS'> = {
       const items: Array<[string, number]> = [];
       for (const item of cmd.args.items) {
         if (item === 'MESSAGES') items.push([item, messages.length]);
-        // \Recent belongs to the session that claims it; only the selected one knows.
-        else if (item === 'RECENT') items.push([item, current ? current.recent.size : 0]);
+        // Dovecot's count: messages no session has claimed yet (plus, for our own selected
+        // mailbox, the ones this session holds as \Recent).
+        else if (item === 'RECENT')
+          items.push([item, (current ? current.recent.size : 0) + (folder.unclaimedRecent?.() ?? 0)]);
         else if (item === 'UIDNEXT') items.push([item, folder.uidNext]);
         else if (item === 'UIDVALIDITY') items.push([item, folder.uidValidity]);
         else if (item === 'UNSEEN')

@@ -1,5 +1,6 @@
 import type { Directory, Logger, MailboxStore } from '@mailstack/core';
-import type { CommandName, CommandOf } from '../parser/types.ts';
+import type { CommandName, CommandOf, IncomingLiteral } from '../parser/types.ts';
+import type { AppendBody } from '../session/append-body.ts';
 import type { SessionState, StateName } from '../session/state.ts';
 import type { Response, ResponseCode, Status } from '../writer/types.ts';
 
@@ -29,6 +30,8 @@ export interface SessionContext {
   /** Writes one untagged (or continuation) response. */
   send(response: Response): Promise<void>;
   sendAll(responses: Iterable<Response>): Promise<void>;
+  /** The message of a streamed APPEND, read from the connection as it arrives. */
+  appendBody(literal: IncomingLiteral): AppendBody;
   /** Sends `+ text` and reads one raw line (null when the connection went away). */
   readLine(text: string): Promise<string | null>;
   /** Checks credentials with the throttle; on success the state becomes authenticated. */

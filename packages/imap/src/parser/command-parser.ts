@@ -10,7 +10,7 @@
 import { readCommandWord, readTag, trailingLiteral } from './chars.ts';
 import type { RawCommand } from './cursor.ts';
 import { parseCommand } from './parse-command.ts';
-import type { ParseError, ParserEvent } from './types.ts';
+import type { CommandOf, ParseError, ParserEvent } from './types.ts';
 
 export interface ParserOptions {
   /** Longest line outside literals, in bytes (default 64 KiB). */
@@ -27,6 +27,12 @@ export interface ParserOptions {
   maxTokens?: number;
   /** Text of the `+` continuation for synchronizing literals. */
   continueText?: string;
+  /**
+   * Hand the APPEND message over as it arrives (`literal-data` events) instead of buffering it
+   * whole: the command comes at the literal's start with a `StreamedLiteral` message, and no
+   * `continue` event (the session decides about `+`). Default false.
+   */
+  streamAppend?: boolean;
 }
 
 const DEFAULTS: Required<ParserOptions> = {
@@ -37,6 +43,7 @@ const DEFAULTS: Required<ParserOptions> = {
   maxDepth: 16,
   maxTokens: 10_000,
   continueText: 'Ready for literal data',
+  streamAppend: false,
 };
 
 /** Commands after which the next bytes are not commands. */
@@ -56,7 +63,9 @@ export class CommandParser {
   private lineLength = 0;
   private raw: RawCommand = { lines: [], literals: [] };
   /** The literal being read: bytes still to come and pieces so far. */
-  private literal: { remaining: number; parts: Buffer[]; binary: boolean } | null = null;
+  private literal: { remaining: number; parts: Buffer[]; binary: boolean; streamed: boolean } | null = null;
+  /** A streamed APPEND message ended: the next line must end the command. */
+  private streamTail = false;
 
   constructor(options: ParserOptions = {}) {
     this.opts = { ...DEFAULTS, ...options };
@@ -98,6 +107,7 @@ export class CommandParser {
     if (!this.awaitingSync || !this.literal) return false;
     this.awaitingSync = false;
     this.literal = null;
+    this.streamTail = false;
     this.raw = { lines: [], literals: [] };
     return true;
   }
@@ -140,7 +150,8 @@ export class CommandParser {
       if (this.literal) {
         this.awaitingSync = false;
         const take = Math.min(this.literal.remaining, buf.length - off);
-        this.literal.parts.push(buf.subarray(off, off + take));
+        if (this.literal.streamed) events.push({ kind: 'literal-data', data: buf.subarray(off, off + take) });
+        else this.literal.parts.push(buf.subarray(off, off + take));
         this.literal.remaining -= take;
         off += take;
         if (this.literal.remaining === 0) this.endLiteral();
@@ -172,6 +183,10 @@ export class CommandParser {
       events.push({ kind: 'line', line: line.toString('utf8') });
       return;
     }
+    if (this.streamTail) {
+      this.endStreamedCommand(line, events);
+      return;
+    }
     // Empty lines between commands are ignored, as most servers do.
     if (this.raw.lines.length === 0 && line.length === 0) return;
     this.raw.lines.push(line);
@@ -182,15 +197,18 @@ export class CommandParser {
     }
     const word = readCommandWord(this.raw.lines[0]!);
     const isAppend = word === 'APPEND';
-    const limit = isAppend ? this.opts.maxAppendSize : this.opts.maxLiteralSize;
+    const streamed = isAppend && this.opts.streamAppend ? this.appendBefore(marker.binary) : undefined;
+    // Streaming, only the message may be large; a mailbox-name literal is an ordinary one.
+    const isMessage = isAppend && (!this.opts.streamAppend || streamed !== undefined);
+    const limit = isMessage ? this.opts.maxAppendSize : this.opts.maxLiteralSize;
     // All literals of one command together: the message plus small ones (a mailbox name),
     // so many literals cannot add up to many times the limit.
     const total = this.raw.literals.reduce((n, l) => n + l.data.length, 0) + marker.size;
     let refusal: ParseError | undefined;
     if (marker.size > limit || total > limit + this.opts.maxLiteralSize) {
       refusal = this.error(
-        isAppend ? 'NO' : 'BAD',
-        isAppend ? `Message too large (limit ${limit} bytes)` : `Literal too large (limit ${limit} bytes)`,
+        isMessage ? 'NO' : 'BAD',
+        isMessage ? `Message too large (limit ${limit} bytes)` : `Literal too large (limit ${limit} bytes)`,
         { code: 'TOOBIG' },
       );
     } else if (this.raw.literals.length >= this.opts.maxLiterals) {
@@ -205,6 +223,15 @@ export class CommandParser {
       events.push(refusal);
       return;
     }
+    if (streamed) {
+      streamed.args.message = { kind: 'streamed', size: marker.size, sync: !marker.nonSync };
+      events.push({ kind: 'command', command: streamed });
+      this.raw = { lines: [], literals: [] };
+      this.awaitingSync = !marker.nonSync && marker.size > 0;
+      this.literal = { remaining: marker.size, parts: [], binary: marker.binary, streamed: true };
+      if (marker.size === 0) this.endLiteral();
+      return;
+    }
     if (!marker.nonSync) {
       events.push({
         kind: 'continue',
@@ -215,14 +242,49 @@ export class CommandParser {
       });
     }
     this.awaitingSync = !marker.nonSync && marker.size > 0;
-    this.literal = { remaining: marker.size, parts: [], binary: marker.binary };
+    this.literal = { remaining: marker.size, parts: [], binary: marker.binary, streamed: false };
     if (marker.size === 0) this.endLiteral();
+  }
+
+  /**
+   * The APPEND command as it stands if the literal just announced is its message (parsed with
+   * an empty stand-in for it and nothing after it), else undefined (it is the mailbox name, or
+   * the command is bad: then it is framed and answered as usual).
+   */
+  private appendBefore(binary: boolean): CommandOf<'APPEND'> | undefined {
+    const probe = parseCommand(
+      {
+        lines: [...this.raw.lines, Buffer.alloc(0)],
+        literals: [...this.raw.literals, { data: Buffer.alloc(0), binary }],
+      },
+      { maxDepth: this.opts.maxDepth, maxTokens: this.opts.maxTokens, utf8: this.utf8 },
+    );
+    return 'kind' in probe || probe.name !== 'APPEND' ? undefined : probe;
   }
 
   private endLiteral(): void {
     const lit = this.literal!;
     this.literal = null;
-    this.raw.literals.push({ data: Buffer.concat(lit.parts), binary: lit.binary });
+    if (lit.streamed) this.streamTail = true;
+    else this.raw.literals.push({ data: Buffer.concat(lit.parts), binary: lit.binary });
+  }
+
+  /** The line after a streamed message: empty ends the APPEND; anything else is refused. */
+  private endStreamedCommand(line: Buffer, events: ParserEvent[]): void {
+    this.streamTail = false;
+    if (line.length === 0) {
+      events.push({ kind: 'literal-end', ok: true });
+      return;
+    }
+    // A second message (MULTIAPPEND) as LITERAL+ is already on its way: framing is lost.
+    const fatal = trailingLiteral(line)?.nonSync === true;
+    if (fatal) this.dead = true;
+    events.push({
+      kind: 'literal-end',
+      ok: false,
+      text: 'Expected the end of the command after the message (MULTIAPPEND is not supported)',
+      fatal,
+    });
   }
 
   private complete(events: ParserEvent[]): void {

@@ -115,7 +115,14 @@ export interface CommandArgsMap {
   };
   LSUB: { reference: string; pattern: string };
   STATUS: { mailbox: string; items: StatusItem[] };
-  APPEND: { mailbox: string; flags: string[]; date?: Date; message: Buffer; binary: boolean };
+  /** `message` is the bytes, or with the `streamAppend` option a literal still to come. */
+  APPEND: {
+    mailbox: string;
+    flags: string[];
+    date?: Date;
+    message: Buffer | IncomingLiteral;
+    binary: boolean;
+  };
   CHECK: Record<string, never>;
   CLOSE: Record<string, never>;
   UNSELECT: Record<string, never>;
@@ -135,6 +142,19 @@ export interface CommandArgsMap {
   NAMESPACE: Record<string, never>;
   ENABLE: { capabilities: string[] };
   ID: { params: Array<[string, string | null]> | null };
+}
+
+/**
+ * An APPEND message the parser hands over as it arrives (option `streamAppend`): the command
+ * comes first, then `literal-data` events, then one `literal-end`. For a synchronizing
+ * literal the session sends `+` (or refuses with `refuseLiteral()`) once it has looked at the
+ * command, e.g. after checking the target mailbox exists.
+ */
+export interface IncomingLiteral {
+  kind: 'streamed';
+  size: number;
+  /** Synchronizing `{n}`: the client waits for `+`. False for LITERAL+ `{n+}`. */
+  sync: boolean;
 }
 
 export type CommandName = keyof CommandArgsMap;
@@ -163,6 +183,15 @@ export type ParserEvent =
     }
   /** One line read in line mode (AUTHENTICATE responses, IDLE's DONE), without CRLF. */
   | { kind: 'line'; line: string }
+  /** Bytes of a streamed APPEND message, in order (a view of the received chunk). */
+  | { kind: 'literal-data'; data: Buffer }
+  /**
+   * The streamed message is complete and the command line ended. `ok: false` when something
+   * followed the message (MULTIAPPEND is not supported): the session answers BAD, and closes
+   * when `fatal` (a LITERAL+ literal of that unsupported tail is on its way).
+   */
+  | { kind: 'literal-end'; ok: true }
+  | { kind: 'literal-end'; ok: false; text: string; fatal: boolean }
   | ParseError;
 
 export interface ParseError {

@@ -6,9 +6,10 @@ import { LineConnection } from '@mailstack/line-server';
 import { dispatch } from '../commands/dispatch.ts';
 import type { Completion, SessionContext } from '../commands/types.ts';
 import { CommandParser } from '../parser/command-parser.ts';
-import type { ParserEvent } from '../parser/types.ts';
+import type { IncomingLiteral, ParserEvent } from '../parser/types.ts';
 import { ResponseWriter } from '../writer/response-writer.ts';
 import type { Response } from '../writer/types.ts';
+import { AppendBody } from './append-body.ts';
 import { capabilityList } from './capabilities.ts';
 import { login } from './login.ts';
 import type { SessionState } from './state.ts';
@@ -47,7 +48,8 @@ export class ImapSession implements SessionContext {
     this.#config = config;
     this.remoteAddress = socket.remoteAddress;
     this.log = config.logger.child({ remote: socket.remoteAddress, port: socket.remotePort });
-    this.#parser = new CommandParser({ maxAppendSize: config.maxAppendSize });
+    // APPEND messages stream to the store instead of being buffered whole (up to the limit).
+    this.#parser = new CommandParser({ maxAppendSize: config.maxAppendSize, streamAppend: true });
     this.#writer = new ResponseWriter(socket);
     this.#conn = new LineConnection(socket, {
       decode: (chunk) => this.#parser.feed(chunk),
@@ -116,6 +118,14 @@ export class ImapSession implements SessionContext {
 
   async sendAll(responses: Iterable<Response>): Promise<void> {
     for (const r of responses) await this.send(r);
+  }
+
+  appendBody(literal: IncomingLiteral): AppendBody {
+    return new AppendBody(literal, {
+      next: () => this.#conn.next(),
+      sendContinue: () => this.send({ type: 'continue', text: 'Ready for literal data' }),
+      refuse: () => this.#parser.refuseLiteral(),
+    });
   }
 
   async readLine(text: string): Promise<string | null> {
@@ -223,6 +233,9 @@ export class ImapSession implements SessionContext {
         await this.send({ type: 'continue', text: ev.text });
         return;
       case 'line':
+      case 'literal-data':
+      case 'literal-end':
+        // Only a handler reading a streamed APPEND takes these; it consumes through the end.
         return;
       case 'error':
         await this.send(

@@ -1,12 +1,13 @@
 /**
  * RFC 5322 address lists → IMAP ENVELOPE addresses (RFC 3501 7.4.2). Forgiving like Dovecot:
  * encoded words stay as written, a comment names an address that has no display name,
- * source routes are dropped (adl NIL), and a missing local part or domain is filled with
+ * an obsolete source route goes to the adl field as written (`@a,@b`, RFC 3501's addr-adl),
+ * null members of a list (`a, , b`) are ignored (RFC 5322 4.4), and a missing local part or domain is filled with
  * MISSING_MAILBOX / MISSING_DOMAIN so a client never mistakes it for a group marker.
  */
 
 export type EnvelopeAddress =
-  | { kind: 'mailbox'; name: string | null; mailbox: string; host: string }
+  | { kind: 'mailbox'; name: string | null; mailbox: string; host: string; route?: string }
   | { kind: 'group-start'; name: string }
   | { kind: 'group-end' };
 
@@ -16,7 +17,7 @@ export const MISSING_DOMAIN = 'MISSING_DOMAIN';
 /** `ws`: whitespace came before the token (display names keep single spaces only there). */
 type Token = { ws?: boolean } & (
   | { t: 'word'; v: string }
-  | { t: 'quoted'; v: string; raw: string }
+  | { t: 'quoted'; v: string }
   | { t: 'comment'; v: string }
   | { t: 'special'; v: string }
   | { t: 'dliteral'; v: string }
@@ -46,7 +47,7 @@ function tokenize(s: string): Token[] {
         v += s[j];
         j++;
       }
-      push({ t: 'quoted', v, raw: s.slice(i, Math.min(j + 1, s.length)) });
+      push({ t: 'quoted', v });
       i = j + 1;
     } else if (ch === '(') {
       let depth = 0;
@@ -96,13 +97,24 @@ function phrase(tokens: Token[]): string | null {
   return out === '' ? null : out;
 }
 
-/** addr-spec tokens → mailbox and host as written (quoted local parts keep their quotes). */
-function addrSpec(tokens: Token[], name: string | null): EnvelopeAddress | null {
-  // Drop an obsolete source route: "@a,@b:" before the addr-spec.
+/**
+ * Tokens without the whitespace between them; a quoted string gives its content, unescaped:
+ * its quotes are syntax, not value (RFC 5322 3.2.4), so `"john doe"@x` has the local part
+ * `john doe`, as Dovecot and c-client answer (a client re-quotes when it writes the address).
+ */
+const text = (ts: Token[]): string => ts.map((t) => t.v).join('');
+
+/** addr-spec tokens → mailbox and host (quoted local parts unquoted). */
+function addrSpec(tokens: Token[], name: string | null, angle = false): EnvelopeAddress | null {
+  // An obsolete source route "@a,@b:" before the addr-spec: kept apart for the adl field.
   let start = 0;
+  let route: string | undefined;
   if (isSpecial(tokens[0], '@')) {
     const colon = tokens.findIndex((t) => isSpecial(t, ':'));
-    if (colon >= 0) start = colon + 1;
+    if (colon >= 0) {
+      start = colon + 1;
+      route = text(tokens.slice(0, colon).filter((t) => t.t !== 'comment'));
+    }
   }
   const spec = tokens.slice(start).filter((t) => t.t !== 'comment');
   let at = -1;
@@ -112,11 +124,18 @@ function addrSpec(tokens: Token[], name: string | null): EnvelopeAddress | null 
       break;
     }
   }
-  const text = (ts: Token[]): string => ts.map((t) => (t.t === 'quoted' ? t.raw : t.v)).join('');
   const local = text(at < 0 ? spec : spec.slice(0, at));
   const host = at < 0 ? '' : text(spec.slice(at + 1));
-  if (local === '' && host === '' && name === null) return null;
-  return { kind: 'mailbox', name, mailbox: local || MISSING_MAILBOX, host: host || MISSING_DOMAIN };
+  // Nothing at all is a null list member; an empty `<>` was written as an address (Dovecot too).
+  if (local === '' && host === '' && name === null && !angle) return null;
+  const address: EnvelopeAddress = {
+    kind: 'mailbox',
+    name,
+    mailbox: local || MISSING_MAILBOX,
+    host: host || MISSING_DOMAIN,
+  };
+  if (route !== undefined && route !== '') address.route = route;
+  return address;
 }
 
 /** One mailbox: `name <addr>` or `addr (comment)`. */
@@ -126,7 +145,7 @@ function mailbox(tokens: Token[]): EnvelopeAddress | null {
     let gt = tokens.findIndex((t, k) => k > lt && isSpecial(t, '>'));
     if (gt < 0) gt = tokens.length;
     const name = phrase(tokens.slice(0, lt));
-    return addrSpec(tokens.slice(lt + 1, gt), name);
+    return addrSpec(tokens.slice(lt + 1, gt), name, true);
   }
   const comment = tokens.find((t) => t.t === 'comment' && t.v !== '');
   return addrSpec(tokens, comment ? comment.v : null);

@@ -1,18 +1,19 @@
 /**
  * BODYSTRUCTURE and BODY (RFC 3501 7.4.2) from the summariser's MIME tree, in Dovecot's shape:
- * type and subtype as the tree has them, "7bit" when Content-Transfer-Encoding is absent,
+ * type and subtype as the tree has them (lower-cased; Dovecot keeps the sender's case), "7bit" when Content-Transfer-Encoding is absent,
  * NIL for empty parameter lists, extension data only for BODYSTRUCTURE.
  */
 import type { MimePart } from '@mailstack/core';
 import type { WireBuilder } from './encode.ts';
 import { writeEnvelope } from './envelope.ts';
+import { headerBytes as b, headerBytesOrNil as nb } from './envelope-text.ts';
 
 function params(w: WireBuilder, list: Array<[string, string]>): void {
   if (list.length === 0) {
     w.raw('NIL');
     return;
   }
-  w.list(list, ([k, v]) => w.string(k).raw(' ').string(v));
+  w.list(list, ([k, v]) => w.string(b(k)).raw(' ').string(b(v)));
 }
 
 function disposition(w: WireBuilder, part: MimePart): void {
@@ -20,14 +21,14 @@ function disposition(w: WireBuilder, part: MimePart): void {
     w.raw('NIL');
     return;
   }
-  w.raw('(').string(part.disposition.type).raw(' ');
+  w.raw('(').string(b(part.disposition.type)).raw(' ');
   params(w, part.disposition.params);
   w.raw(')');
 }
 
 function language(w: WireBuilder, part: MimePart): void {
   if (!part.language || part.language.length === 0) w.raw('NIL');
-  else w.list(part.language, (l) => w.string(l));
+  else w.list(part.language, (l) => w.string(b(l)));
 }
 
 /** Writes `part` as BODYSTRUCTURE (`extended`) or BODY. */
@@ -35,7 +36,7 @@ export function writeBodyStructure(w: WireBuilder, part: MimePart, extended: boo
   w.raw('(');
   if (part.parts) {
     for (const child of part.parts) writeBodyStructure(w, child, extended);
-    w.raw(' ').string(part.subtype);
+    w.raw(' ').string(b(part.subtype));
     if (extended) {
       w.raw(' ');
       params(w, part.params);
@@ -43,16 +44,19 @@ export function writeBodyStructure(w: WireBuilder, part: MimePart, extended: boo
       disposition(w, part);
       w.raw(' ');
       language(w, part);
-      w.raw(' ').nstring(part.location);
+      w.raw(' ').nstring(nb(part.location));
     }
     w.raw(')');
     return;
   }
-  w.string(part.type).raw(' ').string(part.subtype).raw(' ');
+  w.string(b(part.type)).raw(' ').string(b(part.subtype)).raw(' ');
   params(w, part.params);
-  w.raw(' ').nstring(part.id).raw(' ').nstring(part.description).raw(' ');
-  w.string(part.encoding ?? '7bit').raw(` ${part.bodyEnd - part.bodyStart}`);
-  if (part.message) {
+  w.raw(' ').nstring(nb(part.id)).raw(' ').nstring(nb(part.description)).raw(' ');
+  w.string(b(part.encoding ?? '7bit')).raw(` ${part.bodyEnd - part.bodyStart}`);
+  // Only message/rfc822 carries envelope, body and lines: RFC 3501's body-type-msg is
+  // "MESSAGE" "RFC822" alone, so an IMAP4rev1 client parses message/global as body-type-basic
+  // (Dovecot 2.3 answers so too). IMAP4rev2 (RFC 9051) adds GLOBAL there; not ours to send yet.
+  if (part.message && part.subtype === 'rfc822') {
     w.raw(' ');
     writeEnvelope(w, part.message.envelope);
     w.raw(' ');
@@ -62,11 +66,11 @@ export function writeBodyStructure(w: WireBuilder, part: MimePart, extended: boo
     w.raw(` ${part.bodyLines}`);
   }
   if (extended) {
-    w.raw(' ').nstring(part.md5).raw(' ');
+    w.raw(' ').nstring(nb(part.md5)).raw(' ');
     disposition(w, part);
     w.raw(' ');
     language(w, part);
-    w.raw(' ').nstring(part.location);
+    w.raw(' ').nstring(nb(part.location));
   }
   w.raw(')');
 }

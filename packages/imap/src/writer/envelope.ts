@@ -2,6 +2,7 @@
 import type { EnvelopeFields } from '@mailstack/core';
 import { parseAddressList } from './address.ts';
 import type { WireBuilder } from './encode.ts';
+import { headerBytes as b, headerBytesOrNil as nb } from './envelope-text.ts';
 
 function addresses(w: WireBuilder, value: string | undefined): void {
   const list = value === undefined ? [] : parseAddressList(value);
@@ -12,11 +13,12 @@ function addresses(w: WireBuilder, value: string | undefined): void {
   w.raw('(');
   for (const a of list) {
     if (a.kind === 'group-start') {
-      w.raw('(NIL NIL ').nstring(a.name).raw(' NIL)');
+      w.raw('(NIL NIL ').nstring(nb(a.name)).raw(' NIL)');
     } else if (a.kind === 'group-end') {
       w.raw('(NIL NIL NIL NIL)');
     } else {
-      w.raw('(').nstring(a.name).raw(' NIL ').nstring(a.mailbox).raw(' ').nstring(a.host).raw(')');
+      w.raw('(').nstring(nb(a.name)).raw(' ').nstring(nb(a.route)).raw(' ');
+      w.string(b(a.mailbox)).raw(' ').string(b(a.host)).raw(')');
     }
   }
   w.raw(')');
@@ -27,7 +29,7 @@ const present = (v: string | undefined): string | undefined =>
   v !== undefined && parseAddressList(v).length > 0 ? v : undefined;
 
 export function writeEnvelope(w: WireBuilder, env: EnvelopeFields): void {
-  w.raw('(').nstring(env.date).raw(' ').nstring(env.subject).raw(' ');
+  w.raw('(').nstring(nb(env.date)).raw(' ').nstring(nb(env.subject)).raw(' ');
   addresses(w, env.from);
   w.raw(' ');
   // RFC 3501: the server defaults Sender and Reply-To to From.
@@ -38,5 +40,5 @@ export function writeEnvelope(w: WireBuilder, env: EnvelopeFields): void {
     w.raw(' ');
     addresses(w, v);
   }
-  w.raw(' ').nstring(env.inReplyTo).raw(' ').nstring(env.messageId).raw(')');
+  w.raw(' ').nstring(nb(env.inReplyTo)).raw(' ').nstring(nb(env.messageId)).raw(')');
 }

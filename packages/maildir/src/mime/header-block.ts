@@ -134,10 +134,15 @@ export class HeaderBlock {
 
 /**
  * Header bytes were read as latin1 so that parsing sees every byte; what goes into the summary
- * is UTF-8 when the bytes are valid UTF-8 (RFC 6532 headers), else it stays byte-for-byte latin1.
+ * is UTF-8 when the bytes are valid UTF-8 (RFC 6532 headers). Other 8-bit bytes become lone
+ * surrogates U+DC80..U+DCFF, one per byte ("surrogateescape"), so a writer can send the very
+ * bytes of the message back (IMAP strings are octets: Dovecot does): a latin1 reading would be
+ * indistinguishable from UTF-8 text and go out re-encoded. `Buffer.from(s, 'latin1')` still
+ * gives the original bytes (it keeps the low byte of each code unit).
  */
 export function headerText(latin1: string): string {
   if (!/[^\u0000-\u007f]/.test(latin1)) return latin1;
   const bytes = Buffer.from(latin1, 'latin1');
-  return isUtf8(bytes) ? bytes.toString('utf8') : latin1;
+  if (isUtf8(bytes)) return bytes.toString('utf8');
+  return latin1.replace(/[\u0080-\u00ff]/g, (c) => String.fromCharCode(0xdc00 + c.charCodeAt(0)));
 }

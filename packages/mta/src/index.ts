@@ -1,0 +1,5 @@
+// The transfer agent's public API: inbound (port 25 → spool), outbound (spool → next hop) and
+// the DSN machinery between them. Each part keeps its own index so it can grow on its own.
+export * from './dsn/index.ts';
+export * from './inbound/index.ts';
+export * from './outbound/index.ts';

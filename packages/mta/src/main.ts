@@ -1,0 +1,96 @@
+/**
+ * The transfer agent as a process (for now its inbound half, port 25 → spool):
+ *
+ *   node packages/mta/src/main.ts --directory <file> --spool <dir> --listen 0.0.0.0:25 \
+ *     [--tls-cert cert.pem --tls-key key.pem] [--hostname mx.example.test] \
+ *     [--trusted-networks 192.0.2.0/24,2001:db8::/32] [--auth] [--pregreet-ms 100]
+ *
+ * Without `--directory`/`--spool` they default to `<data>/directory.json` and `<data>/spool`.
+ * `--cert`/`--key` are accepted as well, like the MSA's. Prints one JSON line once listening:
+ *   {"event":"listening","protocol":"smtp","port":...,"host":...}
+ * Logs go to stderr as JSON lines. SIGTERM/SIGINT close the listener and exit 0.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { closeOnSignals, exitWithUsage, parseHostPort, runMain } from '@mailstack/agent-process';
+import { openFileDirectory } from '@mailstack/directory';
+import { createLogger, parseLogLevel } from '@mailstack/log';
+import { openFileSpool } from '@mailstack/queue';
+import { createInboundServer } from './inbound/index.ts';
+
+const USAGE =
+  'usage: main.ts [--data <dir>] [--directory <file>] [--spool <dir>] --listen <host:port> [--tls-cert <pem> --tls-key <pem>] [--hostname <name>] [--trusted-networks <cidr,...>] [--auth] [--allow-cleartext-auth-on-loopback] [--pregreet-ms <ms>] [--max-size <bytes>] [--max-received <n>] [--allow-bare-line-ends] [--log-level debug|info|warn|error]';
+
+const count = (v: string | undefined): number | undefined => {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) exitWithUsage(USAGE);
+  return Number(v);
+};
+
+runMain(async (argv) => {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      directory: { type: 'string' },
+      spool: { type: 'string' },
+      listen: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      hostname: { type: 'string' },
+      'trusted-networks': { type: 'string' },
+      auth: { type: 'boolean' },
+      'allow-cleartext-auth-on-loopback': { type: 'boolean' },
+      'pregreet-ms': { type: 'string' },
+      'max-size': { type: 'string' },
+      'max-received': { type: 'string' },
+      'allow-bare-line-ends': { type: 'boolean' },
+      'log-level': { type: 'string' },
+    },
+    strict: true,
+  });
+  const listen = parseHostPort(values.listen);
+  const directoryFile = values.directory ?? (values.data ? join(values.data, 'directory.json') : undefined);
+  const spoolDir = values.spool ?? (values.data ? join(values.data, 'spool') : undefined);
+  const certPath = values['tls-cert'] ?? values.cert;
+  const keyPath = values['tls-key'] ?? values.key;
+  if (!listen || !directoryFile || !spoolDir || (certPath === undefined) !== (keyPath === undefined)) {
+    exitWithUsage(USAGE);
+  }
+  const pregreetMs = count(values['pregreet-ms']);
+  const maxMessageSize = count(values['max-size']);
+  const maxReceivedHeaders = count(values['max-received']);
+  const logger = createLogger({ level: parseLogLevel(values['log-level']) ?? 'warn' });
+  if (values.data) await mkdir(values.data, { recursive: true });
+  const tls =
+    certPath && keyPath ? { cert: await readFile(certPath), key: await readFile(keyPath) } : undefined;
+  const directory = await openFileDirectory(directoryFile, { watch: true, logger });
+  const spool = await openFileSpool(spoolDir, { logger });
+  const server = createInboundServer({
+    hostname: values.hostname ?? 'localhost',
+    directory,
+    spool,
+    logger,
+    trustedNetworks: (values['trusted-networks'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+    ...(tls ? { tls } : {}),
+    ...(values.auth
+      ? { auth: { allowCleartextOnLoopback: values['allow-cleartext-auth-on-loopback'] === true } }
+      : {}),
+    ...(pregreetMs === undefined ? {} : { pregreetMs }),
+    ...(maxMessageSize === undefined ? {} : { maxMessageSize }),
+    ...(maxReceivedHeaders === undefined ? {} : { maxReceivedHeaders }),
+    ...(values['allow-bare-line-ends'] ? { rejectBareLineEnds: false } : {}),
+  });
+  const address = await server.listen(listen.port, listen.host);
+  process.stdout.write(`${JSON.stringify({ event: 'listening', protocol: 'smtp', ...address })}\n`);
+  closeOnSignals(async () => {
+    await server.close();
+    await directory.close();
+  });
+});
