@@ -42,7 +42,8 @@ export class Mbsync {
       this.config,
       [
         'IMAPAccount server',
-        'Host 127.0.0.1',
+        // mbsync matches the certificate against DNS names only (not an IP SAN); localhost is 127.0.0.1.
+        'Host localhost',
         `Port ${account.port}`,
         `User ${account.user}`,
         `Pass "${account.password}"`,

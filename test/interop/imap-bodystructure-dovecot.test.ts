@@ -8,6 +8,9 @@
  * asked the same commands over a raw socket (EXAMINE, so nothing sets \Seen):
  *   UID FETCH 1:* (ENVELOPE BODYSTRUCTURE BODY)
  *   UID FETCH 1:* (BODY[1.MIME] BODY[HEADER.FIELDS (SUBJECT)] BODY[1] RFC822.SIZE)
+ *   UID FETCH 1:* (BODY[HEADER] BODY[TEXT])
+ *   UID FETCH <uid> (BODY[<n>] BODY[<n>.MIME] ...) for every part of each message, and
+ *     BODY[<n>.HEADER] BODY[<n>.TEXT] for each message/rfc822 part (test/helpers/imap-sections.ts)
  * Every item must be the same on both sides, exactly, once each string is written in one form
  * (`canonicalValue`: RFC 3501 4.3 lets a server send any string quoted or as a literal, and
  * Dovecot sends literals for text with `"`, `\`, 8-bit bytes or unfolded line breaks where
@@ -19,13 +22,14 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bufferBlob } from '@mailstack/core';
-import { createMaildirStore } from '@mailstack/maildir';
+import { createMaildirStore, summarizeBuffer } from '@mailstack/maildir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/daemon.ts';
 import { writeDirectoryFile } from '../helpers/directory-file.ts';
 import { type DovecotInstance, startDovecot } from '../helpers/dovecot.ts';
 import { EXTRA_MESSAGES } from '../helpers/imap-extra-messages.ts';
 import { canonicalValue, parseFetchResponse, RawImapClient, wireText } from '../helpers/imap-raw.ts';
+import { existingSections } from '../helpers/imap-sections.ts';
 import { type ImapServerProcess, startImapServer } from '../helpers/imap-server.ts';
 import { REPO_ROOT } from '../helpers/mda.ts';
 import { requirePrograms } from '../helpers/programs.ts';
@@ -37,6 +41,7 @@ const CORPUS_DIR = join(REPO_ROOT, 'packages/maildir/test/corpus');
 const FETCHES = [
   'UID FETCH 1:* (ENVELOPE BODYSTRUCTURE BODY)',
   'UID FETCH 1:* (BODY[1.MIME] BODY[HEADER.FIELDS (SUBJECT)] BODY[1] RFC822.SIZE)',
+  'UID FETCH 1:* (BODY[HEADER] BODY[TEXT])',
 ];
 
 /**
@@ -136,13 +141,13 @@ const messages: Array<{ name: string; body: Buffer }> = [
 type Answers = Map<number, Map<string, string>>;
 
 /** Logs in, EXAMINEs INBOX, runs FETCHES; items per UID, keyed by the item name upper-cased. */
-async function fetchAll(port: number): Promise<Answers> {
+async function fetchAll(port: number, perMessage: Map<number, string>): Promise<Answers> {
   const { client } = await RawImapClient.connect(port);
   try {
     await client.ok(`LOGIN ${USER} ${PASSWORD}`);
     await client.ok('EXAMINE INBOX');
     const answers: Answers = new Map();
-    for (const command of FETCHES) {
+    for (const command of [...FETCHES, ...perMessage.values()]) {
       for (const response of await client.ok(command)) {
         const fetch = parseFetchResponse(response);
         if (fetch === undefined) continue;
@@ -162,6 +167,8 @@ let tmp: ReturnType<typeof makeTempDir> | undefined;
 let ours: ImapServerProcess | undefined;
 let dovecot: DovecotInstance | undefined;
 const uidOf = new Map<string, number>();
+/** The body sections fetched per message, besides those of FETCHES. */
+const sectionsOf = new Map<string, string[]>();
 let ourAnswers: Answers = new Map();
 let dovecotAnswers: Answers = new Map();
 
@@ -180,8 +187,16 @@ beforeAll(async () => {
   await writeDirectoryFile(directory, [USER], PASSWORD);
   ours = await startImapServer({ data: ourRoot, directory, cleartextOnLoopback: true });
   dovecot = await startDovecot({ users: { [USER]: PASSWORD }, mailRoot: dovecotRoot });
-  ourAnswers = await fetchAll(ours.port);
-  dovecotAnswers = await fetchAll(dovecot.ports.imap);
+  // Then every section each message has (part bodies, MIME headers, encapsulated HEADER/TEXT).
+  const perMessage = new Map<number, string>();
+  for (const m of messages) {
+    const sections = existingSections(summarizeBuffer(m.body).structure);
+    sectionsOf.set(m.name, sections);
+    const uid = uidOf.get(m.name) ?? 0;
+    perMessage.set(uid, `UID FETCH ${uid} (${sections.map((s) => `BODY[${s}]`).join(' ')})`);
+  }
+  ourAnswers = await fetchAll(ours.port, perMessage);
+  dovecotAnswers = await fetchAll(dovecot.ports.imap, perMessage);
 });
 
 afterAll(async () => {
@@ -197,6 +212,13 @@ describe('FETCH of the MIME corpus: our IMAP server and Dovecot answer alike', (
     expect([...dovecotAnswers.keys()].sort((a, b) => a - b)).toEqual([...uidOf.values()]);
   });
 
+  it('fetches every part of every message: 150+ body sections, down to nesting level 10', () => {
+    const all = [...sectionsOf.values()].flat();
+    expect(all.length).toBeGreaterThan(150);
+    expect(all).toContain('1.1.1.1.1.1.1.1.1.1');
+    expect(all).toContain('1.1.HEADER');
+  });
+
   it('every allow-list entry names a message of the corpus', () => {
     for (const name of Object.keys(ALLOWED_DIFFERENCES)) expect(uidOf.has(name), name).toBe(true);
   });
@@ -207,6 +229,18 @@ describe('FETCH of the MIME corpus: our IMAP server and Dovecot answer alike', (
       const mine = ourAnswers.get(uid) ?? new Map<string, string>();
       const theirs = dovecotAnswers.get(uid) ?? new Map<string, string>();
       expect([...mine.keys()].sort(), 'the same items').toEqual([...theirs.keys()].sort());
+      for (const section of ['1', '1.MIME', 'HEADER', 'TEXT', ...(sectionsOf.get(name) ?? [])]) {
+        expect(theirs.has(`BODY[${section}]`), `Dovecot answered BODY[${section}]`).toBe(true);
+      }
+      for (const item of [
+        'ENVELOPE',
+        'BODYSTRUCTURE',
+        'BODY',
+        'RFC822.SIZE',
+        'BODY[HEADER.FIELDS (SUBJECT)]',
+      ]) {
+        expect(theirs.has(item), `Dovecot answered ${item}`).toBe(true);
+      }
       const mismatches: string[] = [];
       for (const [item, theirWire] of theirs) {
         const ourWire = mine.get(item);

@@ -1,15 +1,15 @@
 /**
  * Debian's isync (`mbsync`) keeps a local Maildir in sync with our IMAP server
- * (packages/imap/src/main.ts spawned over a temp Maildir root and directory file, implicit TLS
- * with a fresh self-signed certificate that mbsync trusts as a host certificate):
- *   1. server → local: every message byte for byte (mbsync stores LF line ends), its flags as
- *      Maildir info letters;
+ * (packages/imap/src/main.ts spawned over a temp Maildir root and directory file, a fresh
+ * self-signed certificate that mbsync trusts as a host certificate), once over implicit TLS
+ * and once with STARTTLS on the plain port (one user each):
+ *   1. server → local: every message byte for byte (mbsync stores LF line ends and adds its
+ *      X-TUID field), its flags as Maildir info letters;
  *   2. local → server: a message dropped into the local Maildir is APPENDed, a flag set
  *      locally is STOREd (checked in the store itself), a local folder is CREATEd;
  *   3. deletions both ways: a message expunged on the server disappears locally, a message
  *      deleted locally is expunged on the server;
  *   4. a second run with nothing changed changes nothing.
- * The run before the last asserts mbsync's own summary line so a silent no-op cannot pass.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,24 +24,32 @@ import { requirePrograms } from '../helpers/programs.ts';
 import type { RunResult } from '../helpers/run.ts';
 import { makeCertificate } from '../helpers/tls.ts';
 
-const USER = 'syncer@example.test';
+const USERS = { IMAPS: 'syncer-imaps@example.test', STARTTLS: 'syncer-starttls@example.test' } as const;
 const PASSWORD = 'sync pass';
 
 let tmp: ReturnType<typeof makeTempDir>;
 let server: ImapServerProcess | undefined;
 let store: MaildirStore;
+let certPath = '';
+/** The user and the mbsync of the describe block running now. */
+let user = '';
 let mbsync: Mbsync;
 
 const message = (n: number, extra = '') =>
-  `From: Sender ${n} <sender${n}@example.org>\r\nTo: ${USER}\r\nSubject: sync ${n}\r\n` +
+  `From: Sender ${n} <sender${n}@example.org>\r\nTo: syncer@example.test\r\nSubject: sync ${n}\r\n` +
   `Message-ID: <sync${n}@example.org>\r\nDate: Mon, 23 Nov 2026 10:0${n}:00 +0000\r\n\r\n` +
   `Body of message ${n}.\r\n${extra}`;
 
 const lf = (text: string | Buffer) => text.toString().replace(/\r\n/g, '\n');
+/**
+ * mbsync 1.4 writes an `X-TUID` header field into every message it copies (either way), its
+ * own tag to find the copy again; the rest of the message must be as sent.
+ */
+const withoutTuid = (text: string) => text.replace(/^X-TUID: [^\n]*\n/m, '');
 
 /** The server's view, straight from the store: subject → sorted flags. */
 async function serverState(folder = 'INBOX'): Promise<Map<string, string[]>> {
-  const box = await store.openFolder(USER, folder);
+  const box = await store.openFolder(user, folder);
   await box.refresh();
   const state = new Map<string, string[]>();
   for (const m of box.messages()) {
@@ -64,7 +72,10 @@ function localState(folder = 'INBOX'): Map<string, string> {
 
 async function syncOk(): Promise<RunResult> {
   const result = await mbsync.sync();
-  expect(result.code, `mbsync failed:\n${result.stdout}\n${result.stderr}\nserver:\n${server?.output()}`).toBe(0);
+  expect(
+    result.code,
+    `mbsync failed:\n${result.stdout}\n${result.stderr}\nserver:\n${server?.output()}`,
+  ).toBe(0);
   return result;
 }
 
@@ -74,19 +85,12 @@ beforeAll(async () => {
   const data = join(tmp.path, 'data');
   mkdirSync(data);
   const cert = await makeCertificate(tmp.path);
+  certPath = cert.certPath;
   const directory = join(tmp.path, 'directory.json');
-  await writeDirectoryFile(directory, [USER], PASSWORD);
+  await writeDirectoryFile(directory, Object.values(USERS), PASSWORD);
   store = createMaildirStore({ root: data });
-  await store.ensureUser(USER);
+  for (const u of Object.values(USERS)) await store.ensureUser(u);
   server = await startImapServer({ data, directory, cert });
-  if (server.tlsPort === undefined) throw new Error('no implicit-TLS port');
-  mbsync = new Mbsync(join(tmp.path, 'mbsync'), {
-    port: server.tlsPort,
-    user: USER,
-    password: PASSWORD,
-    certPath: cert.certPath,
-    tls: 'IMAPS',
-  });
 });
 
 afterAll(async () => {
@@ -94,13 +98,24 @@ afterAll(async () => {
   tmp?.remove();
 });
 
-describe('mbsync against our IMAP server (implicit TLS)', () => {
+describe.each([
+  ['implicit TLS', 'IMAPS'],
+  ['STARTTLS', 'STARTTLS'],
+] as const)('mbsync against our IMAP server (%s)', (_label, tls) => {
+  beforeAll(() => {
+    const port = tls === 'IMAPS' ? server?.tlsPort : server?.port;
+    if (port === undefined) throw new Error('IMAP server not started');
+    user = USERS[tls];
+    mbsync = new Mbsync(join(tmp.path, `mbsync-${tls}`), { port, user, password: PASSWORD, certPath, tls });
+  });
+
   it('server → local: every message and its flags', async () => {
-    const inbox = await store.openFolder(USER, 'INBOX');
+    const inbox = await store.openFolder(user, 'INBOX');
     const uids: number[] = [];
     for (let n = 1; n <= 3; n++) {
-      uids.push((await store.deliver(USER, bufferBlob(message(n, n === 2 ? 'Grüße, UTF-8.\r\n' : '')))).uid);
+      uids.push((await store.deliver(user, bufferBlob(message(n, n === 2 ? 'Grüße, UTF-8.\r\n' : '')))).uid);
     }
+    await inbox.refresh();
     await inbox.setFlags([uids[0]!], '+', ['\\Seen']);
     await inbox.setFlags([uids[1]!], '+', ['\\Flagged', '\\Answered']);
 
@@ -114,7 +129,7 @@ describe('mbsync against our IMAP server (implicit TLS)', () => {
     );
     const bodies = mbsync
       .messages()
-      .map((m) => lf(m.body))
+      .map((m) => withoutTuid(lf(m.body)))
       .sort();
     expect(bodies).toEqual([1, 2, 3].map((n) => lf(message(n, n === 2 ? 'Grüße, UTF-8.\r\n' : ''))).sort());
     // mbsync logged in inside TLS: the certificate was verified against the one we gave it.
@@ -144,14 +159,14 @@ describe('mbsync against our IMAP server (implicit TLS)', () => {
     );
     expect(await serverState('Archive')).toEqual(new Map([['sync 5', ['\\Answered', '\\Seen']]]));
     // The appended message is the local one, CRLF on the server.
-    const inbox = await store.openFolder(USER, 'INBOX');
+    const inbox = await store.openFolder(user, 'INBOX');
     const appended = inbox.messages().at(-1);
     expect(appended).toBeDefined();
-    expect(lf(await readAll(inbox.read(appended!.uid)))).toBe(lf(message(4)));
+    expect(withoutTuid(lf(await readAll(inbox.read(appended!.uid))))).toBe(lf(message(4)));
   });
 
   it('deletions: expunged on the server → gone locally; deleted locally → expunged on the server', async () => {
-    const inbox = await store.openFolder(USER, 'INBOX');
+    const inbox = await store.openFolder(user, 'INBOX');
     await inbox.refresh();
     const first = inbox.messages().find((m) => m.flags.includes('\\Seen') && !m.flags.includes('\\Flagged'));
     if (first === undefined) throw new Error('no \\Seen message');

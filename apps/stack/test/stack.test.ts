@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { silentLogger } from '@mailstack/core';
 import { createMaildirStore } from '@mailstack/maildir';
@@ -200,6 +201,22 @@ m.login('alice@example.test', sys.argv[2]); print(m.select('INBOX')[1][0].decode
     );
     expect(starttls.stderr).toBe('');
     expect(starttls.stdout.trim()).toBe('1');
+
+    // Shutdown closes both IMAP listeners.
+    const ports = [port('imap (STARTTLS)'), port('imaps (TLS)')];
+    await stack.close();
+    stack = undefined;
+    for (const p of ports) {
+      const refused = await new Promise<string>((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port: p });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve('connected');
+        });
+        socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+      });
+      expect(refused).toBe('ECONNREFUSED');
+    }
   });
 
   it('keeps the generated password and certificate across restarts and lets the users log in', async () => {

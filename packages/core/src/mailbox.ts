@@ -130,6 +130,11 @@ export interface Folder {
   messages(): readonly MessageMeta[];
   /** Reads what other sessions and processes did; returns the changes in order. */
   refresh(): Promise<FolderChange[]>;
+  /**
+   * Stores a message. Opens `blob` once and reads it to the end: IMAP hands over a one-shot
+   * blob streaming the APPEND literal off the socket, so an implementation that needs the
+   * bytes twice must keep its own copy (a tmp file), not call `open()` again.
+   */
   append(blob: MessageBlob, options?: AppendOptions): Promise<{ uid: number }>;
   /** The message in wire form (CRLF); `start`/`end` are wire-form byte offsets. */
   read(uid: number, range?: { start: number; end?: number }): Readable;

@@ -107,6 +107,23 @@ describe('APPEND', () => {
     await inbox.close();
   });
 
+  it('removes the partial tmp file and stores nothing when the client goes away mid-message', async () => {
+    h = await startHarness();
+    client = await loggedIn(h.port);
+    await client.writeLine('j APPEND INBOX {4000000}');
+    expect(await client.read()).toMatch(/^\+ /);
+    await client.write(Buffer.alloc(1_000_000, 0x61));
+    await until(async () => (await tmpBytes(h!.dir.path)) > 0, 'the tmp file');
+    client.socket.destroy();
+    await until(
+      async () => (await readdir(join(h!.dir.path, 'example.test', 'alice', 'Maildir', 'tmp'))).length === 0,
+      'tmp/ to be emptied',
+    );
+    const inbox = await h.store.openFolder(ALICE, 'INBOX');
+    expect(inbox.messages()).toEqual([]);
+    await inbox.close();
+  });
+
   it('answers BAD and stores nothing when the command goes on after the message (no MULTIAPPEND)', async () => {
     h = await startHarness();
     client = await loggedIn(h.port);

@@ -167,6 +167,7 @@ describe('buildDsn', () => {
     input.recipients[0]!.recipient = { address: 'zoë@remote.test' };
     const dsn = buildDsn(input);
     expect(dsn.utf8).toBe(true);
+    expect(dsn.bytes.toString()).toContain('Content-Transfer-Encoding: 8bit\r\n\r\nThis is the mail system');
     expect(dsn.envelope).toMatchObject({ mailFrom: '', params: { smtpUtf8: true, body: '8BITMIME' } });
     expect(dsn.envelope.rcptTo[0]!.address).toBe('jörg@origin.test');
     const view = await parseWithPython(dsn.bytes);
@@ -174,6 +175,7 @@ describe('buildDsn', () => {
     expect(view.parts).toEqual(['text/plain', 'message/global-delivery-status', 'message/global']);
     expect(view.blocks[1]!['Final-Recipient']).toBe('utf-8; zoë@remote.test');
     expect(view.originalSubject).toBe('Grüße');
+    expect(view.text).toContain('<zoë@remote.test>');
   });
 
   it('returns only the header of an original over the size cap, and says so', async () => {
@@ -251,7 +253,7 @@ describe('buildDsn', () => {
     );
     const ev = await parseWithPython(expired.bytes);
     expect(ev.blocks[1]).toMatchObject({ Action: 'failed', Status: '4.4.7' });
-    expect(ev.text).toContain('gave up after retrying');
+    expect(ev.text).toContain('delivery was given up after retrying for too long');
   });
 
   it('keeps a reply with line breaks on its own field (no header injection)', async () => {
@@ -265,6 +267,17 @@ describe('buildDsn', () => {
     expect(view.blocks[1]).not.toHaveProperty('X-Injected');
     expect(view.blocks[1]!['Diagnostic-Code']).toBe('smtp; 550 5.7.1 Denied X-Injected: yes more');
     expect(view.top).not.toHaveProperty('X-Injected');
+  });
+
+  it('keeps a 7-bit DSN 7-bit when the reply text is not ASCII: text in base64, fields with ?', async () => {
+    const input = failureInput();
+    input.recipients[0]!.reply = { code: 550, enhanced: '5.1.1', text: 'Benutzer unbekannt: Müller' };
+    const dsn = buildDsn(input);
+    expect(dsn.transferEncoding).toBe('7bit');
+    expect(dsn.bytes.every((b) => b < 0x80)).toBe(true);
+    const view = await parseWithPython(dsn.bytes);
+    expect(view.text.replace(/\s+/g, ' ')).toContain('550 5.1.1 Benutzer unbekannt: Müller');
+    expect(view.blocks[1]!['Diagnostic-Code']).toBe('smtp; 550 5.1.1 Benutzer unbekannt: M?ller');
   });
 
   it('refuses to address a DSN to the null sender', () => {

@@ -49,7 +49,9 @@ for part in msg.iter_parts():
     out['parts'].append(ct)
     out['defects'] += [type(d).__name__ for d in part.defects]
     if ct == 'text/plain':
-        out['text'] = part.get_content()
+        # get_content would re-encode an 8bit payload of a str-parsed message; take it as it is.
+        cte = str(part.get('content-transfer-encoding', '')).lower()
+        out['text'] = part.get_payload() if cte == '8bit' else part.get_content()
     elif ct in ('message/delivery-status', 'message/global-delivery-status'):
         payload = part.get_payload()
         if isinstance(payload, list):

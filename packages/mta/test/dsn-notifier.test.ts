@@ -131,6 +131,19 @@ describe('createDsnNotifier with a FileSpool', () => {
     expect(await spool.list()).toHaveLength(0);
   });
 
+  it('reports a bounce that bounced to the postmaster only when doubleBounces is on, without looping', async () => {
+    notify({ postmaster: 'postmaster@origin.test', doubleBounces: true });
+    await spool.enqueue(envelope([{ address: 'gone@remote.test' }], ''), bufferBlob(originalMessage()));
+    await attempt([550]);
+    const [notice, ...more] = await dsns();
+    expect(more).toHaveLength(0);
+    expect(notice!.message.envelope.rcptTo.map((r) => r.address)).toEqual(['postmaster@origin.test']);
+    expect(notice!.bytes.toString()).toContain('Content-Type: text/rfc822-headers');
+    // The notice to the postmaster fails too: nothing more (no loop).
+    await attempt([550]);
+    expect(await spool.list()).toHaveLength(0);
+  });
+
   it('reports success only to recipients that asked for SUCCESS', async () => {
     notify();
     await spool.enqueue(
@@ -223,7 +236,7 @@ describe('createDsnNotifier with a FileSpool', () => {
       Status: '4.7.1',
       'Diagnostic-Code': 'smtp; 451 4.7.1 reply 451',
     });
-    expect(view.text).toContain('gave up after retrying');
+    expect(view.text).toContain('delivery was given up after retrying for too long');
   });
 
   it('sends the postmaster a header-only copy of a failure report when asked', async () => {

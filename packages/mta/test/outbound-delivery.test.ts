@@ -1,8 +1,9 @@
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { bufferBlob, type Envelope, type Recipient, readAll, SmtpError } from '@mailstack/core';
 import { type DnsServer, startDnsServer } from '@mailstack/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTransferTarget, type TransferTarget, type TransferTargetOptions } from '../src/index.ts';
-import { message, type Peer, type PeerOptions, startPeers } from './outbound-fixtures.ts';
+import { message, type Peer, type PeerOptions, startPeers, until } from './outbound-fixtures.ts';
 
 let dns: DnsServer;
 const open: Array<{ close(): Promise<void> }> = [];
@@ -64,6 +65,17 @@ describe('transfer target: MX delivery', () => {
     expect(peers[1]?.messages).toEqual([]);
   });
 
+  it('sends a bounce with the null sender as MAIL FROM:<>', async () => {
+    dns.set('bounce.test', { mx: [{ preference: 10, exchange: 'mx-a.test' }] });
+    const { peers, target } = await setup([{ host: '127.0.0.2' }]);
+    const results = await target.deliver(
+      { ...envelope(['u@bounce.test']), mailFrom: '' },
+      bufferBlob(message()),
+    );
+    expect(codes(results)).toEqual(['250 2.0.0']);
+    expect(peers[0]?.messages[0]?.envelope.mailFrom).toBe('');
+  });
+
   it('fails over to the next MX when the primary refuses connections', async () => {
     dns.set('failover.test', {
       mx: [
@@ -75,6 +87,37 @@ describe('transfer target: MX delivery', () => {
     const results = await target.deliver(envelope(['u@failover.test']), bufferBlob(message()));
     expect(codes(results)).toEqual(['250 2.0.0']);
     expect(peers[0]?.messages).toHaveLength(1);
+  });
+
+  it('moves on to the next MX when the first answers 4xx, and defers with the last reply', async () => {
+    dns.set('busy.test', {
+      mx: [
+        { preference: 10, exchange: 'mx-a.test' },
+        { preference: 20, exchange: 'mx-b.test' },
+      ],
+    });
+    let busyB = false;
+    const { peers, target } = await setup([
+      {
+        host: '127.0.0.2',
+        onRcpt: () => {
+          throw new SmtpError(451, '4.3.2', 'A is busy');
+        },
+      },
+      {
+        host: '127.0.0.3',
+        onRcpt: () => {
+          if (busyB) throw new SmtpError(452, '4.3.1', 'B is full');
+        },
+      },
+    ]);
+    expect(codes(await target.deliver(envelope(['u@busy.test']), bufferBlob(message())))).toEqual([
+      '250 2.0.0',
+    ]);
+    expect(peers.map((p) => p.messages.length)).toEqual([0, 1]);
+    busyB = true;
+    const [deferred] = await target.deliver(envelope(['u@busy.test']), bufferBlob(message()));
+    expect(deferred?.reply).toMatchObject({ code: 452, enhanced: '4.3.1', text: 'B is full' });
   });
 
   it('defers with 4.4.1 when no MX answers', async () => {
@@ -201,11 +244,13 @@ describe('transfer target: per-recipient results and transactions', () => {
 
   it('reuses the connection for the next message to the same host', async () => {
     dns.set('reuse.test', { mx: [{ preference: 10, exchange: 'mx-a.test' }] });
-    const { peers, target } = await setup([{ host: '127.0.0.2' }]);
+    const { peers, target } = await setup([{ host: '127.0.0.2' }], { dnsCacheMs: 30_000 });
     await target.deliver(envelope(['a@reuse.test']), bufferBlob(message('one')));
     await target.deliver(envelope(['b@reuse.test']), bufferBlob(message('two')));
     expect(peers[0]?.messages).toHaveLength(2);
     expect(peers[0]?.connections()).toBe(1);
+    // and with dnsCacheMs the second message did not ask DNS again
+    expect(dns.queries.filter((q) => q === 'MX reuse.test')).toHaveLength(1);
   });
 
   it('sends local-domain recipients to the local target and runs prepare for remote ones', async () => {
@@ -232,5 +277,88 @@ describe('transfer target: per-recipient results and transactions', () => {
     expect(codes(results)).toEqual(['250 2.1.5', '250 2.0.0']);
     expect(localSeen).toEqual(['me@home.test']);
     expect(peers[0]?.messages[0]?.body.startsWith('X-Signed: yes\r\n')).toBe(true);
+  });
+});
+
+describe('transfer target: connections', () => {
+  it('keeps to the per-destination limit, reusing the connection for queued messages', async () => {
+    dns.set('limited.test', { mx: [{ preference: 10, exchange: 'mx-a.test' }] });
+    const { peers, target } = await setup([{ host: '127.0.0.2' }], { maxConnectionsPerDestination: 1 });
+    const results = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((l) =>
+        target.deliver(envelope([`${l}@limited.test`]), bufferBlob(message(l))),
+      ),
+    );
+    expect(results.flat().map((r) => r.reply.code)).toEqual([250, 250, 250, 250]);
+    expect(peers[0]?.peakSessions()).toBe(1);
+    expect(peers[0]?.connections()).toBe(1);
+  });
+
+  it('keeps to the overall limit across destinations', async () => {
+    for (const d of ['d1.test', 'd2.test', 'd3.test']) dns.set(d, { a: ['127.0.0.2'] });
+    const { peers, target } = await setup([{ host: '127.0.0.2' }], { maxConnections: 1 });
+    const results = await Promise.all(
+      ['d1.test', 'd2.test', 'd3.test'].map((d) =>
+        target.deliver(envelope([`u@${d}`]), bufferBlob(message(d))),
+      ),
+    );
+    expect(results.flat().map((r) => r.reply.code)).toEqual([250, 250, 250]);
+    // one transaction at a time (each domain has its own connection: SNI names differ)
+    expect(peers[0]?.peakTransactions()).toBe(1);
+    expect(peers[0]?.connections()).toBe(3);
+  });
+
+  it('opens parallel connections up to the limit', async () => {
+    dns.set('parallel.test', { mx: [{ preference: 10, exchange: 'mx-a.test' }] });
+    const { peers, target } = await setup([{ host: '127.0.0.2' }], { maxConnectionsPerDestination: 2 });
+    const results = await Promise.all(
+      ['a', 'b', 'c'].map((l) => target.deliver(envelope([`${l}@parallel.test`]), bufferBlob(message(l)))),
+    );
+    expect(results.flat().map((r) => r.reply.code)).toEqual([250, 250, 250]);
+    // the pool was empty when the first two started, the third waited and took an idle one
+    expect(peers[0]?.connections()).toBe(2);
+    expect(peers[0]?.peakSessions()).toBe(2);
+  });
+
+  it('closes idle connections after idleMs and opens a new one for the next message', async () => {
+    dns.set('idle.test', { mx: [{ preference: 10, exchange: 'mx-a.test' }] });
+    const { peers, target } = await setup([{ host: '127.0.0.2' }], { idleMs: 50 });
+    await target.deliver(envelope(['a@idle.test']), bufferBlob(message('one')));
+    await until(() => peers[0]?.openSessions() === 0);
+    await target.deliver(envelope(['b@idle.test']), bufferBlob(message('two')));
+    expect(peers[0]?.connections()).toBe(2);
+  });
+
+  it('notices a pooled connection the peer timed out and connects again', async () => {
+    dns.set('hangup.test', { mx: [{ preference: 10, exchange: 'mx-a.test' }] });
+    const { peers, target } = await setup([{ host: '127.0.0.2', idleTimeoutMs: 100 }], { idleMs: 60_000 });
+    await target.deliver(envelope(['a@hangup.test']), bufferBlob(message('one')));
+    await until(() => peers[0]?.openSessions() === 0);
+    const [result] = await target.deliver(envelope(['b@hangup.test']), bufferBlob(message('two')));
+    expect(result?.reply.code).toBe(250);
+    expect(peers[0]?.connections()).toBe(2);
+  });
+
+  it('defers with 4.4.1 when the greeting does not come in time', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.2', resolve));
+    open.push({
+      close: () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          silent.close(() => resolve());
+        }),
+    });
+    dns.set('silent.test', { a: ['127.0.0.2'] });
+    const port = (silent.address() as AddressInfo).port;
+    const target = createTransferTarget({
+      port,
+      dnsServers: [dns.address],
+      timeouts: { greetingMs: 100 },
+    });
+    open.push(target);
+    const [result] = await target.deliver(envelope(['u@silent.test']), bufferBlob(message()));
+    expect(result?.reply).toMatchObject({ code: 451, enhanced: '4.4.1' });
   });
 });

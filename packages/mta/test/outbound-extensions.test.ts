@@ -3,7 +3,14 @@ import { openFileSpool, startQueueRunner } from '@mailstack/queue';
 import { type DnsServer, startDnsServer, tempDir } from '@mailstack/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTransferTarget, type TransferTargetOptions } from '../src/index.ts';
-import { message, type PeerOptions, startPeer, startWireTap, until } from './outbound-fixtures.ts';
+import {
+  message,
+  type PeerOptions,
+  peerCertificate,
+  startPeer,
+  startWireTap,
+  until,
+} from './outbound-fixtures.ts';
 
 let dns: DnsServer;
 const open: Array<{ close(): Promise<void> }> = [];
@@ -71,6 +78,55 @@ describe('transfer target: TLS (RFC 3207)', () => {
     expect(result?.reply).toMatchObject({ code: 451, enhanced: '4.7.5' });
     expect(result?.reply.text).toMatch(/self-signed/);
     expect(peer.messages).toEqual([]);
+  });
+});
+
+describe('transfer target: smarthost and verified TLS', () => {
+  it('relays everything through a smarthost with STARTTLS and AUTH', async () => {
+    const peer = await startPeer({ host: '127.0.0.3', tls: true, auth: { user: 'relay', pass: 's3cret' } });
+    open.push(peer);
+    const target = createTransferTarget({
+      dnsServers: [dns.address],
+      smarthost: {
+        host: '[127.0.0.3]',
+        port: peer.port,
+        auth: { user: 'relay', pass: 's3cret' },
+        tls: { required: true },
+      },
+    });
+    open.push(target);
+    const results = await target.deliver(envelope(['x@anywhere.test', 'y@peer.test']), bufferBlob(message()));
+    expect(results.map((r) => r.reply.code)).toEqual([250, 250]);
+    expect(peer.messages.map((m) => [m.secure, m.envelope.receivedFrom?.authUser])).toEqual([
+      [true, 'relay'],
+      [true, 'relay'],
+    ]);
+  });
+
+  it('defers with 4.7.0 when the smarthost refuses our credentials', async () => {
+    const peer = await startPeer({ host: '127.0.0.3', tls: true, auth: { user: 'relay', pass: 's3cret' } });
+    open.push(peer);
+    const target = createTransferTarget({
+      smarthost: { host: '127.0.0.3', port: peer.port, auth: { user: 'relay', pass: 'wrong' } },
+    });
+    open.push(target);
+    const [result] = await target.deliver(envelope(['x@anywhere.test']), bufferBlob(message()));
+    expect(result?.reply).toMatchObject({ code: 451, enhanced: '4.7.0' });
+    expect(peer.messages).toEqual([]);
+  });
+
+  it('delivers over verified TLS when the MX name and a trusted CA match the certificate', async () => {
+    // the peer's certificate is for mx.example.test, self-signed: trusted here as its own CA
+    dns.set('verified.test', { mx: [{ preference: 10, exchange: 'mx.example.test' }] });
+    dns.set('mx.example.test', { a: ['127.0.0.2'] });
+    const { cert } = await peerCertificate();
+    const { peer, target } = await setup(
+      { tls: true },
+      { tlsPolicy: { 'verified.test': { verify: true, ca: cert } } },
+    );
+    const [result] = await target.deliver(envelope(['u@verified.test']), bufferBlob(message()));
+    expect(result?.reply.code).toBe(250);
+    expect(peer.messages[0]?.secure).toBe(true);
   });
 });
 
@@ -152,6 +208,10 @@ describe('transfer target: DSN parameters (RFC 3461)', () => {
       { address: 'c@tapped.test', notify: ['NEVER'], orcpt: 'rfc822;c=d@x.test' },
     ]);
     expect(peer.messages[0]?.envelope.params).toMatchObject({ envId: 'id+1=2', ret: 'HDRS' });
+    // PIPELINING (RFC 2920): MAIL, both RCPTs and DATA left in one write
+    expect(tap.clientReads().find((r) => r.startsWith('MAIL FROM'))).toMatch(
+      /^MAIL FROM:.*\r\nRCPT TO:.*\r\nRCPT TO:.*\r\nDATA\r\n$/,
+    );
   });
 
   it('leaves DSN parameters off for a peer without DSN', async () => {

@@ -22,6 +22,10 @@ export interface PeerOptions {
   onData?(message: ReceivedMessage): Reply;
   tls?: boolean;
   dsn?: boolean;
+  /** Require AUTH with this user and password (a smarthost). */
+  auth?: { user: string; pass: string };
+  /** The peer's idle timeout (it says 421 and hangs up). */
+  idleTimeoutMs?: number;
   hide?: Array<'SMTPUTF8' | '8BITMIME' | 'PIPELINING'>;
   maxMessageSize?: number;
 }
@@ -32,6 +36,12 @@ export interface Peer {
   messages: ReceivedMessage[];
   /** TCP connections accepted so far. */
   connections(): number;
+  /** Sessions open right now. */
+  openSessions(): number;
+  /** The most sessions open at one time. */
+  peakSessions(): number;
+  /** The most transactions (MAIL to the reply after DATA) in progress at one time. */
+  peakTransactions(): number;
   close(): Promise<void>;
 }
 
@@ -50,6 +60,10 @@ export function peerCertificate(): Promise<{ key: string; cert: string }> {
 export async function startPeer(options: PeerOptions): Promise<Peer> {
   const messages: ReceivedMessage[] = [];
   let connections = 0;
+  let open = 0;
+  let peak = 0;
+  let transactions = 0;
+  let peakTransactions = 0;
   const serverOptions: SmtpListenerOptions['serverOptions'] = {};
   for (const feature of options.hide ?? []) Object.assign(serverOptions, { [`hide${feature}`]: true });
   const listener: SmtpListener = createSmtpListener({
@@ -58,20 +72,38 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     dsn: options.dsn ?? true,
     ...(options.maxMessageSize ? { maxMessageSize: options.maxMessageSize } : {}),
     ...(options.tls ? { tls: await peerCertificate() } : {}),
+    ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+    ...(options.auth
+      ? {
+          auth: {
+            allowCleartext: () => !options.tls,
+            authenticate: async (c: { username: string; password: string }) =>
+              c.username === options.auth?.user && c.password === options.auth?.pass ? c.username : null,
+          },
+        }
+      : {}),
     serverOptions,
     handlers: {
       onConnect() {
         connections++;
+        open++;
+        peak = Math.max(peak, open);
+      },
+      onClose() {
+        open--;
       },
       onMailFrom(address) {
         options.onMail?.(address.address);
+        transactions++;
+        peakTransactions = Math.max(peakTransactions, transactions);
       },
       onRcptTo(address) {
         options.onRcpt?.(address.address);
       },
       async onData(message, session) {
         const body = (await readAll(message.stream)).toString('utf8');
-        const received = {
+        transactions--;
+        const received: ReceivedMessage = {
           envelope: message.envelope,
           body,
           secure: session.secure,
@@ -91,6 +123,9 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     port: address.port,
     messages,
     connections: () => connections,
+    openSessions: () => open,
+    peakSessions: () => peak,
+    peakTransactions: () => peakTransactions,
     close: () => listener.close(),
   };
 }
@@ -116,6 +151,8 @@ export interface WireTap {
   port: number;
   /** Everything the client sent, as text. */
   clientText(): string;
+  /** What the client sent, one entry per read (a pipelined batch arrives as one). */
+  clientReads(): string[];
   close(): Promise<void>;
 }
 
@@ -142,6 +179,7 @@ export async function startWireTap(host: string, port: number, target: { host: s
   return {
     port: typeof bound === 'object' && bound ? bound.port : 0,
     clientText: () => Buffer.concat(chunks).toString('utf8'),
+    clientReads: () => chunks.map((c) => c.toString('utf8')),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -99,4 +99,20 @@ describe('LMTP target (RFC 2033) into our MDA', () => {
     expect(results[0]?.reply.code).toBe(250);
     expect(await inbox('bob@home.test')).toEqual([expect.stringContaining('Subject: via MTA')]);
   });
+
+  it('takes an lmtp: transport map entry for a domain', async () => {
+    const address = await server.listen(0, '127.0.0.1');
+    if (!('port' in address)) throw new Error('expected TCP');
+    const target = createTransferTarget({
+      transportMap: { 'home.test': `lmtp:[127.0.0.1]:${address.port}` },
+      dnsServers: ['127.0.0.1:1'],
+    });
+    closers.push(() => target.close());
+    const results = await target.deliver(
+      envelope(['alice@home.test', 'ghost@home.test']),
+      bufferBlob(message('map')),
+    );
+    expect(results.map((r) => r.reply.code)).toEqual([250, 550]);
+    expect(await inbox('alice@home.test')).toEqual([expect.stringContaining('Subject: map')]);
+  });
 });

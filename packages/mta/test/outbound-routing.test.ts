@@ -27,6 +27,7 @@ beforeAll(async () => {
       'broken.test': { servfail: true },
       'dangling.test': { mx: [{ preference: 10, exchange: 'gone.test' }] },
       'relay.test': { a: ['127.0.0.9'] },
+      'silent.test': { drop: true },
     },
   });
 });
@@ -88,9 +89,10 @@ describe('outbound routing (RFC 5321 5.1, RFC 7505)', () => {
     expect(await router()('null.test')).toEqual({ kind: 'null-mx', domain: 'null.test' });
   });
 
-  it('fails a domain that does not exist with 5.1.2 and defers a DNS failure with 4.4.3', async () => {
+  it('fails a domain that does not exist with 5.1.2 and defers SERVFAIL and timeouts with 4.4.3', async () => {
     expect(await refusal(router()('nowhere.test'))).toMatch(/^550 5\.1\.2 /);
     expect(await refusal(router()('broken.test'))).toMatch(/^451 4\.4\.3 /);
+    expect(await refusal(router()('silent.test'))).toMatch(/^451 4\.4\.3 .*ETIMEOUT/);
   });
 
   it('fails when no MX host has an address', async () => {

@@ -220,22 +220,20 @@ export class ImapSession implements SessionContext {
   async #serve(ev: ParserEvent): Promise<void> {
     switch (ev.kind) {
       case 'continue':
-        if (ev.command === 'APPEND' && ev.size > this.#config.maxAppendSize && this.#parser.refuseLiteral()) {
-          await this.send({
-            type: 'tagged',
-            tag: ev.tag,
-            status: 'NO',
-            code: { code: 'TOOBIG' },
-            text: 'message too big',
-          });
-          return;
-        }
+        // Only small literals come here (the parser refused larger ones; APPEND messages
+        // stream, and their handler sends `+` itself).
         await this.send({ type: 'continue', text: ev.text });
         return;
       case 'line':
       case 'literal-data':
+        return;
       case 'literal-end':
-        // Only a handler reading a streamed APPEND takes these; it consumes through the end.
+        // A streamed APPEND's handler reads through this itself; one left over means the
+        // handler failed early. A fatal one still ends the session: the framing is lost.
+        if (!ev.ok && ev.fatal) {
+          await this.send({ type: 'untagged', status: 'BYE', text: 'protocol error; closing' });
+          this.end();
+        }
         return;
       case 'error':
         await this.send(

@@ -111,8 +111,9 @@ export function buildDsn(input: DsnInput): Dsn {
     returned,
     ...(truncated ? { truncatedFrom: input.original.size } : {}),
   });
-  const textIsAscii = !NON_ASCII.test(text);
   const eightBit = utf8 || hasEightBit(attached);
+  // UTF-8 text rides as it is in a DSN that is 8bit anyway, else as base64.
+  const textEncoding = !NON_ASCII.test(text) ? '7bit' : eightBit ? '8bit' : 'base64';
 
   const statusType = utf8 ? 'message/global-delivery-status' : 'message/delivery-status';
   const originalType =
@@ -149,9 +150,9 @@ export function buildDsn(input: DsnInput): Dsn {
     [
       'Content-Type: text/plain; charset=utf-8',
       'Content-Description: Notification',
-      `Content-Transfer-Encoding: ${textIsAscii ? '7bit' : 'base64'}`,
+      `Content-Transfer-Encoding: ${textEncoding}`,
       '',
-      textIsAscii ? text : base64Lines(Buffer.from(text, 'utf8')),
+      textEncoding === 'base64' ? base64Lines(Buffer.from(text, 'utf8')) : text,
     ].join('\r\n'),
     [`Content-Type: ${statusType}`, 'Content-Description: Delivery report', '', status].join('\r\n'),
   ];

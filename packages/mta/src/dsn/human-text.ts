@@ -1,4 +1,4 @@
-import { oneLine } from './header-text.ts';
+import { oneLine, rfc5322Date } from './header-text.ts';
 import { type DsnRecipientReport, formatDiagnostic } from './report-fields.ts';
 
 export type DsnKind = 'failure' | 'delay' | 'success';
@@ -12,22 +12,25 @@ export const DSN_SUBJECTS: Record<DsnKind, string> = {
 /** What happened to one recipient, in words, with the next hop's reply when there was one. */
 function recipientLine(r: DsnRecipientReport): string {
   const who = `<${oneLine(r.recipient.address)}>`;
-  const by = r.remoteMta ? `host ${oneLine(r.remoteMta)} said: ` : 'the next hop said: ';
-  const said = r.reply ? `${by}${oneLine(formatDiagnostic(r.reply))}` : '';
+  const reply = r.reply ? oneLine(formatDiagnostic(r.reply)) : '';
+  const said = reply
+    ? `${r.remoteMta ? `host ${oneLine(r.remoteMta)} said` : 'the next hop said'}: ${reply}`
+    : '';
+  const last = reply ? ` Last reply: ${said}` : '';
   switch (r.action) {
     case 'failed':
-      if (r.expired) return `${who}: delivery gave up after retrying too long. Last reply: ${said || 'none'}`;
+      if (r.expired) return `${who}: delivery was given up after retrying for too long.${last}`;
       return `${who}: ${said || 'delivery failed'}`;
-    case 'delayed':
-      return `${who}: not delivered yet, still being retried${
-        r.willRetryUntil ? ` until ${r.willRetryUntil.toISOString()}` : ''
-      }. ${said}`.trim();
+    case 'delayed': {
+      const until = r.willRetryUntil ? ` until ${rfc5322Date(r.willRetryUntil)}` : '';
+      return `${who}: not delivered yet; retried${until}.${last}`;
+    }
     case 'relayed':
-      return `${who}: handed to a system that does not send delivery reports. ${said}`.trim();
+      return `${who}: passed on to a system that sends no delivery reports.${last}`;
     case 'expanded':
-      return `${who}: delivered to a list or alias and passed on. ${said}`.trim();
+      return `${who}: delivered to a list or alias, which passed it on.${last}`;
     default:
-      return `${who}: delivered. ${said}`.trim();
+      return `${who}: delivered.${last}`;
   }
 }
 

@@ -25,6 +25,12 @@ export interface DsnNotifierOptions {
   delayWarnings?: boolean;
   /** Also send a copy of every failure report, header only, to this address. */
   postmaster?: string;
+  /**
+   * Report a failed message from the null sender (a bounce that bounced) to `postmaster`, header
+   * only (Postfix's notify_classes=2bounce). Default false: such failures are only logged. Never
+   * about a message to the postmaster itself, so a failing postmaster cannot loop.
+   */
+  doubleBounces?: boolean;
   /** Originals above this come back as their header only (default 1 MiB). */
   maxOriginalBytes?: number;
   /** The spool's give-up time, for Will-Retry-Until in delay notices (default 5 days). */
@@ -89,17 +95,29 @@ export function createDsnNotifier(options: DsnNotifierOptions): SpoolEventHandle
   return async (event) => {
     const message = event.message;
     const queueId = message.id;
-    if (message.envelope.mailFrom === '') {
-      log.debug({ queueId, event: event.type }, 'no dsn about a message from the null sender');
+    const postmaster = options.postmaster;
+    const doubleBounce =
+      message.envelope.mailFrom === '' &&
+      event.type === 'failed' &&
+      options.doubleBounces === true &&
+      postmaster !== undefined &&
+      !message.envelope.rcptTo.some((r) => r.address.toLowerCase() === postmaster.toLowerCase());
+    if (message.envelope.mailFrom === '' && !doubleBounce) {
+      // A bounce that bounced is worth a line in the log: nobody else will hear of it.
+      const level = event.type === 'failed' ? 'info' : 'debug';
+      log[level]({ queueId, event: event.type }, 'no dsn about a message from the null sender');
       return;
     }
-    const reports = event.recipients
-      .filter((state) => wantsNotice(event.type, state.recipient, options))
+    const reports = (
+      doubleBounce
+        ? event.recipients
+        : event.recipients.filter((s) => wantsNotice(event.type, s.recipient, options))
+    )
       .map((state) => report(event, state))
       .filter((r): r is DsnRecipientReport => r !== null);
     if (reports.length === 0) return;
 
-    const wantsFull = event.type === 'failed' && message.envelope.params.ret !== 'HDRS';
+    const wantsFull = event.type === 'failed' && message.envelope.params.ret !== 'HDRS' && !doubleBounce;
     const bytes = await readOriginal(message.blob, { full: wantsFull, maxBytes: maxOriginalBytes });
     const common = {
       reportingMta: options.reportingMta,
@@ -110,6 +128,16 @@ export function createDsnNotifier(options: DsnNotifierOptions): SpoolEventHandle
       queueId,
       maxOriginalBytes,
     };
+    if (doubleBounce && postmaster) {
+      const notice = buildDsn({
+        ...common,
+        date: new Date(clock()),
+        to: postmaster,
+        returnContent: 'headers',
+      });
+      await send(notice, queueId, postmaster);
+      return;
+    }
     await send(buildDsn({ ...common, date: new Date(clock()) }), queueId, message.envelope.mailFrom);
     if (options.postmaster && event.type === 'failed') {
       const copy = buildDsn({

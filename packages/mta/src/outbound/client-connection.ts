@@ -1,8 +1,8 @@
 import { createConnection, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Recipient } from '@mailstack/core';
-import SMTPConnection, { type SMTPConnectionSendInfo } from 'nodemailer/lib/smtp-connection';
-import { encodeOrcpt } from './xtext.ts';
+import type { SMTPConnectionSendInfo } from 'nodemailer/lib/smtp-connection';
+import { type Internals, OutboundConnection, rcptDsnArgs } from './outbound-connection.ts';
 
 /** How a connection treats TLS (RFC 3207). */
 export interface TlsPolicy {
@@ -64,41 +64,6 @@ export interface WireEnvelope {
   smtpUtf8: boolean;
   envId?: string;
   ret?: 'FULL' | 'HDRS';
-}
-
-/** nodemailer's private state this wrapper reads; pinned by the ^10.6 dependency range. */
-interface Internals {
-  _supportedExtensions: string[];
-  _maxAllowedSize: number;
-  _envelope?: { to: string[]; rcptQueue: string[] };
-  _sendCommand(str: string, logStr?: string): void;
-}
-
-/**
- * nodemailer sends one set of DSN parameters for every RCPT of a message; a relayed message
- * carries NOTIFY and ORCPT per recipient. This subclass gives each RCPT its own, and adds
- * SMTPUTF8 to MAIL when the message needs it even though every address is ASCII.
- */
-class OutboundConnection extends SMTPConnection {
-  rcptParams: ((index: number) => string) | null = null;
-  forceSmtpUtf8 = false;
-
-  _getDsnRcptToArgs(): string {
-    const self = this as unknown as Internals;
-    const envelope = self._envelope;
-    if (!this.rcptParams || !envelope) return '';
-    // RCPTs go out in order and each is shifted off rcptQueue just before this call
-    return this.rcptParams(envelope.to.length - envelope.rcptQueue.length - 1);
-  }
-
-  _sendCommand(str: string, logStr?: string): void {
-    const base = SMTPConnection.prototype as unknown as Internals;
-    const line =
-      this.forceSmtpUtf8 && str.startsWith('MAIL FROM:') && !/ SMTPUTF8\b/.test(str)
-        ? `${str} SMTPUTF8`
-        : str;
-    base._sendCommand.call(this, line, logStr);
-  }
 }
 
 /** An error of nodemailer's: `response` is the peer's reply when there was one. */
@@ -291,13 +256,4 @@ function openUnixSocket(path: string): Promise<Socket> {
     });
     socket.once('error', reject);
   });
-}
-
-/** NOTIFY and ORCPT for one RCPT (RFC 3461 4.1, 4.2). */
-function rcptDsnArgs(recipient: Recipient | undefined): string {
-  if (!recipient) return '';
-  let args = '';
-  if (recipient.notify && recipient.notify.length > 0) args += ` NOTIFY=${recipient.notify.join(',')}`;
-  if (recipient.orcpt) args += ` ORCPT=${encodeOrcpt(recipient.orcpt)}`;
-  return args;
 }

@@ -15,6 +15,7 @@ import {
 } from '@mailstack/core';
 import type { ClientTimeouts, TlsPolicy } from './client-connection.ts';
 import { ConnectionPool } from './connection-pool.ts';
+import { cachedDns } from './dns-cache.ts';
 import { createDnsResolver, type MailDns } from './dns-resolver.ts';
 import { deliverViaHosts, type HopContext, type HopSettings } from './hop-delivery.ts';
 import { KeyedLimiter, Limiter } from './limiter.ts';
@@ -60,6 +61,12 @@ export interface TransferTargetOptions {
    * recipients get the blob as it was.
    */
   prepare?: (envelope: Envelope, blob: MessageBlob) => Promise<MessageBlob>;
+  /**
+   * How long an MX or address answer is reused before DNS is asked again. Default 0: every
+   * message asks, and caching is the local resolver's job (as with Postfix), so record changes
+   * show at once.
+   */
+  dnsCacheMs?: number;
   /** Order of equal-preference MX hosts; default Math.random. */
   random?: () => number;
   logger?: Logger;
@@ -86,16 +93,18 @@ export function createTransferTarget(options: TransferTargetOptions = {}): Trans
       ...(options.dnsTimeoutMs ? { timeoutMs: options.dnsTimeoutMs } : {}),
     });
   const resolveRoute = createRouter({
-    dns,
+    dns: cachedDns(dns, options.dnsCacheMs ?? 0),
     ...(options.smarthost ? { smarthost: options.smarthost } : {}),
     ...(options.transportMap ? { transportMap: options.transportMap } : {}),
     ...(options.random ? { random: options.random } : {}),
   });
-  const pool = new ConnectionPool({ idleMs: options.idleMs ?? 5000 });
+  const perDestination = options.maxConnectionsPerDestination ?? 4;
+  // as many idle connections per peer as may run at once, so a busy destination never reconnects
+  const pool = new ConnectionPool({ idleMs: options.idleMs ?? 5000, maxIdlePerPeer: perDestination });
   const ctx: HopContext = {
     pool,
     overall: new Limiter(options.maxConnections ?? 20),
-    perDestination: new KeyedLimiter(options.maxConnectionsPerDestination ?? 4),
+    perDestination: new KeyedLimiter(perDestination),
     logger,
   };
   const name = options.hostname ?? osHostname();

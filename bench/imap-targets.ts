@@ -1,0 +1,141 @@
+/**
+ * The two IMAP servers of the bench, each startable and restartable over a mail root of its
+ * own: ours (bench/imap-server.ts in its own process group) and a throwaway Dovecot 2.3
+ * (test/helpers/dovecot.ts) tuned for 1,000+ concurrent sessions.
+ */
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { hashPassword } from '@mailstack/directory';
+import { type Daemon, startDaemon } from '../test/helpers/daemon.ts';
+import { type DovecotInstance, startDovecot } from '../test/helpers/dovecot.ts';
+import { canConnect, waitFor } from '../test/helpers/net.ts';
+
+export interface ImapTarget {
+  readonly name: 'mailstack' | 'dovecot';
+  /** Current port (changes on restart). */
+  port(): number;
+  /** Process groups holding every process of the server (for memory sums). */
+  pgids(): number[];
+  /** Stops the server and starts it again over the same mail root (in-memory state gone). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Writes a packages/directory file for `users`, all with `password`, hashed once with the
+ * lowest scrypt cost the directory accepts: the bench measures mail access, not 1,000
+ * default-cost (~100 ms) password checks; Dovecot gets {PLAIN} passwords.
+ */
+export async function writeCheapDirectory(path: string, users: string[], password: string): Promise<void> {
+  const hash = await hashPassword(password, { ln: 10, r: 8, p: 1 });
+  const domains = [...new Set(users.map((u) => u.slice(u.lastIndexOf('@') + 1)))];
+  const data = {
+    domains,
+    users: Object.fromEntries(users.map((u) => [u, { password: hash }])),
+    aliases: {},
+    catchAll: {},
+  };
+  writeFileSync(path, `${JSON.stringify(data)}\n`);
+}
+
+/** Ours: `node [nodeArgs] bench/imap-server.ts --data <root> --directory <file>`. */
+export async function startOurImap(options: {
+  data: string;
+  directory: string;
+  /** Extra Node flags, e.g. `--cpu-prof --cpu-prof-dir=<dir>`. */
+  nodeArgs?: string[];
+}): Promise<ImapTarget> {
+  let daemon: Daemon | undefined;
+  let port = 0;
+  const start = async () => {
+    const d = startDaemon(process.execPath, [
+      ...(options.nodeArgs ?? []),
+      join(import.meta.dirname, 'imap-server.ts'),
+      '--data',
+      options.data,
+      '--directory',
+      options.directory,
+    ]);
+    daemon = d;
+    let found = 0;
+    const stdout = d.child.stdout;
+    if (stdout === null) throw new Error('no stdout from our imap server');
+    createInterface({ input: stdout }).on('line', (line) => {
+      try {
+        const parsed = JSON.parse(line) as { event?: string; port?: number };
+        if (parsed.event === 'listening' && typeof parsed.port === 'number') found = parsed.port;
+      } catch {
+        // Not the banner line.
+      }
+    });
+    await waitFor('our imap server to listen', () => {
+      if (d.exited()) throw new Error(`imap server exited:\n${d.output()}`);
+      return found > 0;
+    });
+    port = found;
+  };
+  await start();
+  return {
+    name: 'mailstack',
+    port: () => port,
+    pgids: () => (daemon?.child.pid === undefined ? [] : [daemon.child.pid]),
+    async restart() {
+      await daemon?.stop();
+      await start();
+    },
+    async stop() {
+      await daemon?.stop();
+    },
+  };
+}
+
+/**
+ * Dovecot over `mailRoot` (left in place on stop). Its defaults cap every service at 100
+ * processes and 1,000 clients and a user at 10 connections per IP; the bench's 1,000 idle
+ * sessions (one imap process each) need more, appended to the config and reloaded.
+ */
+export async function startDovecotImap(options: {
+  mailRoot: string;
+  users: Record<string, string>;
+  maxSessions: number;
+}): Promise<ImapTarget> {
+  let dovecot: DovecotInstance | undefined;
+  const start = async () => {
+    const d = await startDovecot({ mailRoot: options.mailRoot, users: options.users });
+    dovecot = d;
+    try {
+      const limit = options.maxSessions + 100;
+      appendFileSync(
+        d.confPath,
+        `
+# appended by bench/imap-targets.ts: room for ${options.maxSessions} concurrent IMAP sessions
+default_process_limit = ${limit}
+default_client_limit = ${limit * 2}
+protocol imap {
+  mail_max_userip_connections = ${limit}
+}
+`,
+      );
+      await d.doveadmRaw(['reload']);
+      // The reload restarts the listeners; wait until IMAP answers again.
+      await waitFor('dovecot imap after reload', () => canConnect(d.ports.imap), 20_000, 50);
+    } catch (error) {
+      await d.stop();
+      throw error;
+    }
+  };
+  await start();
+  return {
+    name: 'dovecot',
+    port: () => dovecot?.ports.imap ?? 0,
+    pgids: () => (dovecot === undefined ? [] : [dovecot.pid]),
+    async restart() {
+      await dovecot?.stop();
+      await start();
+    },
+    async stop() {
+      await dovecot?.stop();
+    },
+  };
+}

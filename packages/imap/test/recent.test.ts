@@ -1,0 +1,111 @@
+import { type LineClient, lineClient } from '@mailstack/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ALICE, type Harness, message, startHarness } from './fixtures.ts';
+
+let h: Harness | undefined;
+const clients: LineClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.close();
+  await h?.close();
+  h = undefined;
+});
+
+async function session(port: number, select?: string): Promise<LineClient> {
+  const c = await lineClient(port);
+  clients.push(c);
+  await c.read();
+  await c.writeLine(`a LOGIN ${ALICE} alice-pw`);
+  await c.readUntil(/^a OK/);
+  if (select) {
+    await c.writeLine(`s SELECT ${select}`);
+    await c.readUntil(/^s OK/);
+  }
+  return c;
+}
+
+async function append(
+  c: LineClient,
+  tag: string,
+  mailbox: string,
+  flags: string,
+  text: string,
+): Promise<string[]> {
+  await c.writeLine(`${tag} APPEND ${mailbox} ${flags}{${Buffer.byteLength(text)}}`);
+  expect(await c.read()).toMatch(/^\+ /);
+  await c.write(`${text}\r\n`);
+  return c.readUntil(new RegExp(`^${tag} `));
+}
+
+const recentOf = (lines: string[]): number =>
+  Number(lines.find((l) => / RECENT$/.test(l))?.match(/^\* (\d+) RECENT$/)?.[1] ?? 0);
+
+describe('\\Recent across sessions', () => {
+  it('gives a message appended with flags to the one session that has the mailbox selected', async () => {
+    h = await startHarness();
+    const b = await session(h.port, 'INBOX');
+    const a = await session(h.port); // authenticated, INBOX not selected
+    const out = await append(a, 'p', 'INBOX', '(\\Seen) ', message(1));
+    expect(out.at(-1)).toMatch(/^p OK \[APPENDUID \d+ 1\]/);
+    await b.writeLine('n NOOP');
+    expect(await b.readUntil(/^n OK/)).toEqual(['* 1 EXISTS', '* 1 RECENT', 'n OK NOOP completed']);
+    await b.writeLine('f FETCH 1 FLAGS');
+    expect(await b.read()).toBe('* 1 FETCH (FLAGS (\\Seen \\Recent))');
+    await b.readUntil(/^f OK/);
+    // Claimed: a later session sees it, but not as recent.
+    const c = await session(h.port);
+    await c.writeLine('s SELECT INBOX');
+    expect(await c.readUntil(/^s OK/)).toContain('* 0 RECENT');
+  });
+
+  it('gives a message appended to a mailbox two sessions have selected to exactly one of them', async () => {
+    h = await startHarness();
+    const a = await session(h.port, 'INBOX');
+    const b = await session(h.port, 'INBOX');
+    // B idles, so its own refresh races A's claim as it would in real use.
+    await b.writeLine('i IDLE');
+    expect(await b.read()).toMatch(/^\+ /);
+    for (const [tag, flags] of [
+      ['p', ''],
+      ['q', '(\\Flagged) '],
+    ] as const) {
+      const out = await append(a, tag, 'INBOX', flags, message(tag === 'p' ? 1 : 2));
+      expect(out.at(-1)).toMatch(new RegExp(`^${tag} OK \\[APPENDUID`));
+    }
+    await a.writeLine('f FETCH 1:2 FLAGS');
+    const aFlags = await a.readUntil(/^f OK/);
+    await b.writeLine('DONE');
+    await b.readUntil(/^i OK/);
+    await b.writeLine('f FETCH 1:2 FLAGS');
+    const bFlags = await b.readUntil(/^f OK/);
+    const recentIn = (lines: string[], seq: number) =>
+      lines.some((l) => l.startsWith(`* ${seq} FETCH (`) && l.includes('\\Recent'));
+    for (const seq of [1, 2])
+      expect([recentIn(aFlags, seq), recentIn(bFlags, seq)].filter(Boolean)).toHaveLength(1);
+    expect(recentIn(aFlags, 2) || recentIn(bFlags, 2)).toBe(true);
+  });
+
+  it('counts in STATUS (RECENT) the messages no session has claimed; EXAMINE claims none', async () => {
+    h = await startHarness();
+    await h.deliver(message(1));
+    await h.deliver(message(2));
+    const a = await session(h.port);
+    const out = await append(a, 'p', 'INBOX', '(\\Seen) ', message(3));
+    expect(out.at(-1)).toMatch(/^p OK/);
+    await a.writeLine('t STATUS INBOX (MESSAGES RECENT UNSEEN)');
+    expect(await a.read()).toBe('* STATUS INBOX (MESSAGES 3 RECENT 3 UNSEEN 2)');
+    await a.readUntil(/^t OK/);
+    const e = await session(h.port);
+    await e.writeLine('x EXAMINE INBOX');
+    expect(recentOf(await e.readUntil(/^x OK/))).toBe(0);
+    await a.writeLine('u STATUS INBOX (RECENT)');
+    expect(await a.read()).toBe('* STATUS INBOX (RECENT 3)');
+    await a.readUntil(/^u OK/);
+    const s = await session(h.port);
+    await s.writeLine('s SELECT INBOX');
+    expect(recentOf(await s.readUntil(/^s OK/))).toBe(3);
+    await s.writeLine('v STATUS INBOX (RECENT)');
+    expect(await s.read()).toBe('* STATUS INBOX (RECENT 3)');
+    await a.writeLine('w STATUS INBOX (RECENT)');
+    expect(await a.read()).toBe('* STATUS INBOX (RECENT 0)');
+  });
+});
