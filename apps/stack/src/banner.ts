@@ -35,6 +35,7 @@ export function banner(config: StackConfig, stack: RunningStack): string {
     `  password  ${stack.demo.password}   (${how})`,
     `  data      ${stack.paths.data}`,
     `  tls       ${stack.paths.tls}/cert.pem${stack.certificateCreated ? ' (self-signed, made now)' : ''}`,
+    `  dkim      ${stack.paths.dkim}/${config.domain}.mailstack.txt (publish at mailstack._domainkey.${config.domain})`,
     `  cleartext AUTH on loopback: ${config.devCleartextAuth ? 'on (development switch)' : 'off'}`,
     '',
     '  Ctrl-C stops the stack.',

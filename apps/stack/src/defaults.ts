@@ -22,6 +22,8 @@ export interface StackConfig {
   };
   /** Cleartext AUTH on loopback: a development switch, on only under `npm start`. */
   devCleartextAuth: boolean;
+  /** How mail for other domains leaves: MX lookups through these DNS servers (`ip` or `ip:port`; default the system's) on this port (default 25). */
+  outbound: { dnsServers?: string[]; port?: number };
 }
 
 export function defaultConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): StackConfig {
@@ -43,5 +45,6 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env, cwd = proces
       web: 8025,
     },
     devCleartextAuth: true,
+    outbound: {},
   };
 }

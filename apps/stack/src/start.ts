@@ -4,13 +4,20 @@ import type { Logger } from '@mailstack/core';
 import { createAuthThrottle, openFileDirectory } from '@mailstack/directory';
 import { createImapServer } from '@mailstack/imap';
 import { createMaildirStore } from '@mailstack/maildir';
-import { createLmtpServer, createLocalDelivery } from '@mailstack/mda';
+import { createLmtpServer } from '@mailstack/mda';
 import { createSubmissionServer } from '@mailstack/msa';
+import {
+  createDkimSigner,
+  createDsnNotifier,
+  createInboundServer,
+  createLmtpTarget,
+  createTransferTarget,
+} from '@mailstack/mta';
 import { createPop3Server } from '@mailstack/pop3';
 import { openFileSpool, startQueueRunner } from '@mailstack/queue';
 import type { StackConfig } from './defaults.ts';
 import { type DemoAccounts, ensureDemoAccounts } from './demo-accounts.ts';
-import { localOnlyRouting } from './local-routing.ts';
+import { ensureDkimKey } from './dkim.ts';
 import { ensureCertificate } from './tls.ts';
 
 /** One listening endpoint of a running agent, for the start banner and for tests. */
@@ -24,7 +31,7 @@ export interface Endpoint {
 export interface RunningStack {
   endpoints: Endpoint[];
   demo: DemoAccounts;
-  paths: { data: string; mail: string; directory: string; tls: string; spool: string };
+  paths: { data: string; mail: string; directory: string; tls: string; spool: string; dkim: string };
   /** True when this start made the self-signed certificate. */
   certificateCreated: boolean;
   close(): Promise<void>;
@@ -42,6 +49,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
     directory: join(config.dataDir, 'directory.json'),
     tls: join(config.dataDir, 'tls'),
     spool: join(config.dataDir, 'spool'),
+    dkim: join(config.dataDir, 'dkim'),
   };
   await mkdir(paths.mail, { recursive: true, mode: 0o700 });
   const tls = await ensureCertificate(paths.tls, config.hostname);
@@ -79,8 +87,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
       endpoints.push({ agent, protocol, host: config.bindAddress, port: bound.port as number });
   };
   try {
-    // Delivery: LMTP in front of the store, and the queue runner draining the spool into it.
-    const localDelivery = createLocalDelivery({ directory, store, logger });
+    // Delivery: LMTP in front of the store.
     await listen(
       'mda',
       'lmtp',
@@ -88,9 +95,54 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
       config.ports.lmtp,
     );
 
+    const lmtpPort = endpoints.find((e) => e.agent === 'mda')?.port ?? config.ports.lmtp;
+
+    // Transfer: the queue runner drains the spool through the outbound worker. Local
+    // recipients go to the MDA over LMTP (the same hop Postfix or Dovecot would take), the
+    // others by MX; mail from our domain is DKIM-signed on the way out.
     const spool = await openFileSpool(paths.spool, { logger });
-    const runner = startQueueRunner({ spool, target: localOnlyRouting(directory, localDelivery), logger });
+    const dkim = await ensureDkimKey(paths.dkim, config.domain);
+    const signer = createDkimSigner({
+      domains: { [config.domain]: { selector: dkim.selector, privateKey: dkim.privateKey } },
+      logger,
+    });
+    const lmtp = createLmtpTarget({
+      host: config.bindAddress,
+      port: lmtpPort,
+      hostname: config.hostname,
+      logger,
+    });
+    const transfer = createTransferTarget({
+      hostname: config.hostname,
+      directory,
+      local: lmtp,
+      prepare: signer.prepare,
+      ...(config.outbound.dnsServers ? { dnsServers: config.outbound.dnsServers } : {}),
+      ...(config.outbound.port ? { port: config.outbound.port } : {}),
+      logger,
+    });
+    closers.push(
+      () => lmtp.close(),
+      () => transfer.close(),
+    );
+    const stopDsn = spool.onEvent(createDsnNotifier({ spool, reportingMta: config.hostname, logger }));
+    closers.push(async () => stopDsn());
+    const runner = startQueueRunner({ spool, target: transfer, logger });
     closers.push(() => runner.stop());
+
+    // Inbound transfer (port 25's role): mail for our domain from other MTAs, never a relay.
+    await listen(
+      'mta',
+      'smtp',
+      createInboundServer({
+        hostname: config.hostname,
+        directory,
+        spool,
+        tls: { key: tls.key, cert: tls.cert },
+        logger,
+      }),
+      config.ports.mta,
+    );
 
     // Submission: 587-style STARTTLS and 465-style implicit TLS share one failed-login throttle.
     const authThrottle = createAuthThrottle({ maxFailures: 5, windowMs: 15 * 60_000 });

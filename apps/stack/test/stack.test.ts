@@ -3,13 +3,27 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { silentLogger } from '@mailstack/core';
 import { createMaildirStore } from '@mailstack/maildir';
-import { runPython, type TempDir, tempDir } from '@mailstack/testkit';
+import { type DnsServer, runPython, startDnsServer, type TempDir, tempDir } from '@mailstack/testkit';
 import { ImapFlow } from 'imapflow';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { banner, defaultConfig, type RunningStack, type StackConfig, startStack } from '../src/index.ts';
+
+let dns: DnsServer;
+beforeAll(async () => {
+  // Remote domains resolve through a local zone only: remote.test's MX is an address where
+  // nothing listens, so its mail is deferred, never sent off the machine.
+  dns = await startDnsServer({
+    zone: {
+      'remote.test': { mx: [{ preference: 10, exchange: 'mx.remote.test' }] },
+      'mx.remote.test': { a: ['127.0.0.9'] },
+    },
+  });
+});
+afterAll(() => dns.close());
 
 function testConfig(dataDir: string): StackConfig {
   const config = defaultConfig({ MAILSTACK_DATA: dataDir }, dataDir);
+  config.outbound = { dnsServers: [dns.address], port: 1 };
   // Every port ephemeral: the test must not collide with a running `npm start`.
   for (const key of Object.keys(config.ports) as Array<keyof StackConfig['ports']>) config.ports[key] = 0;
   return config;
@@ -112,13 +126,53 @@ except smtplib.SMTPAuthenticationError as e:
     await inbox.close();
 
     const { openFileSpool } = await import('@mailstack/queue');
-    const queued = await (await openFileSpool(stack.paths.spool)).list();
+    const spool = await openFileSpool(stack.paths.spool);
+    let queued = await spool.list();
+    for (let i = 0; i < 200 && queued[0]?.recipients[1]?.status !== 'deferred'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      queued = await spool.list();
+    }
+    expect(queued[0]?.recipients[1]?.lastReply?.code).toBe(451);
     expect(queued.map((m) => m.recipients.map((r) => [r.recipient.address, r.status]))).toEqual([
       [
         ['bob@example.test', 'delivered'],
         ['carol@remote.test', 'deferred'],
       ],
     ]);
+  });
+
+  it('takes mail for its domain on the MTA port, relays nothing, and delivers it over LMTP', async () => {
+    stack = await startStack(testConfig(dir.path), silentLogger);
+    const mta = stack.endpoints.find((e) => e.agent === 'mta' && e.protocol === 'smtp')!;
+    const sent = await runPython(
+      `
+import smtplib, sys
+c = smtplib.SMTP('127.0.0.1', int(sys.argv[1]))
+c.ehlo('peer.remote.test')
+print(c.mail('someone@remote.test')[0])
+print(c.rcpt('carol@elsewhere.test')[0])
+print(c.rcpt('alice@example.test')[0])
+print(c.data(b'From: someone@remote.test\\r\\nTo: alice@example.test\\r\\nSubject: from afar\\r\\n\\r\\ninbound hello\\r\\n')[0])
+c.quit()
+`,
+      [String(mta.port)],
+    );
+    expect(sent.stderr).toBe('');
+    expect(sent.stdout.trim().split('\n')).toEqual(['250', '554', '250', '250']);
+    const store = createMaildirStore({ root: stack.paths.mail });
+    const inbox = await store.openFolder('alice@example.test', 'INBOX');
+    for (let i = 0; i < 200 && inbox.messages().length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      await inbox.refresh();
+    }
+    expect(inbox.messages()).toHaveLength(1);
+    const chunks: Buffer[] = [];
+    for await (const c of inbox.read(inbox.messages()[0]!.uid)) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString();
+    expect(text).toMatch(/^Return-Path: <someone@remote\.test>\r\n/);
+    expect(text).toMatch(/\r\nReceived: from peer\.remote\.test /);
+    expect(text).toContain('inbound hello');
+    await inbox.close();
   });
 
   it('serves the delivered mail over POP3 with STLS and over POP3S', async () => {
