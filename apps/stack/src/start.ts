@@ -167,42 +167,26 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
 
     // Access: POP3 with STLS and POP3S, IMAP with STARTTLS and IMAPS, over the same store; one
     // login throttle for all four, so guessing on one port counts against the others.
-    const pop3Throttle = createAuthThrottle({ maxFailures: 5, windowMs: 15 * 60_000 });
-    for (const implicitTls of [false, true]) {
-      const server = createPop3Server({
-        directory,
-        store,
-        hostname: config.hostname,
-        tls: { key: tls.key, cert: tls.cert },
-        implicitTls,
-        allowCleartextAuthOnLoopback: config.devCleartextAuth,
-        authThrottle: pop3Throttle,
-        logger,
-      });
-      await listen(
-        'pop3',
-        implicitTls ? 'pop3s (TLS)' : 'pop3 (STLS)',
-        server,
-        implicitTls ? config.ports.pop3s : config.ports.pop3,
-      );
-    }
-    for (const implicitTls of [false, true]) {
-      const server = createImapServer({
-        directory,
-        store,
-        hostname: config.hostname,
-        tls: { key: tls.key, cert: tls.cert },
-        implicitTls,
-        allowCleartextAuthOnLoopback: config.devCleartextAuth,
-        authThrottle: pop3Throttle,
-        logger,
-      });
-      await listen(
-        'imap',
-        implicitTls ? 'imaps (TLS)' : 'imap (STARTTLS)',
-        server,
-        implicitTls ? config.ports.imaps : config.ports.imap,
-      );
+    const accessThrottle = createAuthThrottle({ maxFailures: 5, windowMs: 15 * 60_000 });
+    const access = [
+      { agent: 'pop3', create: createPop3Server, plain: 'pop3 (STLS)', implicit: 'pop3s (TLS)' },
+      { agent: 'imap', create: createImapServer, plain: 'imap (STARTTLS)', implicit: 'imaps (TLS)' },
+    ] as const;
+    for (const { agent, create, plain, implicit } of access) {
+      for (const implicitTls of [false, true]) {
+        const server = create({
+          directory,
+          store,
+          hostname: config.hostname,
+          tls: { key: tls.key, cert: tls.cert },
+          implicitTls,
+          allowCleartextAuthOnLoopback: config.devCleartextAuth,
+          authThrottle: accessThrottle,
+          logger,
+        });
+        const port = implicitTls ? config.ports[`${agent}s`] : config.ports[agent];
+        await listen(agent, implicitTls ? implicit : plain, server, port);
+      }
     }
   } catch (err) {
     await Promise.allSettled(closers.reverse().map((c) => c()));

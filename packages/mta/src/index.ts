@@ -3,3 +3,4 @@
 export * from './dsn/index.ts';
 export * from './inbound/index.ts';
 export * from './outbound/index.ts';
+export { decodeXtext, encodeOrcpt, encodeXtext } from './xtext.ts';

@@ -1,7 +1,7 @@
 import { buildDsn, type DsnInput } from '@mailstack/mta';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { decodeXtext } from '../src/dsn/xtext.ts';
+import { decodeXtext } from '../src/xtext.ts';
 import { originalMessage, parseWithPython, statusBlocks } from './dsn-fixtures.ts';
 
 const arrivedAt = new Date(Date.UTC(2026, 10, 20, 8, 0, 0));

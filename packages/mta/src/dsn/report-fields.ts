@@ -1,6 +1,6 @@
 import type { Recipient, Reply } from '@mailstack/core';
+import { encodeOrcpt, encodeXtext } from '../xtext.ts';
 import { asciiOnly, field, oneLine, rfc5322Date } from './header-text.ts';
-import { encodeXtext, originalRecipientField } from './xtext.ts';
 
 /** RFC 3464 2.3.3 Action values. */
 export type DsnAction = 'failed' | 'delayed' | 'delivered' | 'relayed' | 'expanded';
@@ -74,7 +74,7 @@ export function deliveryStatusBody(
   for (const r of recipients) {
     const lines: string[] = [];
     if (r.recipient.orcpt !== undefined) {
-      lines.push(field('Original-Recipient', originalRecipientField(r.recipient.orcpt)));
+      lines.push(field('Original-Recipient', encodeOrcpt(r.recipient.orcpt)));
     }
     const address = clean(r.recipient.address);
     const type = /^[\x00-\x7f]*$/.test(address) ? 'rfc822' : 'utf-8';

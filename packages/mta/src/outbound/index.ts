@@ -13,4 +13,3 @@ export type { HopHost, RelayHost, Route } from './route.ts';
 export { createRouter, type ResolveRoute, type RouterOptions } from './router.ts';
 export { createTransferTarget, type TransferTarget, type TransferTargetOptions } from './transfer-target.ts';
 export { lookupTransport, parseTransport, type TransportEntry, type TransportMap } from './transport-map.ts';
-export { encodeOrcpt, encodeXtext } from './xtext.ts';

@@ -1,6 +1,6 @@
 import type { Recipient } from '@mailstack/core';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import { encodeOrcpt } from './xtext.ts';
+import { encodeOrcpt } from '../xtext.ts';
 
 /** nodemailer's private state this wrapper reads; pinned by the ^10.6 dependency range. */
 export interface Internals {
