@@ -1,9 +1,12 @@
 /**
- * The transfer agent as a process (for now its inbound half, port 25 → spool):
+ * The transfer agent as a process: inbound (port 25 → spool) and, with `--deliver`, the
+ * delivery worker draining the same spool (local domains over LMTP to `--lmtp`, the others by
+ * MX) with bounces (DSN) for failures:
  *
  *   node packages/mta/src/main.ts --directory <file> --spool <dir> --listen 0.0.0.0:25 \
  *     [--tls-cert cert.pem --tls-key key.pem] [--hostname mx.example.test] \
- *     [--trusted-networks 192.0.2.0/24,2001:db8::/32] [--auth] [--pregreet-ms 100]
+ *     [--trusted-networks 192.0.2.0/24,2001:db8::/32] [--auth] [--pregreet-ms 100] \
+ *     [--deliver --lmtp 127.0.0.1:24 [--dns-servers 127.0.0.1:5353] [--mx-port 25]]
  *
  * Without `--directory`/`--spool` they default to `<data>/directory.json` and `<data>/spool`.
  * `--cert`/`--key` are accepted as well, like the MSA's. Prints one JSON line once listening:
@@ -16,11 +19,13 @@ import { parseArgs } from 'node:util';
 import { closeOnSignals, exitWithUsage, parseHostPort, runMain } from '@mailstack/agent-process';
 import { openFileDirectory } from '@mailstack/directory';
 import { createLogger, parseLogLevel } from '@mailstack/log';
-import { openFileSpool } from '@mailstack/queue';
+import { openFileSpool, startQueueRunner } from '@mailstack/queue';
+import { createDsnNotifier } from './dsn/index.ts';
 import { createInboundServer } from './inbound/index.ts';
+import { createLmtpTarget, createTransferTarget } from './outbound/index.ts';
 
 const USAGE =
-  'usage: main.ts [--data <dir>] [--directory <file>] [--spool <dir>] --listen <host:port> [--tls-cert <pem> --tls-key <pem>] [--hostname <name>] [--trusted-networks <cidr,...>] [--auth] [--allow-cleartext-auth-on-loopback] [--pregreet-ms <ms>] [--max-size <bytes>] [--max-received <n>] [--allow-bare-line-ends] [--log-level debug|info|warn|error]';
+  'usage: main.ts [--data <dir>] [--directory <file>] [--spool <dir>] --listen <host:port> [--tls-cert <pem> --tls-key <pem>] [--hostname <name>] [--trusted-networks <cidr,...>] [--auth] [--allow-cleartext-auth-on-loopback] [--pregreet-ms <ms>] [--max-size <bytes>] [--max-received <n>] [--allow-bare-line-ends] [--deliver --lmtp <host:port> [--dns-servers <ip[:port],...>] [--mx-port <port>]] [--log-level debug|info|warn|error]';
 
 const count = (v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;
@@ -48,6 +53,10 @@ runMain(async (argv) => {
       'max-size': { type: 'string' },
       'max-received': { type: 'string' },
       'allow-bare-line-ends': { type: 'boolean' },
+      deliver: { type: 'boolean' },
+      lmtp: { type: 'string' },
+      'dns-servers': { type: 'string' },
+      'mx-port': { type: 'string' },
       'log-level': { type: 'string' },
     },
     strict: true,
@@ -60,6 +69,9 @@ runMain(async (argv) => {
   if (!listen || !directoryFile || !spoolDir || (certPath === undefined) !== (keyPath === undefined)) {
     exitWithUsage(USAGE);
   }
+  const lmtp = values.lmtp === undefined ? undefined : parseHostPort(values.lmtp);
+  if (values.deliver && !lmtp) exitWithUsage(USAGE);
+  const mxPort = count(values['mx-port']);
   const pregreetMs = count(values['pregreet-ms']);
   const maxMessageSize = count(values['max-size']);
   const maxReceivedHeaders = count(values['max-received']);
@@ -69,8 +81,37 @@ runMain(async (argv) => {
     certPath && keyPath ? { cert: await readFile(certPath), key: await readFile(keyPath) } : undefined;
   const directory = await openFileDirectory(directoryFile, { watch: true, logger });
   const spool = await openFileSpool(spoolDir, { logger });
+  const hostname = values.hostname ?? 'localhost';
+
+  /** The outbound half on the same spool: one queue runner through the transfer target. */
+  function startDeliveryWorker(): { stop(): Promise<void> } {
+    const local = createLmtpTarget({ host: lmtp!.host, port: lmtp!.port, hostname, logger });
+    const dnsServers = values['dns-servers']
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const transfer = createTransferTarget({
+      hostname,
+      directory,
+      local,
+      logger,
+      ...(dnsServers?.length ? { dnsServers } : {}),
+      ...(mxPort === undefined ? {} : { port: mxPort }),
+    });
+    const stopDsn = spool.onEvent(createDsnNotifier({ spool, reportingMta: hostname, logger }));
+    const runner = startQueueRunner({ spool, target: transfer, logger });
+    return {
+      async stop() {
+        await runner.stop();
+        stopDsn();
+        await transfer.close();
+        await local.close();
+      },
+    };
+  }
+
   const server = createInboundServer({
-    hostname: values.hostname ?? 'localhost',
+    hostname,
     directory,
     spool,
     logger,
@@ -87,10 +128,12 @@ runMain(async (argv) => {
     ...(maxReceivedHeaders === undefined ? {} : { maxReceivedHeaders }),
     ...(values['allow-bare-line-ends'] ? { rejectBareLineEnds: false } : {}),
   });
+  const worker = values.deliver && lmtp ? startDeliveryWorker() : undefined;
   const address = await server.listen(listen.port, listen.host);
   process.stdout.write(`${JSON.stringify({ event: 'listening', protocol: 'smtp', ...address })}\n`);
   closeOnSignals(async () => {
     await server.close();
+    await worker?.stop();
     await directory.close();
   });
 });

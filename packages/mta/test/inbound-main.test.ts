@@ -3,7 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readAll } from '@mailstack/core';
-import { hashPassword } from '@mailstack/directory';
+import { hashPassword, openFileDirectory } from '@mailstack/directory';
+import { createMaildirStore } from '@mailstack/maildir';
+import { createLmtpServer } from '@mailstack/mda';
 import { openFileSpool } from '@mailstack/queue';
 import { type TempDir, tempDir } from '@mailstack/testkit';
 import nodemailer from 'nodemailer';
@@ -112,5 +114,53 @@ describe('mta main.ts (inbound listener)', () => {
     );
     child?.kill('SIGTERM');
     expect(await started.exited).toBe(0);
+  });
+
+  it('with --deliver drains the spool: local mail over LMTP into the Maildir', async () => {
+    dir = await tempDir('mailstack-mta-main-');
+    const root = dir.path;
+    const password = await hashPassword('pw', { ln: 10, r: 8, p: 1 });
+    await writeFile(
+      join(root, 'directory.json'),
+      JSON.stringify({ domains: ['example.test'], users: { 'bob@example.test': { password } } }),
+    );
+    const directory = await openFileDirectory(join(root, 'directory.json'));
+    const store = createMaildirStore({ root: join(root, 'mail') });
+    const mda = createLmtpServer({ directory, store, name: 'mda.example.test' });
+    const lmtp = (await mda.listen(0, '127.0.0.1')) as { port: number };
+    try {
+      const started = await startMain([
+        '--data',
+        root,
+        '--listen',
+        '127.0.0.1:0',
+        '--hostname',
+        'mx.example.test',
+        '--deliver',
+        '--lmtp',
+        `127.0.0.1:${lmtp.port}`,
+      ]);
+      const transport = nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: started.port,
+        ignoreTLS: true,
+      });
+      await transport.sendMail({ from: 'a@remote.test', to: 'bob@example.test', subject: 'hop', text: 'x' });
+      const inbox = await store.openFolder('bob@example.test', 'INBOX');
+      for (let i = 0; i < 200 && inbox.messages().length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        await inbox.refresh();
+      }
+      expect(inbox.messages()).toHaveLength(1);
+      const text = (await readAll(inbox.read(inbox.messages()[0]!.uid))).toString('utf8');
+      expect(text).toMatch(/^Return-Path: <a@remote\.test>\r\n/);
+      expect(text).toContain('by mx.example.test (Mailstack MTA)');
+      await inbox.close();
+      child?.kill('SIGTERM');
+      expect(await started.exited).toBe(0);
+    } finally {
+      await mda.close();
+      await directory.close();
+    }
   });
 });
