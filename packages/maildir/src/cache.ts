@@ -2,8 +2,11 @@
  * The folder's metadata cache, so listing never opens a message file.
  * `mailstack-cache`: `<base>\t<wire size>\t<internal date ms>\n` per message.
  * `mailstack-summaries`: `<base>\t<MessageSummary JSON>\n`, read only when a summary is asked.
- * Both are append-only (O_APPEND, one write per entry, fsynced); the last entry for a base
- * wins; a torn last line (no LF, bad JSON) is ignored. Compaction rewrites via temp+rename.
+ * Both are append-only (O_APPEND); the last entry for a base wins; a torn last line (no LF,
+ * bad JSON) is ignored. Compaction rewrites via temp+rename. Metadata entries are fsynced;
+ * summaries are not, and are written in batches: they are rebuilt from the message file
+ * whenever one is missing, and a first FETCH of a large folder writes one per message, so a
+ * sync and an open per message cost more than the whole parse (bench/imap.ts).
  */
 import { constants } from 'node:fs';
 import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
@@ -18,11 +21,11 @@ export interface CachedMeta {
   internalDate: number;
 }
 
-async function appendLines(path: string, text: string): Promise<void> {
+async function appendLines(path: string, text: string, sync = true): Promise<void> {
   const fh = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
   try {
     await fh.write(text);
-    await fh.datasync();
+    if (sync) await fh.datasync();
   } finally {
     await fh.close();
   }
@@ -61,6 +64,14 @@ async function readTail(path: string, state: { id: string; offset: number }): Pr
   }
 }
 
+function parseSummary(raw: string): MessageSummary | undefined {
+  try {
+    return JSON.parse(raw) as MessageSummary;
+  } catch {
+    return undefined;
+  }
+}
+
 export class MetaCache {
   readonly path: string;
   readonly summaryPath: string;
@@ -68,6 +79,9 @@ export class MetaCache {
   private readonly metaState = { id: '', offset: 0 };
   private summaries: Map<string, string> | null = null;
   private readonly summaryState = { id: '', offset: 0 };
+  /** Summary lines not yet written, and the write in progress (one at a time, in order). */
+  private pendingSummaries = '';
+  private summaryWrite: Promise<void> | null = null;
 
   constructor(dir: string) {
     this.path = join(dir, CACHE_FILE);
@@ -105,6 +119,11 @@ export class MetaCache {
 
   async getSummary(base: string): Promise<MessageSummary | undefined> {
     if (!this.summaries) this.summaries = new Map();
+    // A base names one immutable message file, so a summary once known never changes: only a
+    // miss looks at what other processes appended since (a stat per message cost more than
+    // the lookup on a first FETCH of a large folder).
+    const known = this.summaries.get(base);
+    if (known !== undefined) return parseSummary(known);
     const lines = await readTail(this.summaryPath, this.summaryState);
     for (const line of lines ?? []) {
       if (line === '\u0000reset') {
@@ -115,18 +134,36 @@ export class MetaCache {
       if (tab > 0) this.summaries.set(line.slice(0, tab), line.slice(tab + 1));
     }
     const raw = this.summaries.get(base);
-    if (raw === undefined) return undefined;
-    try {
-      return JSON.parse(raw) as MessageSummary;
-    } catch {
-      return undefined;
-    }
+    return raw === undefined ? undefined : parseSummary(raw);
   }
 
   async putSummary(base: string, summary: MessageSummary): Promise<void> {
     const json = JSON.stringify(summary);
     this.summaries?.set(base, json);
-    await appendLines(this.summaryPath, `${base}\t${json}\n`);
+    this.pendingSummaries += `${base}\t${json}\n`;
+    // Lines put while a write runs go out together in the next one.
+    this.summaryWrite ??= this.writeSummaries();
+    await this.summaryWrite;
+  }
+
+  private async writeSummaries(): Promise<void> {
+    try {
+      for (;;) {
+        // Let the other puts of this turn join the batch.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        const text = this.pendingSummaries;
+        this.pendingSummaries = '';
+        await appendLines(this.summaryPath, text, false);
+        // Checked and cleared in one synchronous step, so a later put always finds a writer.
+        if (this.pendingSummaries === '') {
+          this.summaryWrite = null;
+          return;
+        }
+      }
+    } catch (err) {
+      this.summaryWrite = null;
+      throw err;
+    }
   }
 
   /** Keeps only entries for live bases: temp file, fsync, rename. */
