@@ -1,6 +1,6 @@
 /**
  * The two IMAP servers of the bench, each startable and restartable over a mail root of its
- * own: ours (bench/imap-server.ts in its own process group) and a throwaway Dovecot 2.3
+ * own: ours (packages/imap/src/main.ts in its own process group) and a throwaway Dovecot 2.3
  * (test/helpers/dovecot.ts) tuned for 1,000+ concurrent sessions.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -39,7 +39,10 @@ export async function writeCheapDirectory(path: string, users: string[], passwor
   writeFileSync(path, `${JSON.stringify(data)}\n`);
 }
 
-/** Ours: `node [nodeArgs] bench/imap-server.ts --data <root> --directory <file>`. */
+/**
+ * Ours: `node [nodeArgs] packages/imap/src/main.ts`, in a process of its own so its RSS is its
+ * own, with the connection cap raised for the 1,000-idle-client case.
+ */
 export async function startOurImap(options: {
   data: string;
   directory: string;
@@ -51,11 +54,16 @@ export async function startOurImap(options: {
   const start = async () => {
     const d = startDaemon(process.execPath, [
       ...(options.nodeArgs ?? []),
-      join(import.meta.dirname, 'imap-server.ts'),
+      join(import.meta.dirname, '..', 'packages', 'imap', 'src', 'main.ts'),
       '--data',
       options.data,
       '--directory',
       options.directory,
+      '--listen',
+      '127.0.0.1:0',
+      '--allow-cleartext-auth-on-loopback',
+      '--max-connections',
+      '2000',
     ]);
     daemon = d;
     let found = 0;

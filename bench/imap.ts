@@ -1,6 +1,6 @@
 /**
- * IMAP access benchmark: our IMAP server (bench/imap-server.ts, packages/imap wired as
- * main.ts wires it, in a child process) against Debian's Dovecot 2.3 imap (a throwaway
+ * IMAP access benchmark: our IMAP server (packages/imap/src/main.ts in a child process)
+ * against Debian's Dovecot 2.3 imap (a throwaway
  * instance), same machine, same run, same client (imap-client.ts, raw socket), same mail.
  *
  * The mail: one folder of realistic 2-6 KB messages in five MIME shapes (imap-corpus.ts),

@@ -7,21 +7,13 @@ import { createMaildirStore, type MaildirStore } from '@mailstack/maildir';
 import { createLmtpServer } from '@mailstack/mda';
 import { createSubmissionServer } from '@mailstack/msa';
 import {
-  createDsnNotifier,
   createInboundServer,
-  createLmtpTarget,
-  createTransferTarget,
   type InboundCheck,
+  startDeliveryWorker,
   type TransferTarget,
   type TransferTargetOptions,
 } from '@mailstack/mta';
-import {
-  type FileSpool,
-  openFileSpool,
-  type QueueRunner,
-  type RetryPolicy,
-  startQueueRunner,
-} from '@mailstack/queue';
+import { type FileSpool, openFileSpool, type RetryPolicy } from '@mailstack/queue';
 import type { SmtpListener } from '@mailstack/smtp';
 import { memoryDirectory, type TempDir, tempDir } from '@mailstack/testkit';
 import { generate } from 'selfsigned';
@@ -139,7 +131,6 @@ export async function startMailHost(options: MailHostOptions): Promise<MailHost>
       ...(options.retry ? { retry: options.retry } : {}),
       ...(logger ? { logger } : {}),
     });
-    spool.onEvent(createDsnNotifier({ spool, reportingMta: hostname, ...(logger ? { logger } : {}) }));
 
     const tls = await hostCertificate();
     const inbound = createInboundServer({
@@ -173,35 +164,25 @@ export async function startMailHost(options: MailHostOptions): Promise<MailHost>
       closers.push(() => msa.close());
     }
 
-    const local = createLmtpTarget({
-      host: options.ip,
-      port: lmtpPort,
-      hostname,
-      maxConnections: options.concurrency ?? 20,
-      ...(logger ? { logger } : {}),
-    });
-    closers.push(() => local.close());
-    const transfer = createTransferTarget({
-      hostname,
-      port: options.mxPort ?? port,
-      dnsServers: [options.dnsServer],
-      dnsTimeoutMs: 2000,
-      directory,
-      local,
-      // the peers are our own throwaway hosts: no waiting on slow timeouts when one is down
-      timeouts: { connectMs: 5000, greetingMs: 10_000, commandMs: 30_000 },
-      ...options.transfer,
-      ...(logger ? { logger } : {}),
-    });
-    closers.push(() => transfer.close());
-    const runner: QueueRunner = startQueueRunner({
+    const worker = startDeliveryWorker({
       spool,
-      target: transfer,
+      hostname,
+      lmtp: { host: options.ip, port: lmtpPort, maxConnections: options.concurrency ?? 20 },
+      transfer: {
+        port: options.mxPort ?? port,
+        dnsServers: [options.dnsServer],
+        dnsTimeoutMs: 2000,
+        directory,
+        // the peers are our own throwaway hosts: no waiting on slow timeouts when one is down
+        timeouts: { connectMs: 5000, greetingMs: 10_000, commandMs: 30_000 },
+        ...options.transfer,
+      },
       concurrency: options.concurrency ?? 20,
       pollMs: options.pollMs ?? 50,
       ...(logger ? { logger } : {}),
     });
-    closers.push(() => runner.stop());
+    closers.push(() => worker.stop());
+    const transfer = worker.transfer;
 
     const maildir = (user: string) => store.userDir(user.toLowerCase());
     const messages = async (user: string): Promise<string[]> => {

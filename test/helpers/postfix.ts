@@ -78,56 +78,16 @@ export async function startPostfix(options: PostfixOptions): Promise<PostfixInst
           },
         }),
   };
-  // postfix-script wants everything under the config dir owned by root, and the data dir
-  // owned by postfix; it creates the queue's subdirs itself before the master starts.
-  const configDir = join(dir, 'etc');
-  mkdirSync(configDir, { mode: 0o755 });
-  writeFileSync(join(configDir, 'main.cf'), postfixMainCf(input));
-  writeFileSync(join(configDir, 'master.cf'), postfixMasterCf(input));
-  mkdirSync(join(dir, 'queue'), { mode: 0o755 });
-  mkdirSync(join(dir, 'data'), { mode: 0o700 });
-  const postfixUid = Number((await runOk('id', ['-u', 'postfix'])).stdout.trim());
-  const postfixGid = Number((await runOk('id', ['-g', 'postfix'])).stdout.trim());
-  chownSync(join(dir, 'data'), postfixUid, postfixGid);
-  const env = { ...process.env, MAIL_CONFIG: configDir };
-  const readLog = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-
-  let daemon: Daemon | undefined;
-  let masterPid = 0;
-  const stop = async () => {
-    if (daemon !== undefined) {
-      if (!daemon.exited()) {
-        await run(PROGRAMS.postfix, ['-c', configDir, 'stop'], { env, timeoutMs: 15_000 }).catch(
-          () => undefined,
-        );
-      }
-      // Also when the master died on its own: its workers share its process group.
-      await daemon.stop();
-    }
-    tmp.remove();
-  };
-  try {
-    daemon = startDaemon(PROGRAMS.postfix, ['-c', configDir, 'start-fg'], { env });
-    const started = daemon;
-    const ports = [
-      smtpPort,
-      ...(submissionPorts === undefined ? [] : [submissionPorts.port, submissionPorts.tlsPort]),
-    ];
-    for (const port of ports) {
-      await waitFor(`postfix smtpd on ${port}`, async () => {
-        if (started.exited()) throw new Error(`postfix exited: ${started.output()}\n${readLog()}`);
-        return canConnect(port);
-      });
-    }
-    // `master` calls setsid(), so it and its workers are not in the group we spawned: adopt
-    // its group so stop() and the orphan reaper reach them too.
-    masterPid = Number(readFileSync(join(dir, 'queue', 'pid', 'master.pid'), 'utf8').trim());
-    if (!(masterPid > 0)) throw new Error('postfix: no master.pid');
-    started.adoptGroup(masterPid, 'postfix master');
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const ports = [
+    smtpPort,
+    ...(submissionPorts === undefined ? [] : [submissionPorts.port, submissionPorts.tlsPort]),
+  ];
+  const launched = await launchPostfix(tmp, {
+    files: { 'main.cf': postfixMainCf(input), 'master.cf': postfixMasterCf(input) },
+    listeners: ports.map((port) => ({ host: '127.0.0.1', port })),
+  });
+  const { configDir, env, masterPid, stop } = launched;
+  const readLog = launched.log;
   return {
     dir,
     pid: masterPid,
@@ -154,4 +114,75 @@ export async function startPostfix(options: PostfixOptions): Promise<PostfixInst
         .map((line) => JSON.parse(line)),
     stop,
   };
+}
+
+export interface LaunchedPostfix {
+  readonly configDir: string;
+  /** `MAIL_CONFIG` pointing at `configDir`, for postqueue/postconf. */
+  readonly env: NodeJS.ProcessEnv;
+  /** The `master` pid, also the process group of every Postfix worker. */
+  readonly masterPid: number;
+  /** Postfix's own log file (`maillog_file = <dir>/maillog` in main.cf). */
+  log(): string;
+  /** `postfix stop`, then the process group, then the temp dir. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `postfix -c <dir>/etc start-fg` in a throwaway dir with the given config files, waits
+ * until every listener accepts, and adopts the master's process group. Shared by the test
+ * instances here and the bench's relay pair, which differ only in their config.
+ */
+export async function launchPostfix(
+  tmp: { path: string; remove(): void },
+  options: { files: Record<string, string>; listeners: Array<{ host: string; port: number }>; name?: string },
+): Promise<LaunchedPostfix> {
+  const dir = tmp.path;
+  const label = options.name ? `postfix ${options.name}` : 'postfix';
+  // postfix-script wants everything under the config dir owned by root, and the data dir
+  // owned by postfix; it creates the queue's subdirs itself before the master starts.
+  const configDir = join(dir, 'etc');
+  mkdirSync(configDir, { mode: 0o755 });
+  for (const [file, text] of Object.entries(options.files)) writeFileSync(join(configDir, file), text);
+  mkdirSync(join(dir, 'queue'), { mode: 0o755 });
+  mkdirSync(join(dir, 'data'), { mode: 0o700 });
+  const postfixUid = Number((await runOk('id', ['-u', 'postfix'])).stdout.trim());
+  const postfixGid = Number((await runOk('id', ['-g', 'postfix'])).stdout.trim());
+  chownSync(join(dir, 'data'), postfixUid, postfixGid);
+  const env = { ...process.env, MAIL_CONFIG: configDir };
+  const logFile = join(dir, 'maillog');
+  const readLog = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+
+  let daemon: Daemon | undefined;
+  const stop = async () => {
+    if (daemon !== undefined) {
+      if (!daemon.exited()) {
+        await run(PROGRAMS.postfix, ['-c', configDir, 'stop'], { env, timeoutMs: 15_000 }).catch(
+          () => undefined,
+        );
+      }
+      // Also when the master died on its own: its workers share its process group.
+      await daemon.stop();
+    }
+    tmp.remove();
+  };
+  try {
+    daemon = startDaemon(PROGRAMS.postfix, ['-c', configDir, 'start-fg'], { env });
+    const started = daemon;
+    for (const { host, port } of options.listeners) {
+      await waitFor(`${label} smtpd on ${host}:${port}`, async () => {
+        if (started.exited()) throw new Error(`${label} exited: ${started.output()}\n${readLog()}`);
+        return canConnect(port, host);
+      });
+    }
+    // `master` calls setsid(), so it and its workers are not in the group we spawned: adopt
+    // its group so stop() and the orphan reaper reach them too.
+    const masterPid = Number(readFileSync(join(dir, 'queue', 'pid', 'master.pid'), 'utf8').trim());
+    if (!(masterPid > 0)) throw new Error(`${label}: no master.pid`);
+    started.adoptGroup(masterPid, `${label} master`);
+    return { configDir, env, masterPid, log: readLog, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

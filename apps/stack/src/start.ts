@@ -6,15 +6,9 @@ import { createImapServer } from '@mailstack/imap';
 import { createMaildirStore } from '@mailstack/maildir';
 import { createLmtpServer } from '@mailstack/mda';
 import { createSubmissionServer } from '@mailstack/msa';
-import {
-  createDkimSigner,
-  createDsnNotifier,
-  createInboundServer,
-  createLmtpTarget,
-  createTransferTarget,
-} from '@mailstack/mta';
+import { createDkimSigner, createInboundServer, startDeliveryWorker } from '@mailstack/mta';
 import { createPop3Server } from '@mailstack/pop3';
-import { openFileSpool, startQueueRunner } from '@mailstack/queue';
+import { openFileSpool } from '@mailstack/queue';
 import type { StackConfig } from './defaults.ts';
 import { type DemoAccounts, ensureDemoAccounts } from './demo-accounts.ts';
 import { ensureDkimKey } from './dkim.ts';
@@ -80,22 +74,21 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
     protocol: string,
     server: { listen(port: number, host: string): Promise<object>; close(): Promise<void> },
     port: number,
-  ) => {
+  ): Promise<number> => {
     const bound = await server.listen(port, config.bindAddress);
     closers.push(() => server.close());
-    if ('port' in bound)
-      endpoints.push({ agent, protocol, host: config.bindAddress, port: bound.port as number });
+    const boundPort = 'port' in bound ? (bound.port as number) : port;
+    endpoints.push({ agent, protocol, host: config.bindAddress, port: boundPort });
+    return boundPort;
   };
   try {
     // Delivery: LMTP in front of the store.
-    await listen(
+    const lmtpPort = await listen(
       'mda',
       'lmtp',
       createLmtpServer({ directory, store, logger, name: config.hostname }),
       config.ports.lmtp,
     );
-
-    const lmtpPort = endpoints.find((e) => e.agent === 'mda')?.port ?? config.ports.lmtp;
 
     // Transfer: the queue runner drains the spool through the outbound worker. Local
     // recipients go to the MDA over LMTP (the same hop Postfix or Dovecot would take), the
@@ -106,29 +99,19 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
       domains: { [config.domain]: { selector: dkim.selector, privateKey: dkim.privateKey } },
       logger,
     });
-    const lmtp = createLmtpTarget({
-      host: config.bindAddress,
-      port: lmtpPort,
+    const worker = startDeliveryWorker({
+      spool,
       hostname: config.hostname,
+      lmtp: { host: config.bindAddress, port: lmtpPort },
+      transfer: {
+        directory,
+        prepare: signer.prepare,
+        ...(config.outbound.dnsServers ? { dnsServers: config.outbound.dnsServers } : {}),
+        ...(config.outbound.port ? { port: config.outbound.port } : {}),
+      },
       logger,
     });
-    const transfer = createTransferTarget({
-      hostname: config.hostname,
-      directory,
-      local: lmtp,
-      prepare: signer.prepare,
-      ...(config.outbound.dnsServers ? { dnsServers: config.outbound.dnsServers } : {}),
-      ...(config.outbound.port ? { port: config.outbound.port } : {}),
-      logger,
-    });
-    closers.push(
-      () => lmtp.close(),
-      () => transfer.close(),
-    );
-    const stopDsn = spool.onEvent(createDsnNotifier({ spool, reportingMta: config.hostname, logger }));
-    closers.push(async () => stopDsn());
-    const runner = startQueueRunner({ spool, target: transfer, logger });
-    closers.push(() => runner.stop());
+    closers.push(() => worker.stop());
 
     // Inbound transfer (port 25's role): mail for our domain from other MTAs, never a relay.
     await listen(

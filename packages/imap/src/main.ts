@@ -3,6 +3,7 @@
  *
  *   node packages/imap/src/main.ts --data <dir> [--directory <file>] --listen 127.0.0.1:143 \
  *     [--listen-tls 127.0.0.1:993 --cert cert.pem --key key.pem] [--allow-cleartext-auth-on-loopback]
+ *     [--max-connections 500]
  *
  * `--data` is the maildir store root; `--directory` defaults to `<data>/directory.json`.
  * `--listen` is the plain listener (STARTTLS offered when --cert/--key are given), `--listen-tls`
@@ -28,10 +29,16 @@ import { createMaildirStore } from '@mailstack/maildir';
 import { createImapServer } from './session/server.ts';
 
 const USAGE =
-  'usage: main.ts --data <dir> [--directory <file>] (--listen <host:port> | --listen-tls <host:port>)... [--cert <pem> --key <pem>] [--hostname <name>] [--allow-cleartext-auth-on-loopback] [--log-level debug|info|warn|error]';
+  'usage: main.ts --data <dir> [--directory <file>] (--listen <host:port> | --listen-tls <host:port>)... [--cert <pem> --key <pem>] [--hostname <name>] [--allow-cleartext-auth-on-loopback] [--max-connections <n>] [--log-level debug|info|warn|error]';
 
 runMain(async (argv) => {
-  const { values } = parseArgs({ args: argv, options: LISTENER_FLAGS, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...LISTENER_FLAGS, 'max-connections': { type: 'string' } },
+    strict: true,
+  });
+  const maxConnections = values['max-connections'];
+  if (maxConnections !== undefined && !/^[1-9]\d*$/.test(maxConnections)) exitWithUsage(USAGE);
   const plain = parseHostPort(values.listen);
   const implicit = parseHostPort(values['listen-tls']);
   const directoryFile = values.directory ?? (values.data ? join(values.data, 'directory.json') : undefined);
@@ -53,6 +60,7 @@ runMain(async (argv) => {
     allowCleartextAuthOnLoopback: values['allow-cleartext-auth-on-loopback'] === true,
     // One throttle for both listeners: a guesser cannot double its budget by switching ports.
     authThrottle: createAuthThrottle({ maxFailures: 10, windowMs: 15 * 60_000 }),
+    ...(maxConnections === undefined ? {} : { maxConnections: Number(maxConnections) }),
     logger,
   };
   const servers = await listenPlainAndImplicit({

@@ -19,10 +19,9 @@ import { parseArgs } from 'node:util';
 import { closeOnSignals, exitWithUsage, parseHostPort, runMain } from '@mailstack/agent-process';
 import { openFileDirectory } from '@mailstack/directory';
 import { createLogger, parseLogLevel } from '@mailstack/log';
-import { openFileSpool, startQueueRunner } from '@mailstack/queue';
-import { createDsnNotifier } from './dsn/index.ts';
+import { openFileSpool } from '@mailstack/queue';
+import { startDeliveryWorker } from './delivery-worker.ts';
 import { createInboundServer } from './inbound/index.ts';
-import { createLmtpTarget, createTransferTarget } from './outbound/index.ts';
 
 const USAGE =
   'usage: main.ts [--data <dir>] [--directory <file>] [--spool <dir>] --listen <host:port> [--tls-cert <pem> --tls-key <pem>] [--hostname <name>] [--trusted-networks <cidr,...>] [--auth] [--allow-cleartext-auth-on-loopback] [--pregreet-ms <ms>] [--max-size <bytes>] [--max-received <n>] [--allow-bare-line-ends] [--deliver --lmtp <host:port> [--dns-servers <ip[:port],...>] [--mx-port <port>]] [--log-level debug|info|warn|error]';
@@ -32,6 +31,13 @@ const count = (v: string | undefined): number | undefined => {
   if (!/^\d+$/.test(v)) exitWithUsage(USAGE);
   return Number(v);
 };
+
+/** `a, b,c` → ['a', 'b', 'c']; absent → []. */
+const commaList = (v: string | undefined): string[] =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 
 runMain(async (argv) => {
   const { values } = parseArgs({
@@ -83,42 +89,12 @@ runMain(async (argv) => {
   const spool = await openFileSpool(spoolDir, { logger });
   const hostname = values.hostname ?? 'localhost';
 
-  /** The outbound half on the same spool: one queue runner through the transfer target. */
-  function startDeliveryWorker(): { stop(): Promise<void> } {
-    const local = createLmtpTarget({ host: lmtp!.host, port: lmtp!.port, hostname, logger });
-    const dnsServers = values['dns-servers']
-      ?.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const transfer = createTransferTarget({
-      hostname,
-      directory,
-      local,
-      logger,
-      ...(dnsServers?.length ? { dnsServers } : {}),
-      ...(mxPort === undefined ? {} : { port: mxPort }),
-    });
-    const stopDsn = spool.onEvent(createDsnNotifier({ spool, reportingMta: hostname, logger }));
-    const runner = startQueueRunner({ spool, target: transfer, logger });
-    return {
-      async stop() {
-        await runner.stop();
-        stopDsn();
-        await transfer.close();
-        await local.close();
-      },
-    };
-  }
-
   const server = createInboundServer({
     hostname,
     directory,
     spool,
     logger,
-    trustedNetworks: (values['trusted-networks'] ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== ''),
+    trustedNetworks: commaList(values['trusted-networks']),
     ...(tls ? { tls } : {}),
     ...(values.auth
       ? { auth: { allowCleartextOnLoopback: values['allow-cleartext-auth-on-loopback'] === true } }
@@ -128,7 +104,22 @@ runMain(async (argv) => {
     ...(maxReceivedHeaders === undefined ? {} : { maxReceivedHeaders }),
     ...(values['allow-bare-line-ends'] ? { rejectBareLineEnds: false } : {}),
   });
-  const worker = values.deliver && lmtp ? startDeliveryWorker() : undefined;
+  // The outbound half on the same spool, when asked for.
+  const dnsServers = commaList(values['dns-servers']);
+  const worker =
+    values.deliver && lmtp
+      ? startDeliveryWorker({
+          spool,
+          hostname,
+          lmtp,
+          transfer: {
+            directory,
+            ...(dnsServers.length ? { dnsServers } : {}),
+            ...(mxPort === undefined ? {} : { port: mxPort }),
+          },
+          logger,
+        })
+      : undefined;
   const address = await server.listen(listen.port, listen.host);
   process.stdout.write(`${JSON.stringify({ event: 'listening', protocol: 'smtp', ...address })}\n`);
   closeOnSignals(async () => {
