@@ -27,7 +27,7 @@ export function applyFixups(
   hostname: string,
   now: Date,
 ): FixupResult {
-  const eol = head.eol;
+  const eol = '\r\n';
   const added: string[] = [];
   let extra = '';
   const existing = head.fields.find((f) => f.name === 'message-id')?.value;
@@ -43,9 +43,8 @@ export function applyFixups(
   }
   // a header-only message may lack the final line break before our fields
   const needsBreak = head.end > 0 && extra !== '' && headBytes[headBytes.length - 1] !== 0x0a;
-  const receivedBytes = Buffer.from(eol === '\r\n' ? received : received.replace(/\r\n/g, '\n'), 'utf8');
   const bytes = Buffer.concat([
-    receivedBytes,
+    Buffer.from(received, 'utf8'),
     headBytes,
     Buffer.from(`${needsBreak ? eol : ''}${extra}`, 'utf8'),
   ]);

@@ -1,32 +1,22 @@
+import { headSectionEnd } from '@mailstack/smtp';
+
 /**
  * The header section of a submitted message, read without touching its bytes: where it ends
- * and which fields it has. The body after it is handed on exactly as received.
+ * and which fields it has. The same bytes are what the MSA stores and sends on: DATA with a
+ * bare CR or LF is refused before this runs, so every later reader splits the lines as here.
  */
 export interface MessageHead {
   /** Offset of the first byte after the header section's last field (its CRLF included). */
   end: number;
-  /** Line ending the message uses ('\r\n' from SMTP; '\n' tolerated). */
-  eol: string;
   /** The fields in order: lower-cased name and unfolded value. */
   fields: Array<{ name: string; value: string }>;
 }
 
 export function readHead(message: Buffer): MessageHead {
-  const crlf = message.indexOf('\r\n\r\n');
-  const lf = message.indexOf('\n\n');
-  let end: number;
-  let eol = '\r\n';
-  if (message.length > 0 && (message[0] === 0x0a || (message[0] === 0x0d && message[1] === 0x0a))) {
-    end = 0; // no header fields at all: the message starts with the blank line
-    eol = message[0] === 0x0a ? '\n' : '\r\n';
-  } else if (crlf >= 0 && (lf < 0 || crlf < lf)) end = crlf + 2;
-  else if (lf >= 0) {
-    end = lf + 1;
-    eol = '\n';
-  } else end = message.length; // header only, no body
-  const text = message.subarray(0, end).toString('utf8');
+  const found = headSectionEnd(message);
+  const end = found < 0 ? message.length : found; // header only, no body
   const fields: MessageHead['fields'] = [];
-  for (const line of text.split(/\r?\n/)) {
+  for (const line of message.subarray(0, end).toString('utf8').split('\r\n')) {
     if (line === '') continue;
     const last = fields[fields.length - 1];
     if (/^[ \t]/.test(line)) {
@@ -37,7 +27,7 @@ export function readHead(message: Buffer): MessageHead {
     if (colon <= 0) continue;
     fields.push({ name: line.slice(0, colon).trim().toLowerCase(), value: line.slice(colon + 1).trim() });
   }
-  return { end, eol, fields };
+  return { end, fields };
 }
 
 export function hasField(head: MessageHead, name: string): boolean {

@@ -10,14 +10,16 @@ import {
 import {
   createSmtpListener,
   type IncomingMessage,
+  postmasterDomain,
   type SmtpListener,
   type SmtpSession,
+  splitHead,
+  withHead,
 } from '@mailstack/smtp';
 import { createAuthenticator } from './authenticator.ts';
 import { directoryCommands } from './directory-commands.ts';
-import { applyFixups, type FixupResult } from './fixups.ts';
-import { rewriteHead } from './head-rewriter.ts';
-import type { MessageHead } from './message-head.ts';
+import { applyFixups } from './fixups.ts';
+import { type MessageHead, readHead } from './message-head.ts';
 import { receivedHeader } from './received.ts';
 import { checkHeaderSenders, mayUse } from './sender-policy.ts';
 import { SendingLimiter } from './sending-limits.ts';
@@ -75,17 +77,16 @@ export function createSubmissionServer(options: SubmissionServerOptions): SmtpLi
   const onData = async (message: IncomingMessage, session: SmtpSession): Promise<Reply> => {
     const account = accountOf(session);
     const recipients = message.envelope.rcptTo.map((r) => r.address);
-    let fixed: FixupResult | undefined;
-    // the body streams into the spool; only the header section is held and rewritten
-    const body = rewriteHead(message.stream, async (head, headBytes) => {
-      fixed = await fixHead(session, account, recipients, head, headBytes);
-      return fixed.bytes;
-    });
+    // only the header section is held: checked, fixed up, and stored as the very bytes checked;
+    // the body streams from the client's socket into the spool
+    const { head: headBytes, rest } = await splitHead(message.stream);
+    const fixed = await fixHead(session, account, recipients, readHead(headBytes), headBytes);
+    const body = withHead(fixed.bytes, rest);
     let queueId: string;
     try {
       queueId = await spool.enqueue(message.envelope, body.stream);
     } catch (err) {
-      // our own refusal (sender, header, size) keeps its reply; the spool's failure is a 451
+      // the source's own refusal (size, NUL, bare line end) keeps its reply; the spool's is a 451
       const refusal = body.failure();
       if (refusal instanceof SmtpError) throw refusal;
       logger.error({ event: 'enqueue-failed', session: session.id, err: String(err) }, 'enqueue failed');
@@ -96,10 +97,10 @@ export function createSubmissionServer(options: SubmissionServerOptions): SmtpLi
       {
         event: 'submitted',
         queueId,
-        messageId: fixed?.messageId,
+        messageId: fixed.messageId,
         user: account.user,
         recipients: recipients.length,
-        added: fixed?.added,
+        added: fixed.added,
       },
       'message queued',
     );
@@ -112,6 +113,9 @@ export function createSubmissionServer(options: SubmissionServerOptions): SmtpLi
     maxConnections: options.maxConnections,
     idleTimeoutMs: options.idleTimeoutMs,
     maxMessageSize: options.maxMessageSize,
+    // what the sender check reads is what the next hop reads: CRLF lines only
+    refuseBareLineEnds: true,
+    postmasterDomain: () => postmasterDomain(hostname, (d) => directory.isLocalDomain(d)),
     maxRecipients: options.maxRecipients,
     maxProtocolErrors: options.maxProtocolErrors,
     closeTimeoutMs: options.closeTimeoutMs,

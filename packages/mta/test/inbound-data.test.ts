@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { readAll } from '@mailstack/core';
 import { lineClient, smtpTranscript } from '@mailstack/testkit';
 import { dkimSign } from 'mailauth';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -212,9 +213,11 @@ describe('inbound: check hooks (DNSBL, greylisting seam)', () => {
             }
           : { action: 'accept' };
       },
-      data: (ctx) => {
+      data: async (ctx) => {
         seen.push(ctx);
-        return ctx.message?.includes('SPAM') ? { action: 'reject' } : { action: 'accept' };
+        const whole = ctx.message ? await readAll(ctx.message.open()) : Buffer.alloc(0);
+        const spam = whole.includes('SPAM') && ctx.head?.includes('SPAM');
+        return spam ? { action: 'reject' } : { action: 'accept' };
       },
     };
     h = await startInbound({ checks: [check] });

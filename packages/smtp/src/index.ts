@@ -1,4 +1,14 @@
 export type { SmtpCommandOptions } from './commands.ts';
+export { type DataGuardOptions, guardData } from './data-guard.ts';
+export {
+  headSectionEnd,
+  MAX_HEAD_BYTES,
+  type RebuiltMessage,
+  type SplitMessage,
+  splitHead,
+  withHead,
+} from './head-section.ts';
+export { bareRefusal, LineEndScanner, nulRefusal } from './line-end-scan.ts';
 export {
   createSmtpListener,
   type IncomingMessage,
@@ -12,4 +22,5 @@ export {
   type SmtpSession,
   type SmtpTlsOptions,
 } from './listener.ts';
+export { isBarePostmaster, postmasterDomain } from './postmaster.ts';
 export { carriesEnhancedCode, replyText } from './replies.ts';

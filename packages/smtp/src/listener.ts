@@ -17,11 +17,12 @@ import type {
   SMTPServerSession,
 } from 'smtp-server';
 import type { SmtpCommandOptions } from './commands.ts';
+import { guardData } from './data-guard.ts';
 import { toEnvelope, toRecipient } from './envelope.ts';
 import { libraryLogger } from './log-adapter.ts';
+import { isBarePostmaster } from './postmaster.ts';
 import { libraryDataReply, libraryError, replyText } from './replies.ts';
 import { ListenerServer } from './server.ts';
-import { limitSize } from './size-limit.ts';
 import { removeStaleSocket } from './unix-socket.ts';
 
 export type SmtpSession = SMTPServerSession;
@@ -71,6 +72,16 @@ export interface SmtpListenerOptions {
   idleTimeoutMs?: number;
   /** Advertised as SIZE and enforced with `552 5.3.4`. Default 25 MiB. */
   maxMessageSize?: number;
+  /**
+   * DATA with a CR or LF outside CRLF fails with `550 5.6.0` (RFC 5321 2.3.8). Default false.
+   * A NUL is always refused, whatever this says.
+   */
+  refuseBareLineEnds?: boolean;
+  /**
+   * Where a bare `RCPT TO:<Postmaster>` goes (RFC 5321 4.5.1): the handlers and the envelope
+   * see `postmaster@<this domain>`. Without it the address reaches the handler as given.
+   */
+  postmasterDomain?: () => string;
   /** RCPTs per transaction (`452 4.5.3` beyond). Default 1000. */
   maxRecipients?: number;
   /** Syntax/sequence errors per connection before `421 4.7.0` and close. Default 10. */
@@ -183,7 +194,7 @@ export function createSmtpListener(options: SmtpListenerOptions): SmtpListener {
     banner: options.banner,
     size: o.maxMessageSize,
     hideSize: false,
-    // 552 is ours (limitSize): the library would count replies from its deduplicated RCPT list
+    // 552 is ours (guardData): the library would count replies from its deduplicated RCPT list
     rejectOversized: false,
     maxClients: o.maxConnections,
     maxRecipients: o.maxRecipients,
@@ -258,7 +269,10 @@ export function createSmtpListener(options: SmtpListenerOptions): SmtpListener {
         },
       );
     },
-    onRcptTo(address, session, callback) {
+    onRcptTo(given, session, callback) {
+      const domain = options.postmasterDomain;
+      const address =
+        domain && isBarePostmaster(given.address) ? { ...given, address: `postmaster@${domain()}` } : given;
       settle(
         'onRcptTo',
         session,
@@ -273,7 +287,10 @@ export function createSmtpListener(options: SmtpListenerOptions): SmtpListener {
       const recipients = accepted.get(session) ?? [];
       accepted.delete(session);
       const replyCount = lmtp ? recipients.length : 1;
-      const body = limitSize(stream, o.maxMessageSize);
+      const body = guardData(stream, {
+        maxBytes: o.maxMessageSize,
+        refuseBareLineEnds: options.refuseBareLineEnds === true,
+      });
       const message = { envelope: toEnvelope(session, recipients), stream: body };
       Promise.resolve()
         .then(() => handlers.onData(message, session))

@@ -1,9 +1,11 @@
+import type { Readable } from 'node:stream';
 import { SmtpError } from '@mailstack/core';
 import { type AuthenticateOptions, authenticate } from 'mailauth';
 import type { AuthenticationChecks } from './options.ts';
 
 export interface AuthenticationInput {
-  message: Buffer;
+  /** The message as received; mailauth hashes a stream as it reads it. */
+  message: Readable | Buffer;
   ip: string;
   helo: string;
   mailFrom: string;

@@ -1,10 +1,10 @@
+import { tmpdir } from 'node:os';
+import type { Readable } from 'node:stream';
 import {
-  bufferBlob,
   isLoopback,
   isValidMailbox,
   ok,
   type Reply,
-  readAll,
   SmtpError,
   silentLogger,
   splitAddress,
@@ -13,16 +13,20 @@ import { createAuthThrottle } from '@mailstack/directory';
 import {
   createSmtpListener,
   type IncomingMessage,
+  postmasterDomain,
   type SmtpAddress,
   type SmtpListener,
   type SmtpListenerOptions,
   type SmtpSession,
+  splitHead,
+  withHead,
 } from '@mailstack/smtp';
 import { authenticateMessage } from './authentication.ts';
-import { bareLineEnd, countReceived, headerEnd, headerFields, withoutForgedResults } from './message-scan.ts';
+import { countReceived, headerFields, withoutForgedResults } from './message-scan.ts';
 import type { InboundCheckContext, InboundCheckStage, InboundServerOptions } from './options.ts';
 import { inboundReceived } from './received.ts';
 import { runChecks } from './run-checks.ts';
+import { type StagedMessage, stageMessage } from './staging.ts';
 import { plainAddress, trustedNetworks } from './trusted-networks.ts';
 
 export const INBOUND_DEFAULTS = {
@@ -45,6 +49,9 @@ export function createInboundServer(options: InboundServerOptions): SmtpListener
   const maxReceived = options.maxReceivedHeaders ?? INBOUND_DEFAULTS.maxReceivedHeaders;
   const rejectBare = options.rejectBareLineEnds !== false;
   const checks = options.checks ?? [];
+  // DKIM/DMARC and content checks read the whole message before our fields go on top of it
+  const needsWholeMessage = options.authentication !== undefined || checks.some((c) => c.data);
+  const stagingDir = options.stagingDir ?? tmpdir();
 
   const mayRelay = (session: SmtpSession) => Boolean(session.user) || isTrusted(session.remoteAddress);
 
@@ -79,31 +86,24 @@ export function createInboundServer(options: InboundServerOptions): SmtpListener
     if (checks.length > 0) await runChecks(checks, { ...context(session, 'rcpt'), recipient: rcpt }, logger);
   };
 
-  const onData = async (message: IncomingMessage, session: SmtpSession): Promise<Reply> => {
+  /** Authentication-Results and Received-SPF for a staged message; runs the data checks too. */
+  const verdicts = async (
+    staged: StagedMessage,
+    head: Buffer,
+    message: IncomingMessage,
+    session: SmtpSession,
+  ): Promise<string> => {
     const envelope = message.envelope;
-    const recipients = envelope.rcptTo.map((r) => r.address);
-    const received = await readAll(message.stream); // 552 5.3.4 past maxMessageSize
-    if (rejectBare && bareLineEnd(received) >= 0) {
-      logger.info({ event: 'bare-line-end', session: session.id, remote: session.remoteAddress }, 'refused');
-      throw new SmtpError(550, '5.6.0', 'Message contains a bare CR or LF (RFC 5321 2.3.8)');
-    }
-    const end = headerEnd(received);
-    const hops = countReceived(received.subarray(0, end));
-    if (hops > maxReceived) {
-      logger.warn({ event: 'mail-loop', session: session.id, hops }, 'too many Received fields');
-      throw new SmtpError(554, '5.4.6', `Too many hops (${hops} Received fields): mail loop?`);
-    }
-    const { head } = withoutForgedResults(received.subarray(0, end), hostname);
-    const body = received.subarray(end);
-    const helo = session.hostNameAppearsAs || 'unknown';
-    const ip = plainAddress(session.remoteAddress);
-
     let authHeaders = '';
     if (options.authentication) {
-      const outcome = await authenticateMessage(
-        { message: received, ip, helo, mailFrom: envelope.mailFrom, hostname },
-        options.authentication,
-      ).catch((err: unknown) => {
+      const input = {
+        message: staged.open(),
+        ip: plainAddress(session.remoteAddress),
+        helo: session.hostNameAppearsAs || 'unknown',
+        mailFrom: envelope.mailFrom,
+        hostname,
+      };
+      const outcome = await authenticateMessage(input, options.authentication).catch((err: unknown) => {
         logger.error(
           { event: 'authentication-failed', session: session.id, err: String(err) },
           'checks failed',
@@ -115,45 +115,93 @@ export function createInboundServer(options: InboundServerOptions): SmtpListener
       authHeaders = outcome.headers;
     }
     if (checks.length > 0) {
-      await runChecks(checks, { ...context(session, 'data'), envelope, message: received }, logger);
+      await runChecks(checks, { ...context(session, 'data'), envelope, head, message: staged }, logger);
     }
+    return authHeaders;
+  };
 
-    const tls = session.tlsOptions;
-    const rdns = session.clientHostname;
-    const trace = inboundReceived({
-      helo,
-      ...(rdns && !rdns.startsWith('[') ? { rdns } : {}),
-      clientIp: ip,
-      hostname,
-      extended: session.openingCommand === 'EHLO',
-      ...(tls ? { tls: { protocol: tls.version, cipher: tls.name } } : {}),
-      ...(session.user ? { authUser: String(session.user) } : {}),
-      utf8: envelope.params.smtpUtf8 === true,
-      id: `${session.id}.${session.transaction}`,
-      recipients,
-      date: now(),
+  /**
+   * Only the header section is held (loop check, forged Authentication-Results out); the body
+   * streams from the client's socket into the spool, or, when verdicts need the whole message
+   * first, into a staging file and from there into the spool. Memory per message stays the
+   * size of its header section whatever the body's.
+   */
+  const onData = async (message: IncomingMessage, session: SmtpSession): Promise<Reply> => {
+    const envelope = message.envelope;
+    const recipients = envelope.rcptTo.map((r) => r.address);
+    const { head: received, rest } = await splitHead(message.stream).catch((err: unknown) => {
+      throw refused(err, session);
     });
-    const stored = Buffer.concat([Buffer.from(authHeaders + trace, 'utf8'), head, body]);
-    let queueId: string;
-    try {
-      queueId = await spool.enqueue(envelope, bufferBlob(stored));
-    } catch (err) {
-      logger.error({ event: 'enqueue-failed', session: session.id, err: String(err) }, 'enqueue failed');
-      throw new SmtpError(451, '4.3.0', 'Could not queue the message, try again later');
+    const hops = countReceived(received);
+    if (hops > maxReceived) {
+      logger.warn({ event: 'mail-loop', session: session.id, hops }, 'too many Received fields');
+      throw new SmtpError(554, '5.4.6', `Too many hops (${hops} Received fields): mail loop?`);
     }
-    logger.info(
-      {
-        event: 'received',
-        queueId,
-        messageId: messageIdOf(head),
-        session: session.id,
-        from: envelope.mailFrom,
-        recipients: recipients.length,
-        size: stored.length,
-      },
-      'message queued',
-    );
-    return ok(`Queued as ${queueId}`);
+    const { head } = withoutForgedResults(received, hostname);
+    let staged: StagedMessage | undefined;
+    try {
+      let authHeaders = '';
+      let body: Readable = rest;
+      if (needsWholeMessage) {
+        staged = await stageMessage(stagingDir, received, rest).catch((err: unknown) => {
+          throw refused(err, session);
+        });
+        authHeaders = await verdicts(staged, received, message, session);
+        body = staged.openFrom(received.length);
+      }
+      const trace = inboundReceived({
+        helo: session.hostNameAppearsAs || 'unknown',
+        ...(session.clientHostname && !session.clientHostname.startsWith('[')
+          ? { rdns: session.clientHostname }
+          : {}),
+        clientIp: plainAddress(session.remoteAddress),
+        hostname,
+        extended: session.openingCommand === 'EHLO',
+        ...(session.tlsOptions
+          ? { tls: { protocol: session.tlsOptions.version, cipher: session.tlsOptions.name } }
+          : {}),
+        ...(session.user ? { authUser: String(session.user) } : {}),
+        utf8: envelope.params.smtpUtf8 === true,
+        id: `${session.id}.${session.transaction}`,
+        recipients,
+        date: now(),
+      });
+      const stored = withHead(Buffer.concat([Buffer.from(authHeaders + trace, 'utf8'), head]), body);
+      let queueId: string;
+      try {
+        queueId = await spool.enqueue(envelope, stored.stream);
+      } catch (err) {
+        if (stored.failure() instanceof SmtpError) throw refused(stored.failure(), session);
+        logger.error({ event: 'enqueue-failed', session: session.id, err: String(err) }, 'enqueue failed');
+        throw new SmtpError(451, '4.3.0', 'Could not queue the message, try again later');
+      }
+      logger.info(
+        {
+          event: 'received',
+          queueId,
+          messageId: messageIdOf(head),
+          session: session.id,
+          from: envelope.mailFrom,
+          recipients: recipients.length,
+          size: stored.size(),
+        },
+        'message queued',
+      );
+      return ok(`Queued as ${queueId}`);
+    } finally {
+      await staged?.remove();
+    }
+  };
+
+  /** The source refused the message (size, NUL, bare line end): logged, its reply kept. */
+  const refused = (err: unknown, session: SmtpSession): unknown => {
+    if (err instanceof SmtpError) {
+      logger.info(
+        { event: 'data-refused', session: session.id, remote: session.remoteAddress, reply: err.reply.text },
+        'refused',
+      );
+    }
+    return err;
   };
 
   const listenerOptions: SmtpListenerOptions = {
@@ -162,6 +210,8 @@ export function createInboundServer(options: InboundServerOptions): SmtpListener
     maxConnections: options.maxConnections,
     idleTimeoutMs: options.idleTimeoutMs,
     maxMessageSize: options.maxMessageSize,
+    refuseBareLineEnds: rejectBare,
+    postmasterDomain: () => postmasterDomain(hostname, (d) => directory.isLocalDomain(d)),
     maxRecipients: options.maxRecipients,
     maxProtocolErrors: options.maxProtocolErrors,
     closeTimeoutMs: options.closeTimeoutMs,

@@ -1,15 +1,9 @@
 /**
- * What the inbound server reads from a received message before it takes it: where the
- * header section ends, how many hops it has made, whether its line ends are sound. Pure
- * functions over the bytes as received (dot-unstuffed, CRLF line ends).
+ * What the inbound server reads from a received message's header section before it takes it:
+ * its fields, how many hops it has made, forged results. Pure functions over the bytes as
+ * received (dot-unstuffed, CRLF line ends: bare ones are refused or let through whole by the
+ * listener's DATA guard).
  */
-
-/** Offset just past the CRLF of the header section's last field (0 when there are no fields). */
-export function headerEnd(message: Buffer): number {
-  if (message[0] === 0x0d && message[1] === 0x0a) return 0;
-  const blank = message.indexOf('\r\n\r\n');
-  return blank < 0 ? message.length : blank + 2;
-}
 
 /** Header fields as [name lower-cased, raw field bytes including folded lines and CRLF]. */
 export function headerFields(head: Buffer): Array<{ name: string; start: number; end: number }> {
@@ -34,20 +28,6 @@ export function headerFields(head: Buffer): Array<{ name: string; start: number;
 /** Received fields in the header section: each hop adds one, so many of them mean a loop. */
 export function countReceived(head: Buffer): number {
   return headerFields(head).filter((f) => f.name === 'received').length;
-}
-
-/**
- * The first CR not followed by LF or LF not preceded by CR (RFC 5321 2.3.8 forbids both in
- * DATA), or -1. These are the bytes SMTP smuggling (`\n.\r\n`, `\r.\r\n`...) rides on.
- */
-export function bareLineEnd(message: Buffer): number {
-  for (let i = message.indexOf(0x0d); i >= 0; i = message.indexOf(0x0d, i + 1)) {
-    if (message[i + 1] !== 0x0a) return i;
-  }
-  for (let i = message.indexOf(0x0a); i >= 0; i = message.indexOf(0x0a, i + 1)) {
-    if (i === 0 || message[i - 1] !== 0x0d) return i;
-  }
-  return -1;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Directory, Envelope, Logger, Reply, Spool } from '@mailstack/core';
+import type { Directory, Envelope, Logger, MessageBlob, Reply, Spool } from '@mailstack/core';
 import type { AuthThrottle, AuthThrottleOptions } from '@mailstack/directory';
 import type { SmtpListenerOptions } from '@mailstack/smtp';
 
@@ -31,7 +31,10 @@ export interface InboundCheckContext {
   recipient?: string;
   /** The whole envelope and the message as received, before our headers (data stage). */
   envelope?: Envelope;
-  message?: Buffer;
+  /** Its header section as received (each field with its CRLF). */
+  head?: Buffer;
+  /** The whole message, on disk: read it as a stream (`open()`), never all at once. */
+  message?: MessageBlob;
   /** The client authenticated (it may relay). */
   authenticated: boolean;
 }
@@ -102,6 +105,11 @@ export interface InboundServerOptions extends InboundPassThroughOptions {
    * smuggling rides on at the next hop. Default true.
    */
   rejectBareLineEnds?: boolean;
+  /**
+   * Where a message waits while SPF/DKIM/DMARC or `data` checks read it whole, before it goes
+   * to the spool with our fields on top. Default os.tmpdir(); put it on a disk, not a tmpfs.
+   */
+  stagingDir?: string;
   /** SPF/DKIM/DMARC; off (no DNS at all) when absent. */
   authentication?: AuthenticationChecks;
   /** DNSBL/greylisting/content hooks, run in order. */
