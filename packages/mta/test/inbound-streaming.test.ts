@@ -1,0 +1,119 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { type Envelope, readAll, type Spool } from '@mailstack/core';
+import { lineClient, smtpTranscript, tempDir } from '@mailstack/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type InboundHarness, startInbound } from './inbound-fixtures.ts';
+
+let h: InboundHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const MiB = 1024 * 1024;
+
+/**
+ * A spool that takes the first chunk of a body, says so, and reads no further until released:
+ * a server that streams cannot then take the rest of a large message from its client (the
+ * socket stays unread), while one that buffers has read all of it before the spool sees a byte.
+ */
+function gatedSpool() {
+  let firstChunk!: () => void;
+  let release!: () => void;
+  const gate = {
+    firstChunk: new Promise<void>((r) => {
+      firstChunk = r;
+    }),
+    released: new Promise<void>((r) => {
+      release = r;
+    }),
+    release: () => release(),
+    bytes: 0,
+  };
+  const spool = {
+    async enqueue(_envelope: Envelope, body: Readable) {
+      for await (const chunk of body) {
+        if (gate.bytes === 0) {
+          firstChunk();
+          await gate.released;
+        }
+        gate.bytes += (chunk as Buffer).length;
+      }
+      return 'gated-1';
+    },
+  } as unknown as Spool;
+  return { spool, gate };
+}
+
+describe('inbound DATA streams to the spool', () => {
+  it('the spool gets the first bytes of a 24 MiB message while most of it is still with the client', async () => {
+    const { spool, gate } = gatedSpool();
+    h = await startInbound({ spool, maxMessageSize: 64 * MiB });
+    const c = await lineClient(h.port);
+    await c.readUntil(/^220 /);
+    await c.writeLine('EHLO client.remote.test');
+    await c.readUntil(/^250 /);
+    await c.writeLine('MAIL FROM:<sender@remote.test>');
+    await c.readUntil(/^250 /);
+    await c.writeLine('RCPT TO:<alice@example.test>');
+    await c.readUntil(/^250 /);
+    await c.writeLine('DATA');
+    await c.readUntil(/^354 /);
+    const line = Buffer.from(`${'x'.repeat(998)}\r\n`);
+    const chunk = Buffer.concat(new Array(1024).fill(line)); // ~1 MiB of 1000-byte lines
+    const total = 24;
+    const sent = (async () => {
+      await c.write('From: sender@remote.test\r\nSubject: big\r\n\r\n');
+      for (let i = 0; i < total; i++) await c.write(chunk);
+      await c.write('.\r\n');
+      return 'client' as const;
+    })();
+    // Buffered, the whole message is read off the socket before enqueue starts: the client
+    // finishes writing first. Streamed, the unread socket holds the client back.
+    const first = await Promise.race([gate.firstChunk.then(() => 'spool' as const), sent]);
+    expect(first).toBe('spool');
+    gate.release();
+    await sent;
+    expect((await c.readUntil(/^\d{3} /)).at(-1)).toMatch(/^250 .*Queued as gated-1/);
+    expect(gate.bytes).toBeGreaterThan(total * chunk.length);
+    await c.close();
+  });
+
+  it('with a data check: the check reads the whole message from the staging file, which is gone after', async () => {
+    const staging = await tempDir('mailstack-staging-');
+    const seen: string[] = [];
+    h = await startInbound({
+      stagingDir: join(staging.path, 'in'),
+      checks: [
+        {
+          name: 'content',
+          data: async (ctx) => {
+            const whole = ctx.message ? (await readAll(ctx.message.open())).toString() : '';
+            seen.push(whole);
+            return whole.includes('SPAM') ? { action: 'reject' } : { action: 'accept' };
+          },
+        },
+      ],
+    });
+    const body = `${'y'.repeat(998)}\r\n`.repeat(300);
+    await smtpTranscript(h.port, '127.0.0.1', [
+      { expect: /^220 / },
+      { send: 'EHLO client.remote.test', expect: '250' },
+      { send: 'MAIL FROM:<sender@remote.test>', expect: /^250 / },
+      { send: 'RCPT TO:<alice@example.test>', expect: /^250 / },
+      { send: 'DATA', expect: /^354/ },
+      { send: `Subject: fine\r\n\r\n${body}.`, expect: /^250 / },
+      { send: 'MAIL FROM:<sender@remote.test>', expect: /^250 / },
+      { send: 'RCPT TO:<alice@example.test>', expect: /^250 / },
+      { send: 'DATA', expect: /^354/ },
+      { send: `Subject: x\r\n\r\n${body}SPAM\r\n.`, expect: /^550 5\.7\.1 / },
+    ]);
+    expect(seen[0]).toBe(`Subject: fine\r\n\r\n${body}`);
+    const [stored] = await h.stored();
+    expect(stored?.text.endsWith(`\r\nSubject: fine\r\n\r\n${body}`)).toBe(true);
+    expect(await readdir(join(staging.path, 'in'))).toEqual([]);
+    await staging.cleanup();
+  });
+});
