@@ -112,6 +112,47 @@ describe('createSmtpListener', () => {
     expect((await client.command('NOOP')).code).toBe(250); // the session goes on
   });
 
+  it('refuses a NUL in DATA with 550 5.6.0 for every recipient, bare line ends only when asked', async () => {
+    const { connect, received } = await start();
+    const client = await connect();
+    await client.command('LHLO client.test');
+    const send = async (body: string) => {
+      await client.command('MAIL FROM:<s@x.test>');
+      await client.command('RCPT TO:<a@x.test>');
+      await client.command('RCPT TO:<b@x.test>');
+      await client.command('DATA');
+      client.write(`${body}.\r\n`);
+      return (await client.replies(2)).map((r) => r.raw);
+    };
+    const nul = await send('Subject: a\0b\r\n\r\nx\r\n');
+    expect(nul).toEqual(Array(2).fill('550 5.6.0 Message contains a NUL byte'));
+    // LMTP between our agents: bare line ends pass unless the listener refuses them
+    expect((await send('Subject: bare\r\n\r\nx\ry\r\n')).map((r) => r.slice(0, 4))).toEqual(['250 ', '250 ']);
+    expect(received.map((r) => r.body)).toEqual(['Subject: bare\r\n\r\nx\ry\r\n']);
+
+    const strict = await start({ refuseBareLineEnds: true });
+    const other = await strict.connect();
+    await other.command('LHLO client.test');
+    await other.command('MAIL FROM:<s@x.test>');
+    await other.command('RCPT TO:<a@x.test>');
+    await other.command('DATA');
+    other.write('Subject: bare\r\n\r\nx\ny\r\n.\r\n');
+    expect((await other.reply()).raw).toMatch(/^550 5\.6\.0 Message contains a bare CR or LF/);
+    expect(strict.received).toHaveLength(0);
+  });
+
+  it('turns a bare RCPT TO:<postmaster> into postmaster@ the configured domain', async () => {
+    const { connect, received } = await start({ postmasterDomain: () => 'x.test' });
+    const client = await connect();
+    await client.command('LHLO client.test');
+    await client.command('MAIL FROM:<s@x.test>');
+    expect((await client.command('RCPT TO:<PostMaster>')).code).toBe(250);
+    await client.command('DATA');
+    client.write('Subject: hi\r\n\r\nx\r\n.\r\n');
+    expect((await client.reply()).raw).toBe('250 2.0.0 stored postmaster@x.test');
+    expect(received[0]?.envelope.rcptTo).toEqual([{ address: 'postmaster@x.test' }]);
+  });
+
   it('closes the connection beyond the cap with 421 4.7.0 and serves the next one after', async () => {
     const { connect, address, listener } = await start({ maxConnections: 1 });
     const first = await connect();
