@@ -116,4 +116,26 @@ describe('inbound DATA streams to the spool', () => {
     expect(await readdir(join(staging.path, 'in'))).toEqual([]);
     await staging.cleanup();
   });
+
+  it('a NUL or bare LF deep in a streamed body: 550 5.6.0, nothing stored, no file left in the spool', async () => {
+    h = await startInbound({});
+    const body = `${'z'.repeat(998)}\r\n`.repeat(600);
+    await smtpTranscript(h.port, '127.0.0.1', [
+      { expect: /^220 / },
+      { send: 'EHLO client.remote.test', expect: '250' },
+      { send: 'MAIL FROM:<sender@remote.test>', expect: /^250 / },
+      { send: 'RCPT TO:<alice@example.test>', expect: /^250 / },
+      { send: 'DATA', expect: /^354/ },
+      { send: `Subject: nul\r\n\r\n${body}a\0b\r\n.`, expect: /^550 5\.6\.0 .*NUL/ },
+      { send: 'MAIL FROM:<sender@remote.test>', expect: /^250 / },
+      { send: 'RCPT TO:<alice@example.test>', expect: /^250 / },
+      { send: 'DATA', expect: /^354/ },
+      { send: `Subject: lf\r\n\r\n${body}a\nb\r\n.`, expect: /^550 5\.6\.0 .*bare CR or LF/ },
+    ]);
+    expect(await h.stored()).toEqual([]);
+    const spoolDir = join(h.dir.path, 'spool');
+    expect([...(await readdir(join(spoolDir, 'queue'))), ...(await readdir(join(spoolDir, 'tmp')))]).toEqual(
+      [],
+    );
+  });
 });
