@@ -22,13 +22,25 @@ export interface SplitMessage {
   rest: Readable;
 }
 
+export interface SplitHeadOptions {
+  /** Default MAX_HEAD_BYTES. */
+  maxHeadBytes?: number;
+  /**
+   * Past `maxHeadBytes` without the blank line: 'refuse' with `552 5.3.4` (default; the MSA
+   * cannot check senders in a head it has not seen), or 'pass' what was read as the head and
+   * the rest as body, as Postfix does past header_size_limit (a relay need not refuse it).
+   */
+  overflow?: 'refuse' | 'pass';
+}
+
 /**
- * Reads a message's header section and no more (at most `maxHeadBytes`, else `552 5.3.4`),
- * so an agent can check and rewrite it while the body stays in the client's socket until
- * the spool reads it: memory per message stays the size of a header section. A failure of
- * the source (size, NUL, bare line end) rejects here or fails `rest`.
+ * Reads a message's header section and no more (at most `maxHeadBytes`), so an agent can
+ * check and rewrite it while the body stays in the client's socket until the spool reads it:
+ * memory per message stays the size of a header section. A failure of the source (size, NUL,
+ * bare line end) rejects here or fails `rest`.
  */
-export async function splitHead(source: Readable, maxHeadBytes = MAX_HEAD_BYTES): Promise<SplitMessage> {
+export async function splitHead(source: Readable, options: SplitHeadOptions = {}): Promise<SplitMessage> {
+  const maxHeadBytes = options.maxHeadBytes ?? MAX_HEAD_BYTES;
   const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let held: Buffer = Buffer.alloc(0);
   for (;;) {
@@ -38,6 +50,7 @@ export async function splitHead(source: Readable, maxHeadBytes = MAX_HEAD_BYTES)
     const end = headSectionEnd(held);
     if (end >= 0) return { head: held.subarray(0, end), rest: restOf(held.subarray(end), chunks) };
     if (held.length > maxHeadBytes) {
+      if (options.overflow === 'pass') return { head: held, rest: restOf(Buffer.alloc(0), chunks) };
       throw new SmtpError(552, '5.3.4', `Header section exceeds ${maxHeadBytes} bytes`);
     }
   }

@@ -4,6 +4,7 @@ export {
   headSectionEnd,
   MAX_HEAD_BYTES,
   type RebuiltMessage,
+  type SplitHeadOptions,
   type SplitMessage,
   splitHead,
   withHead,

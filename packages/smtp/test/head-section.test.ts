@@ -45,9 +45,15 @@ describe('splitHead and withHead', () => {
   });
 
   it('refuse a header section over the limit with 552 5.3.4', async () => {
-    await expect(splitHead(chunked(`A: ${'x'.repeat(100)}\r\n`.repeat(10), 50), 500)).rejects.toMatchObject({
+    const long = `A: ${'x'.repeat(100)}\r\n`.repeat(10);
+    await expect(splitHead(chunked(long, 50), { maxHeadBytes: 500 })).rejects.toMatchObject({
       code: 552,
       enhanced: '5.3.4',
     });
+    // or, for a relay, pass on what was read as the head and the rest as body
+    const passed = await splitHead(chunked(long, 50), { maxHeadBytes: 500, overflow: 'pass' });
+    expect(passed.head.length).toBeGreaterThan(500);
+    expect(passed.head.length).toBeLessThan(600);
+    expect(Buffer.concat([passed.head, await readAll(passed.rest)]).toString()).toBe(long);
   });
 });

@@ -129,9 +129,12 @@ export function createInboundServer(options: InboundServerOptions): SmtpListener
   const onData = async (message: IncomingMessage, session: SmtpSession): Promise<Reply> => {
     const envelope = message.envelope;
     const recipients = envelope.rcptTo.map((r) => r.address);
-    const { head: received, rest } = await splitHead(message.stream).catch((err: unknown) => {
-      throw refused(err, session);
-    });
+    // a head past 1 MiB (or a lenient host's LF-only message) is passed on, not refused
+    const { head: received, rest } = await splitHead(message.stream, { overflow: 'pass' }).catch(
+      (err: unknown) => {
+        throw refused(err, session);
+      },
+    );
     const hops = countReceived(received);
     if (hops > maxReceived) {
       logger.warn({ event: 'mail-loop', session: session.id, hops }, 'too many Received fields');
