@@ -14,6 +14,14 @@ afterEach(async () => {
 
 const MiB = 1024 * 1024;
 
+const greeting = [{ expect: /^220 / }, { send: 'EHLO client.remote.test', expect: '250' }];
+/** MAIL, RCPT and DATA up to the 354; the message and its expected reply follow. */
+const toAlice = [
+  { send: 'MAIL FROM:<sender@remote.test>', expect: /^250 / },
+  { send: 'RCPT TO:<alice@example.test>', expect: /^250 / },
+  { send: 'DATA', expect: /^354/ },
+];
+
 /**
  * A spool that takes the first chunk of a body, says so, and reads no further until released:
  * a server that streams cannot then take the rest of a large message from its client (the
@@ -100,15 +108,10 @@ describe('inbound DATA streams to the spool', () => {
     });
     const body = `${'y'.repeat(998)}\r\n`.repeat(300);
     await smtpTranscript(h.port, '127.0.0.1', [
-      { expect: /^220 / },
-      { send: 'EHLO client.remote.test', expect: '250' },
-      { send: 'MAIL FROM:<sender@remote.test>', expect: /^250 / },
-      { send: 'RCPT TO:<alice@example.test>', expect: /^250 / },
-      { send: 'DATA', expect: /^354/ },
+      ...greeting,
+      ...toAlice,
       { send: `Subject: fine\r\n\r\n${body}.`, expect: /^250 / },
-      { send: 'MAIL FROM:<sender@remote.test>', expect: /^250 / },
-      { send: 'RCPT TO:<alice@example.test>', expect: /^250 / },
-      { send: 'DATA', expect: /^354/ },
+      ...toAlice,
       { send: `Subject: x\r\n\r\n${body}SPAM\r\n.`, expect: /^550 5\.7\.1 / },
     ]);
     expect(seen[0]).toBe(`Subject: fine\r\n\r\n${body}`);
@@ -122,15 +125,10 @@ describe('inbound DATA streams to the spool', () => {
     h = await startInbound({});
     const body = `${'z'.repeat(998)}\r\n`.repeat(600);
     await smtpTranscript(h.port, '127.0.0.1', [
-      { expect: /^220 / },
-      { send: 'EHLO client.remote.test', expect: '250' },
-      { send: 'MAIL FROM:<sender@remote.test>', expect: /^250 / },
-      { send: 'RCPT TO:<alice@example.test>', expect: /^250 / },
-      { send: 'DATA', expect: /^354/ },
+      ...greeting,
+      ...toAlice,
       { send: `Subject: nul\r\n\r\n${body}a\0b\r\n.`, expect: /^550 5\.6\.0 .*NUL/ },
-      { send: 'MAIL FROM:<sender@remote.test>', expect: /^250 / },
-      { send: 'RCPT TO:<alice@example.test>', expect: /^250 / },
-      { send: 'DATA', expect: /^354/ },
+      ...toAlice,
       { send: `Subject: lf\r\n\r\n${body}a\nb\r\n.`, expect: /^550 5\.6\.0 .*bare CR or LF/ },
     ]);
     expect(await h.stored()).toEqual([]);
@@ -144,11 +142,8 @@ describe('inbound DATA streams to the spool', () => {
     h = await startInbound({ rejectBareLineEnds: false });
     const body = `Subject: lf only\n\n${`${'w'.repeat(998)}\n`.repeat(1500)}`;
     await smtpTranscript(h.port, '127.0.0.1', [
-      { expect: /^220 / },
-      { send: 'EHLO client.remote.test', expect: '250' },
-      { send: 'MAIL FROM:<sender@remote.test>', expect: /^250 / },
-      { send: 'RCPT TO:<alice@example.test>', expect: /^250 / },
-      { send: 'DATA', expect: /^354/ },
+      ...greeting,
+      ...toAlice,
       { send: `${body}end\r\n.`, expect: /^250 / },
     ]);
     const [stored] = await h.stored();
