@@ -120,6 +120,26 @@ export function createInboundServer(options: InboundServerOptions): SmtpListener
     return authHeaders;
   };
 
+  /** Our Received field (RFC 5321 4.4) for the session's current transaction. */
+  const traceOf = (session: SmtpSession, envelope: IncomingMessage['envelope']): string =>
+    inboundReceived({
+      helo: session.hostNameAppearsAs || 'unknown',
+      ...(session.clientHostname && !session.clientHostname.startsWith('[')
+        ? { rdns: session.clientHostname }
+        : {}),
+      clientIp: plainAddress(session.remoteAddress),
+      hostname,
+      extended: session.openingCommand === 'EHLO',
+      ...(session.tlsOptions
+        ? { tls: { protocol: session.tlsOptions.version, cipher: session.tlsOptions.name } }
+        : {}),
+      ...(session.user ? { authUser: String(session.user) } : {}),
+      utf8: envelope.params.smtpUtf8 === true,
+      id: `${session.id}.${session.transaction}`,
+      recipients: envelope.rcptTo.map((r) => r.address),
+      date: now(),
+    });
+
   /**
    * Only the header section is held (loop check, forged Authentication-Results out); the body
    * streams from the client's socket into the spool, or, when verdicts need the whole message
@@ -152,23 +172,7 @@ export function createInboundServer(options: InboundServerOptions): SmtpListener
         authHeaders = await verdicts(staged, received, message, session);
         body = staged.openFrom(received.length);
       }
-      const trace = inboundReceived({
-        helo: session.hostNameAppearsAs || 'unknown',
-        ...(session.clientHostname && !session.clientHostname.startsWith('[')
-          ? { rdns: session.clientHostname }
-          : {}),
-        clientIp: plainAddress(session.remoteAddress),
-        hostname,
-        extended: session.openingCommand === 'EHLO',
-        ...(session.tlsOptions
-          ? { tls: { protocol: session.tlsOptions.version, cipher: session.tlsOptions.name } }
-          : {}),
-        ...(session.user ? { authUser: String(session.user) } : {}),
-        utf8: envelope.params.smtpUtf8 === true,
-        id: `${session.id}.${session.transaction}`,
-        recipients,
-        date: now(),
-      });
+      const trace = traceOf(session, envelope);
       const stored = withHead(Buffer.concat([Buffer.from(authHeaders + trace, 'utf8'), head]), body);
       let queueId: string;
       try {
