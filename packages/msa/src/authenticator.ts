@@ -17,16 +17,16 @@ export function createAuthenticator(
   const limiter = isThrottle(throttle) ? throttle : createAuthThrottle(throttle ?? DEFAULT_THROTTLE);
   return async (username, password, ip) => {
     const attempt = { ip, user: username };
-    if (limiter.check(attempt).refuse) {
+    if ((await limiter.check(attempt)).refuse) {
       logger.warn({ event: 'auth-refused', remote: ip, user: username }, 'too many failed logins');
       throw new SmtpError(454, '4.7.0', 'Too many failed authentication attempts, try again later');
     }
     const account = await directory.authenticate(username, password);
     if (account) {
-      limiter.recordSuccess(attempt);
+      await limiter.recordSuccess(attempt);
       return account;
     }
-    const verdict = limiter.recordFailure(attempt);
+    const verdict = await limiter.recordFailure(attempt);
     logger.info(
       { event: 'auth-failed', remote: ip, user: username, delayMs: verdict.delayMs },
       'login failed',
