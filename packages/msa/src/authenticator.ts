@@ -5,9 +5,11 @@ import { type AuthThrottle, type AuthThrottleOptions, createAuthThrottle } from 
 export const DEFAULT_THROTTLE: AuthThrottleOptions = { maxFailures: 5, windowMs: 15 * 60_000 };
 
 /**
- * Password checks through the directory, throttled per client IP and per user name: a
- * failure is answered only after the throttle's delay, and once over the limit every
- * attempt is refused with `454 4.7.0` without checking the password at all.
+ * Password checks through the directory, throttled (per client address, and per account for
+ * addresses with failures of their own; see the directory's `createAuthThrottle`): a failure
+ * is answered only after the throttle's delay, and a refused attempt gets `454 4.7.0`
+ * without a password check. Pass the host's shared throttle so 587, 465, IMAP and POP3
+ * spend one budget.
  */
 export function createAuthenticator(
   directory: Directory,
