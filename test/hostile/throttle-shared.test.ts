@@ -79,6 +79,19 @@ describe('one login throttle across agent processes', () => {
     expect(out[3], logs()).toMatchObject({ ok: false, text: expect.stringContaining('UNAVAILABLE') });
   });
 
+  it('submission refuses other spellings of the account too (535 5.7.8)', async () => {
+    const out = await attempts(
+      ['bob@example.test.', 'bob@example.test/../alice'].map((user) => ({
+        proto: 'smtps' as const,
+        port: msa.tlsPort,
+        src: '127.0.0.5',
+        user,
+        password: BOB_PW,
+      })),
+    );
+    for (const o of out) expect(o).toMatchObject({ ok: false, text: expect.stringContaining('535') });
+  });
+
   it('leaves an address without failures alone', async () => {
     const src = '127.0.0.4';
     const out = await attempts([
