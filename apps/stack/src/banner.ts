@@ -32,7 +32,7 @@ export function banner(config: StackConfig, stack: RunningStack): string {
   lines.push(
     '',
     `  users     ${stack.demo.users.join(', ')}`,
-    `  password  ${stack.demo.password}   (${how})`,
+    `  password  ${demoPassword(stack.demo, how)}`,
     `  data      ${stack.paths.data}`,
     `  tls       ${stack.paths.tls}/cert.pem${stack.certificateCreated ? ' (self-signed, made now)' : ''}`,
     `  dkim      ${stack.paths.dkim}/${config.domain}.mailstack.txt (publish at mailstack._domainkey.${config.domain})`,
@@ -42,4 +42,12 @@ export function banner(config: StackConfig, stack: RunningStack): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** Only what is true: the password where it still opens the account, else where it is managed. */
+function demoPassword(demo: RunningStack['demo'], how: string): string {
+  const changed = 'changed since; manage it with the directory CLI (mailstack-directory user passwd)';
+  if (demo.current.length === demo.users.length) return `${demo.password}   (${how})`;
+  if (demo.current.length === 0) return `not shown: ${changed}`;
+  return `${demo.password} for ${demo.current.join(', ')} (${how}); for the others ${changed}`;
 }

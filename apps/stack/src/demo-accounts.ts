@@ -5,16 +5,24 @@ import type { FileDirectory } from '@mailstack/directory';
 
 export interface DemoAccounts {
   users: string[];
+  /** The demo password as this start set it or found it in `demo-password`. */
   password: string;
   /** Where the password came from, for the start banner. */
   source: 'environment' | 'generated' | 'stored';
+  /**
+   * The users `password` is known to open: set by this start, or checked against the stored
+   * hash. A user whose password was changed since (directory CLI, another
+   * MAILSTACK_DEMO_PASSWORD) is not here, and the banner must not offer it the old one.
+   */
+  current: string[];
 }
 
 /**
  * Makes sure the demo domain and users exist. The password is MAILSTACK_DEMO_PASSWORD when
  * set (applied at every start, so changing the variable changes the password); otherwise
  * one is generated on first start and kept in `demo-password` (mode 0600) so every later
- * start can print it again: only the scrypt hash is in the directory.
+ * start can print it again: only the scrypt hash is in the directory. A kept password is
+ * checked against each user's stored hash before it is called current.
  */
 export async function ensureDemoAccounts(
   directory: FileDirectory,
@@ -38,9 +46,12 @@ export async function ensureDemoAccounts(
 
   if (!directory.isLocalDomain(domain)) await directory.addDomain(domain);
   const existing = new Set(directory.listUsers().map((u) => u.address));
+  const current: string[] = [];
   for (const user of users) {
     if (!existing.has(user)) await directory.addUser(user, password);
     else if (source !== 'stored') await directory.setPassword(user, password);
+    else if (!(await directory.authenticate(user, password))) continue;
+    current.push(user);
   }
-  return { users, password, source };
+  return { users, password, source, current };
 }

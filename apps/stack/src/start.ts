@@ -1,7 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@mailstack/core';
-import { createAuthThrottle, openFileDirectory } from '@mailstack/directory';
+import {
+  DEFAULT_AUTH_THROTTLE,
+  openFileDirectory,
+  openSharedAuthThrottle,
+  sharedThrottlePath,
+} from '@mailstack/directory';
 import { createImapServer } from '@mailstack/imap';
 import { createMaildirStore } from '@mailstack/maildir';
 import { createLmtpServer } from '@mailstack/mda';
@@ -67,7 +72,10 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
   });
   for (const user of demo.users) await store.ensureUser(user);
 
-  const closers: Array<() => Promise<void>> = [];
+  // One login throttle for submission, IMAP and POP3 on every port, kept in a file so an
+  // agent started on its own beside the stack spends the same budget.
+  const authThrottle = openSharedAuthThrottle(sharedThrottlePath(paths.directory), DEFAULT_AUTH_THROTTLE);
+  const closers: Array<() => Promise<void>> = [async () => authThrottle.close()];
   const endpoints: Endpoint[] = [];
   const listen = async (
     agent: string,
@@ -127,8 +135,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
       config.ports.mta,
     );
 
-    // Submission: 587-style STARTTLS and 465-style implicit TLS share one failed-login throttle.
-    const authThrottle = createAuthThrottle({ maxFailures: 5, windowMs: 15 * 60_000 });
+    // Submission: 587-style STARTTLS and 465-style implicit TLS.
     for (const implicitTls of [false, true]) {
       const server = createSubmissionServer({
         directory,
@@ -148,9 +155,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
       );
     }
 
-    // Access: POP3 with STLS and POP3S, IMAP with STARTTLS and IMAPS, over the same store; one
-    // login throttle for all four, so guessing on one port counts against the others.
-    const accessThrottle = createAuthThrottle({ maxFailures: 5, windowMs: 15 * 60_000 });
+    // Access: POP3 with STLS and POP3S, IMAP with STARTTLS and IMAPS, over the same store.
     const access = [
       { agent: 'pop3', create: createPop3Server, plain: 'pop3 (STLS)', implicit: 'pop3s (TLS)' },
       { agent: 'imap', create: createImapServer, plain: 'imap (STARTTLS)', implicit: 'imaps (TLS)' },
@@ -164,7 +169,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
           tls: { key: tls.key, cert: tls.cert },
           implicitTls,
           allowCleartextAuthOnLoopback: config.devCleartextAuth,
-          authThrottle: accessThrottle,
+          authThrottle,
           logger,
         });
         const port = implicitTls ? config.ports[`${agent}s`] : config.ports[agent];

@@ -22,6 +22,27 @@ export function addressKey(address: string): string | null {
   return `${parts.local.toLowerCase()}@${domainKey(parts.domain)}`;
 }
 
+/**
+ * The account key a login name names, or null. Logins are strict where lookups are lenient:
+ * the name must be the stored key itself, up to ASCII case. `addressKey` maps many spellings
+ * onto one key (a trailing dot, IDNA mapping of soft hyphens, fullwidth letters and `。`, and
+ * the URL host parser cutting at `/ ? # \`), which is right for delivering mail but would
+ * let `bob@example.test./x` log in as bob under a name the throttle and the logs see as new.
+ */
+export function loginKey(name: string): string | null {
+  const key = addressKey(name);
+  return key !== null && name.replace(/[A-Z]+/g, (c) => c.toLowerCase()) === key ? key : null;
+}
+
+/**
+ * What the login throttle counts failures under: the account key every spelling of the name
+ * maps to (so guessing with `Bob@EXAMPLE.test.` counts against bob), or the lower-cased name
+ * when it is not an address.
+ */
+export function throttleAccountKey(name: string): string {
+  return addressKey(name) ?? name.trim().toLowerCase();
+}
+
 /** Splits a lookup key into local part and domain (keys always contain an `@`). */
 export function splitKey(key: string): { local: string; domain: string } {
   const at = key.lastIndexOf('@');

@@ -10,7 +10,7 @@ import {
   type Resolution,
   silentLogger,
 } from '@mailstack/core';
-import { addressKey, domainKey, splitKey } from './address-key.ts';
+import { addressKey, domainKey, loginKey, splitKey } from './address-key.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import {
   type DirectoryData,
@@ -92,7 +92,9 @@ export class FileDirectory extends EventEmitter<Events> implements Directory {
 
   async authenticate(user: string, password: string): Promise<Account | null> {
     const snapshot = this.#snapshot;
-    const found = snapshot.user(user);
+    // Only the account's own address (ASCII case aside) logs in: no lookup leniency.
+    const key = loginKey(user);
+    const found = key === null ? null : snapshot.user(key);
     // Unknown users are checked against a dummy hash so the reply takes just as long.
     const stored = found?.record.password ?? this.#dummy;
     const ok = await this.#limit(() => verifyPassword(password, stored));

@@ -1,4 +1,4 @@
-export { addressKey, domainKey } from './address-key.ts';
+export { addressKey, domainKey, loginKey, throttleAccountKey } from './address-key.ts';
 export { writeFileAtomic } from './atomic-write.ts';
 export {
   type DirectoryData,
@@ -25,7 +25,7 @@ export {
   type ScryptParams,
   verifyPassword,
 } from './password.ts';
-export { parseSaslPlain } from './sasl-plain.ts';
+export { parseSaslPlain, type SaslPlain } from './sasl-plain.ts';
 export { DirectorySnapshot, MAX_ALIAS_DEPTH } from './snapshot.ts';
 export {
   type AuthAttempt,
@@ -35,3 +35,13 @@ export {
   ipKey,
   type ThrottleVerdict,
 } from './throttle.ts';
+export {
+  AUTH_THROTTLE_FLAGS,
+  DEFAULT_AUTH_THROTTLE,
+  openAgentAuthThrottle,
+  openSharedAuthThrottle,
+  parseThrottleSpec,
+  sharedThrottlePath,
+} from './throttle-shared.ts';
+export { openSqliteThrottleStore } from './throttle-sqlite.ts';
+export { createMemoryThrottleStore, type ThrottleCounter, type ThrottleStore } from './throttle-store.ts';

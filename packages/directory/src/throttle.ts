@@ -1,19 +1,32 @@
+import { throttleAccountKey } from './address-key.ts';
+import { createMemoryThrottleStore, type ThrottleCounter, type ThrottleStore } from './throttle-store.ts';
+
 /**
- * Login-failure throttling shared by every access agent (MSA, IMAP, POP3). Failures are
- * counted per client IP and per user name. Each failure doubles the delay the agent should
- * wait before answering the next failed attempt; past a limit the agent refuses outright
- * until the window has passed without failures.
+ * Login-failure throttling shared by every access agent (IMAP, POP3, submission, transfer
+ * AUTH). The policy, after Dovecot's `auth_failure_delay` and anvil penalties:
  *
- * Refusal is per IP at `maxFailures`, but per user only at `maxUserFailures` (default
- * 4 x maxFailures): one address guessing at a user is stopped by its own IP limit long
- * before it can lock the real owner out, while a guess spread over many addresses still
- * hits the user limit.
+ * - **Per client address** (an IPv6 /64 counts as one client): each failure doubles the
+ *   delay before the next failed answer (`baseDelayMs`, 2x, up to `maxDelayMs`); at
+ *   `maxFailures` the address is refused outright, without a password check, until
+ *   `windowMs` passed after its last failure.
+ * - **Per account** (the directory's account key, so every spelling of a name counts for the
+ *   one account it maps to): failures also delay failed answers for that account, and past
+ *   `maxUserFailures` the account is refused to every address that has failures of its own.
+ *   An address with no failures is never refused for the account's sake: guessing spread
+ *   over many addresses cannot lock the owner out, while each of those addresses gets one
+ *   guess per window at it. An attempt with no address counts as one with failures.
+ * - A success forgets the account's failures; an address keeps its own until they expire
+ *   (else a guesser with one valid account could wipe its record between guesses).
+ *
+ * The counters live in a `ThrottleStore`: in memory by default (one process), or in an
+ * SQLite file every agent of a host opens (`openSharedAuthThrottle`), so switching protocol,
+ * port or process does not reset the budget.
  */
 
 export interface AuthThrottleOptions {
-  /** Failures from one IP (IPv6: one /64) before it is refused. */
+  /** Failures from one client address before it is refused. */
   maxFailures: number;
-  /** Failures for one user name before it is refused. Default 4 x maxFailures. */
+  /** Failures for one account before addresses with failures of their own are refused. Default 4 x maxFailures. */
   maxUserFailures?: number;
   /** A counter is forgotten after this long without a new failure; also the refusal time. */
   windowMs: number;
@@ -21,14 +34,17 @@ export interface AuthThrottleOptions {
   baseDelayMs?: number;
   /** Ceiling of the delay. Default 8000 ms. */
   maxDelayMs?: number;
-  /** Counters kept at most; expired ones go first, then the least recently failed. Default 10000. */
+  /** Counters kept at most by the default memory store. Default 10000. */
   maxEntries?: number;
+  /** Where the counters live. Default: a memory store of `maxEntries`. */
+  store?: ThrottleStore;
   /** Clock, for tests. Default Date.now. */
   now?: () => number;
 }
 
 export interface AuthAttempt {
   ip?: string;
+  /** The login name as given; counted under the account key it maps to. */
   user?: string;
 }
 
@@ -41,21 +57,19 @@ export interface ThrottleVerdict {
   retryAfterMs: number;
 }
 
+/** Asynchronous, so a store behind a socket or a database can take its place. */
 export interface AuthThrottle {
   /** Before checking a password: refuse or go ahead (and how long to delay a failure). */
-  check(attempt: AuthAttempt): ThrottleVerdict;
+  check(attempt: AuthAttempt): Promise<ThrottleVerdict>;
   /** After a failed check; returns the verdict for this attempt's reply and the next one. */
-  recordFailure(attempt: AuthAttempt): ThrottleVerdict;
-  /** After a successful login: forgets the user's failures (the IP's stay until they expire). */
-  recordSuccess(attempt: AuthAttempt): void;
+  recordFailure(attempt: AuthAttempt): Promise<ThrottleVerdict>;
+  /** After a successful login: forgets the account's failures (the address's stay until they expire). */
+  recordSuccess(attempt: AuthAttempt): Promise<void>;
   /** Number of counters held (for tests and metrics). */
   readonly size: number;
   clear(): void;
-}
-
-interface Counter {
-  failures: number;
-  last: number;
+  /** Releases the store (closes an SQLite file). */
+  close(): void;
 }
 
 /**
@@ -94,72 +108,54 @@ export function createAuthThrottle(options: AuthThrottleOptions): AuthThrottle {
   if (!(maxIp >= 1 && maxUser >= 1 && windowMs > 0 && maxEntries >= 1)) {
     throw new RangeError('createAuthThrottle: maxFailures, windowMs and maxEntries must be positive');
   }
-  // Map order is "least recently failed first": every update deletes and re-inserts.
-  const counters = new Map<string, Counter>();
+  const store = options.store ?? createMemoryThrottleStore(maxEntries);
 
-  const keys = (a: AuthAttempt): Array<[string, number]> => {
-    const out: Array<[string, number]> = [];
-    if (a.ip) out.push([`ip:${ipKey(a.ip)}`, maxIp]);
-    if (a.user) out.push([`user:${a.user.trim().toLowerCase()}`, maxUser]);
-    return out;
-  };
+  const keysOf = (a: AuthAttempt) => ({
+    ip: a.ip ? `ip:${ipKey(a.ip)}` : undefined,
+    user: a.user ? `user:${throttleAccountKey(a.user)}` : undefined,
+  });
+  const listed = (k: { ip?: string | undefined; user?: string | undefined }): string[] =>
+    [k.ip, k.user].filter((x): x is string => x !== undefined);
+  const delayFor = (c: ThrottleCounter | undefined): number =>
+    c ? Math.min(maxDelay, baseDelay * 2 ** (c.failures - 1)) : 0;
 
-  const live = (key: string, t: number): Counter | undefined => {
-    const c = counters.get(key);
-    if (c && t - c.last >= windowMs) {
-      counters.delete(key);
-      return undefined;
-    }
-    return c;
-  };
-
-  const makeRoom = (t: number): void => {
-    // Expired counters sit at the front; each is visited once, so this stays cheap.
-    for (const [key, c] of counters) {
-      if (t - c.last < windowMs) break;
-      counters.delete(key);
-    }
-    while (counters.size >= maxEntries) {
-      const oldest = counters.keys().next().value;
-      if (oldest === undefined) break;
-      counters.delete(oldest);
-    }
-  };
-
-  const verdict = (a: AuthAttempt, t: number): ThrottleVerdict => {
-    let refuse = false;
-    let delayMs = 0;
-    let retryAfterMs = 0;
-    for (const [key, limit] of keys(a)) {
-      const c = live(key, t);
-      if (!c) continue;
-      delayMs = Math.max(delayMs, Math.min(maxDelay, baseDelay * 2 ** (c.failures - 1)));
-      if (c.failures >= limit) {
-        refuse = true;
-        retryAfterMs = Math.max(retryAfterMs, c.last + windowMs - t);
-      }
-    }
-    return { refuse, delayMs, retryAfterMs };
+  const verdict = (
+    k: { ip?: string | undefined; user?: string | undefined },
+    counters: Map<string, ThrottleCounter>,
+    t: number,
+  ): ThrottleVerdict => {
+    const ip = k.ip === undefined ? undefined : counters.get(k.ip);
+    const user = k.user === undefined ? undefined : counters.get(k.user);
+    const refusedBy: ThrottleCounter[] = [];
+    if (ip && ip.failures >= maxIp) refusedBy.push(ip);
+    // The account limit never stops an address without failures of its own.
+    if (user && user.failures >= maxUser && (k.ip === undefined || ip)) refusedBy.push(user);
+    return {
+      refuse: refusedBy.length > 0,
+      delayMs: Math.max(delayFor(ip), delayFor(user)),
+      retryAfterMs: Math.max(0, ...refusedBy.map((c) => c.last + windowMs - t)),
+    };
   };
 
   return {
-    check: (a) => verdict(a, now()),
-    recordFailure(a) {
+    async check(a) {
       const t = now();
-      for (const [key] of keys(a)) {
-        const c = live(key, t);
-        counters.delete(key);
-        if (!c) makeRoom(t);
-        counters.set(key, { failures: Math.min((c?.failures ?? 0) + 1, 1_000_000), last: t });
-      }
-      return verdict(a, t);
+      const k = keysOf(a);
+      return verdict(k, store.read(listed(k), t, windowMs), t);
     },
-    recordSuccess(a) {
-      if (a.user) counters.delete(`user:${a.user.trim().toLowerCase()}`);
+    async recordFailure(a) {
+      const t = now();
+      const k = keysOf(a);
+      return verdict(k, store.bump(listed(k), t, windowMs), t);
+    },
+    async recordSuccess(a) {
+      const { user } = keysOf(a);
+      if (user !== undefined) store.forget(user);
     },
     get size() {
-      return counters.size;
+      return store.size();
     },
-    clear: () => counters.clear(),
+    clear: () => store.clear(),
+    close: () => store.close(),
   };
 }

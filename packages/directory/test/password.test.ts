@@ -67,18 +67,16 @@ describe('password hashing', () => {
 
 describe('parseSaslPlain', () => {
   const b64 = (s: string) => Buffer.from(s).toString('base64');
-  it('reads authcid and password, allows an authzid naming the same user, refuses the rest', () => {
-    expect(parseSaslPlain(b64('\0alice@x.test\0pw'))).toEqual({ user: 'alice@x.test', password: 'pw' });
-    expect(parseSaslPlain(b64('Alice@X.test\0alice@x.test\0pw'))).toEqual({
+  it('reads authcid and password, allows an authzid naming the same user, flags another one', () => {
+    expect(parseSaslPlain(b64('\0alice@x.test\0pw'))).toEqual({
       user: 'alice@x.test',
       password: 'pw',
+      authorized: true,
     });
-    for (const bad of [
-      b64('bob@x.test\0alice@x.test\0pw'),
-      b64('\0alice@x.test'),
-      b64('\0\0pw'),
-      'not base64!',
-    ])
+    expect(parseSaslPlain(b64('Alice@X.test\0alice@x.test\0pw'))).toMatchObject({ authorized: true });
+    expect(parseSaslPlain(b64('bob@x.test\0alice@x.test\0pw'))).toMatchObject({ authorized: false });
+    expect(parseSaslPlain(b64('alice@x.test.\0alice@x.test\0pw'))).toMatchObject({ authorized: false });
+    for (const bad of [b64('\0alice@x.test'), b64('\0\0pw'), 'not base64!'])
       expect(parseSaslPlain(bad), bad).toBeNull();
   });
 });

@@ -5,9 +5,11 @@ import { type AuthThrottle, type AuthThrottleOptions, createAuthThrottle } from 
 export const DEFAULT_THROTTLE: AuthThrottleOptions = { maxFailures: 5, windowMs: 15 * 60_000 };
 
 /**
- * Password checks through the directory, throttled per client IP and per user name: a
- * failure is answered only after the throttle's delay, and once over the limit every
- * attempt is refused with `454 4.7.0` without checking the password at all.
+ * Password checks through the directory, throttled (per client address, and per account for
+ * addresses with failures of their own; see the directory's `createAuthThrottle`): a failure
+ * is answered only after the throttle's delay, and a refused attempt gets `454 4.7.0`
+ * without a password check. Pass the host's shared throttle so 587, 465, IMAP and POP3
+ * spend one budget.
  */
 export function createAuthenticator(
   directory: Directory,
@@ -17,16 +19,16 @@ export function createAuthenticator(
   const limiter = isThrottle(throttle) ? throttle : createAuthThrottle(throttle ?? DEFAULT_THROTTLE);
   return async (username, password, ip) => {
     const attempt = { ip, user: username };
-    if (limiter.check(attempt).refuse) {
+    if ((await limiter.check(attempt)).refuse) {
       logger.warn({ event: 'auth-refused', remote: ip, user: username }, 'too many failed logins');
       throw new SmtpError(454, '4.7.0', 'Too many failed authentication attempts, try again later');
     }
     const account = await directory.authenticate(username, password);
     if (account) {
-      limiter.recordSuccess(attempt);
+      await limiter.recordSuccess(attempt);
       return account;
     }
-    const verdict = limiter.recordFailure(attempt);
+    const verdict = await limiter.recordFailure(attempt);
     logger.info(
       { event: 'auth-failed', remote: ip, user: username, delayMs: verdict.delayMs },
       'login failed',

@@ -10,6 +10,8 @@
  * listener on stdout:
  *   {"event":"listening","protocol":"submission","tls":"starttls","port":...,"host":...}
  *   {"event":"listening","protocol":"submissions","tls":"implicit","port":...,"host":...}
+ * The login throttle is shared with every agent that opens the same state file (default
+ * `auth-throttle.sqlite` beside the directory file); `--auth-throttle` overrides its settings.
  * Logs go to stderr as JSON lines. SIGTERM/SIGINT close the listeners and exit 0.
  */
 import { mkdir, readFile } from 'node:fs/promises';
@@ -23,18 +25,23 @@ import {
   parseHostPort,
   runMain,
 } from '@mailstack/agent-process';
-import { openFileDirectory } from '@mailstack/directory';
+import { AUTH_THROTTLE_FLAGS, openAgentAuthThrottle, openFileDirectory } from '@mailstack/directory';
 import { createLogger, parseLogLevel } from '@mailstack/log';
 import { openFileSpool } from '@mailstack/queue';
 import { createSubmissionServer } from './submission-server.ts';
 
 const USAGE =
-  'usage: main.ts [--data <dir>] [--directory <file>] [--spool <dir>] (--listen <host:port> | --listen-tls <host:port>)... --cert <pem> --key <pem> [--hostname <name>] [--max-size <bytes>] [--allow-cleartext-auth-on-loopback] [--log-level debug|info|warn|error]';
+  'usage: main.ts [--data <dir>] [--directory <file>] [--spool <dir>] (--listen <host:port> | --listen-tls <host:port>)... --cert <pem> --key <pem> [--hostname <name>] [--max-size <bytes>] [--allow-cleartext-auth-on-loopback] [--auth-throttle <k=v,...>] [--auth-throttle-state <file>] [--log-level debug|info|warn|error]';
 
 runMain(async (argv) => {
   const { values } = parseArgs({
     args: argv,
-    options: { ...LISTENER_FLAGS, spool: { type: 'string' }, 'max-size': { type: 'string' } },
+    options: {
+      ...LISTENER_FLAGS,
+      ...AUTH_THROTTLE_FLAGS,
+      spool: { type: 'string' },
+      'max-size': { type: 'string' },
+    },
     strict: true,
   });
   const plain = parseHostPort(values.listen);
@@ -48,7 +55,10 @@ runMain(async (argv) => {
   const [key, cert] = await Promise.all([readFile(values.key), readFile(values.cert)]);
   const directory = await openFileDirectory(directoryFile, { watch: true, logger });
   const spool = await openFileSpool(spoolDir, { logger });
+  // 587 and 465, and through the file IMAP, POP3 and the MTA's AUTH: one budget.
+  const authThrottle = openAgentAuthThrottle(directoryFile, values);
   const common = {
+    authThrottle,
     directory,
     spool,
     tls: { key, cert },
@@ -69,5 +79,6 @@ runMain(async (argv) => {
   closeOnSignals(async () => {
     await Promise.all(listeners.map((l) => l.close()));
     await directory.close();
+    authThrottle.close();
   });
 });

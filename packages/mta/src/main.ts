@@ -17,14 +17,14 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { closeOnSignals, exitWithUsage, parseHostPort, runMain } from '@mailstack/agent-process';
-import { openFileDirectory } from '@mailstack/directory';
+import { AUTH_THROTTLE_FLAGS, openAgentAuthThrottle, openFileDirectory } from '@mailstack/directory';
 import { createLogger, parseLogLevel } from '@mailstack/log';
 import { openFileSpool } from '@mailstack/queue';
 import { startDeliveryWorker } from './delivery-worker.ts';
 import { createInboundServer } from './inbound/index.ts';
 
 const USAGE =
-  'usage: main.ts [--data <dir>] [--directory <file>] [--spool <dir>] --listen <host:port> [--tls-cert <pem> --tls-key <pem>] [--hostname <name>] [--trusted-networks <cidr,...>] [--auth] [--allow-cleartext-auth-on-loopback] [--pregreet-ms <ms>] [--max-size <bytes>] [--max-received <n>] [--allow-bare-line-ends] [--deliver --lmtp <host:port> [--dns-servers <ip[:port],...>] [--mx-port <port>]] [--log-level debug|info|warn|error]';
+  'usage: main.ts [--data <dir>] [--directory <file>] [--spool <dir>] --listen <host:port> [--tls-cert <pem> --tls-key <pem>] [--hostname <name>] [--trusted-networks <cidr,...>] [--auth [--auth-throttle <k=v,...>] [--auth-throttle-state <file>]] [--allow-cleartext-auth-on-loopback] [--pregreet-ms <ms>] [--max-size <bytes>] [--max-received <n>] [--allow-bare-line-ends] [--deliver --lmtp <host:port> [--dns-servers <ip[:port],...>] [--mx-port <port>]] [--log-level debug|info|warn|error]';
 
 const count = (v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;
@@ -64,6 +64,7 @@ runMain(async (argv) => {
       'dns-servers': { type: 'string' },
       'mx-port': { type: 'string' },
       'log-level': { type: 'string' },
+      ...AUTH_THROTTLE_FLAGS,
     },
     strict: true,
   });
@@ -88,6 +89,8 @@ runMain(async (argv) => {
   const directory = await openFileDirectory(directoryFile, { watch: true, logger });
   const spool = await openFileSpool(spoolDir, { logger });
   const hostname = values.hostname ?? 'localhost';
+  // AUTH on port 25 spends the same budget as IMAP, POP3 and submission (one state file).
+  const authThrottle = values.auth ? openAgentAuthThrottle(directoryFile, values) : undefined;
 
   const server = createInboundServer({
     hostname,
@@ -97,7 +100,12 @@ runMain(async (argv) => {
     trustedNetworks: commaList(values['trusted-networks']),
     ...(tls ? { tls } : {}),
     ...(values.auth
-      ? { auth: { allowCleartextOnLoopback: values['allow-cleartext-auth-on-loopback'] === true } }
+      ? {
+          auth: {
+            allowCleartextOnLoopback: values['allow-cleartext-auth-on-loopback'] === true,
+            ...(authThrottle ? { throttle: authThrottle } : {}),
+          },
+        }
       : {}),
     ...(pregreetMs === undefined ? {} : { pregreetMs }),
     ...(maxMessageSize === undefined ? {} : { maxMessageSize }),
@@ -126,5 +134,6 @@ runMain(async (argv) => {
     await server.close();
     await worker?.stop();
     await directory.close();
+    authThrottle?.close();
   });
 });

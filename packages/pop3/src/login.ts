@@ -26,7 +26,7 @@ export interface LoginHost {
  */
 export async function login(host: LoginHost, user: string, password: string): Promise<void> {
   const attempt = { ...(host.remoteAddress ? { ip: host.remoteAddress } : {}), user };
-  const before = host.throttle.check(attempt);
+  const before = await host.throttle.check(attempt);
   if (before.refuse) {
     host.log.warn({ event: 'auth-refused', user, retryAfterMs: before.retryAfterMs });
     await host.err('[SYS/TEMP] too many failed logins; try again later');
@@ -41,14 +41,14 @@ export async function login(host: LoginHost, user: string, password: string): Pr
     return host.err('[SYS/TEMP] authentication temporarily unavailable');
   }
   if (!account) {
-    const verdict = host.throttle.recordFailure(attempt);
+    const verdict = await host.throttle.recordFailure(attempt);
     host.log.info({ event: 'auth-failed', user, delayMs: verdict.delayMs });
     // The delay slows guessing; the answer carries no hint whether the user exists.
     await host.sleep(verdict.delayMs);
     if (host.closed) return;
     return host.err('[AUTH] invalid user name or password');
   }
-  host.throttle.recordSuccess(attempt);
+  await host.throttle.recordSuccess(attempt);
   const release = lockMaildrop(host.store, account.user);
   if (!release) {
     host.log.info({ event: 'maildrop-in-use', user: account.user });

@@ -9,6 +9,8 @@
  * the implicit-TLS one; port 0 picks a free port. Prints one JSON line per bound listener:
  *   {"event":"listening","protocol":"pop3","tls":"stls"|"none","port":...,"host":...}
  *   {"event":"listening","protocol":"pop3s","tls":"implicit","port":...,"host":...}
+ * The login throttle is shared with every agent that opens the same state file (default
+ * `auth-throttle.sqlite` beside the directory file); `--auth-throttle` overrides its settings.
  * Logs go to stderr as JSON lines. SIGTERM/SIGINT close the listeners and exit 0.
  */
 import { readFile } from 'node:fs/promises';
@@ -22,16 +24,20 @@ import {
   parseHostPort,
   runMain,
 } from '@mailstack/agent-process';
-import { createAuthThrottle, openFileDirectory } from '@mailstack/directory';
+import { AUTH_THROTTLE_FLAGS, openAgentAuthThrottle, openFileDirectory } from '@mailstack/directory';
 import { createLogger, parseLogLevel } from '@mailstack/log';
 import { createMaildirStore } from '@mailstack/maildir';
 import { createPop3Server } from './server.ts';
 
 const USAGE =
-  'usage: main.ts --data <dir> [--directory <file>] (--listen <host:port> | --listen-tls <host:port>)... [--cert <pem> --key <pem>] [--hostname <name>] [--allow-cleartext-auth-on-loopback] [--log-level debug|info|warn|error]';
+  'usage: main.ts --data <dir> [--directory <file>] (--listen <host:port> | --listen-tls <host:port>)... [--cert <pem> --key <pem>] [--hostname <name>] [--allow-cleartext-auth-on-loopback] [--auth-throttle <k=v,...>] [--auth-throttle-state <file>] [--log-level debug|info|warn|error]';
 
 runMain(async (argv) => {
-  const { values } = parseArgs({ args: argv, options: LISTENER_FLAGS, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...LISTENER_FLAGS, ...AUTH_THROTTLE_FLAGS },
+    strict: true,
+  });
   const plain = parseHostPort(values.listen);
   const implicit = parseHostPort(values['listen-tls']);
   const directoryFile = values.directory ?? (values.data ? join(values.data, 'directory.json') : undefined);
@@ -45,14 +51,15 @@ runMain(async (argv) => {
     : undefined;
   const directory = await openFileDirectory(directoryFile, { watch: true, logger });
   const store = createMaildirStore({ root: values.data, logger });
+  const authThrottle = openAgentAuthThrottle(directoryFile, values);
   const common = {
     directory,
     store,
     ...(tls ? { tls } : {}),
     hostname: values.hostname ?? 'localhost',
     allowCleartextAuthOnLoopback: values['allow-cleartext-auth-on-loopback'] === true,
-    // One throttle for both listeners: a guesser cannot double its budget by switching ports.
-    authThrottle: createAuthThrottle({ maxFailures: 10, windowMs: 15 * 60_000 }),
+    // One throttle for both listeners and, through its file, for IMAP and submission too.
+    authThrottle,
     logger,
   };
   const servers = await listenPlainAndImplicit({
@@ -65,5 +72,6 @@ runMain(async (argv) => {
   closeOnSignals(async () => {
     await Promise.all(servers.map((s) => s.close()));
     await directory.close();
+    authThrottle.close();
   });
 });

@@ -171,7 +171,7 @@ describe('POP3 on the wire', () => {
     expect(await send(c, '*')).toBe('-ERR authentication cancelled');
     expect(await send(c, 'AUTH PLAIN not*base64')).toBe('-ERR [AUTH] malformed PLAIN response');
     expect(await send(c, `AUTH PLAIN ${plain(ALICE, USERS[ALICE], 'bob@example.test')}`)).toBe(
-      '-ERR [AUTH] malformed PLAIN response',
+      '-ERR [AUTH] not authorized to act as that user',
     );
     expect(await send(c, 'AUTH CRAM-MD5')).toBe('-ERR unsupported authentication mechanism');
     const list = await multi(c, 'AUTH');

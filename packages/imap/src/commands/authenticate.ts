@@ -19,6 +19,8 @@ export const authenticate: CommandHandler<'AUTHENTICATE'> = {
     // RFC 4959: "=" is an empty initial response.
     const creds = response === '=' ? null : parseSaslPlain(response);
     if (!creds) return bad('malformed PLAIN response');
+    // RFC 5530: well-formed, but this login may not act as that identity.
+    if (!creds.authorized) return no('not authorized to act as that user', { code: 'AUTHORIZATIONFAILED' });
     return ctx.login(creds.user, creds.password);
   },
 };

@@ -4,7 +4,7 @@ import type { ImapSession } from './session.ts';
 /** The not-authenticated → authenticated step shared by LOGIN and AUTHENTICATE PLAIN. */
 export async function login(s: ImapSession, user: string, password: string): Promise<Completion> {
   const attempt = { ...(s.remoteAddress ? { ip: s.remoteAddress } : {}), user };
-  const before = s.throttle.check(attempt);
+  const before = await s.throttle.check(attempt);
   if (before.refuse) {
     s.log.warn({ event: 'auth-refused', user, retryAfterMs: before.retryAfterMs });
     return {
@@ -22,13 +22,13 @@ export async function login(s: ImapSession, user: string, password: string): Pro
     return { status: 'NO', code: { code: 'UNAVAILABLE' }, text: 'authentication temporarily unavailable' };
   }
   if (!account) {
-    const verdict = s.throttle.recordFailure(attempt);
+    const verdict = await s.throttle.recordFailure(attempt);
     s.log.info({ event: 'auth-failed', user, delayMs: verdict.delayMs });
     // The delay slows guessing; the answer does not say whether the user exists.
     await s.sleep(verdict.delayMs);
     return { status: 'NO', code: { code: 'AUTHENTICATIONFAILED' }, text: 'invalid user name or password' };
   }
-  s.throttle.recordSuccess(attempt);
+  await s.throttle.recordSuccess(attempt);
   await s.setState({ name: 'authenticated', user: account.user });
   s.log.info({ event: 'login', user: account.user });
   return { status: 'OK', code: { code: 'CAPABILITY', capabilities: s.capabilities() }, text: 'logged in' };

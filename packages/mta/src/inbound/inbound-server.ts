@@ -256,16 +256,16 @@ export function createInboundServer(options: InboundServerOptions): SmtpListener
       ...(options.auth.allowCleartextOnLoopback ? { allowCleartext: isLoopback } : {}),
       async authenticate(credentials, session) {
         const attempt = { ip: session.remoteAddress, user: credentials.username };
-        if (throttle.check(attempt).refuse) {
+        if ((await throttle.check(attempt)).refuse) {
           throw new SmtpError(454, '4.7.0', 'Too many failed authentication attempts, try again later');
         }
         const account = await directory.authenticate(credentials.username, credentials.password);
         if (!account) {
-          throttle.recordFailure(attempt);
+          await throttle.recordFailure(attempt);
           logger.info({ event: 'auth-failed', remote: session.remoteAddress, user: credentials.username });
           return null;
         }
-        throttle.recordSuccess(attempt);
+        await throttle.recordSuccess(attempt);
         logger.info({ event: 'authenticated', session: session.id, user: account.user });
         return account.user;
       },

@@ -14,6 +14,7 @@ async function plain(ctx: CommandContext, initial: string | undefined): Promise<
   // RFC 5034: "=" is an empty initial response.
   const creds = response === '=' ? null : parseSaslPlain(response);
   if (!creds) return ctx.err('[AUTH] malformed PLAIN response');
+  if (!creds.authorized) return ctx.err('[AUTH] not authorized to act as that user');
   await ctx.login(creds.user, creds.password);
 }
 
