@@ -1,5 +1,5 @@
 import { closeSync, openSync } from 'node:fs';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { StatementSync } from 'node:sqlite';
 import { MAX_COUNT, type ThrottleCounter, type ThrottleStore } from './throttle-store.ts';
 
 /**
@@ -23,6 +23,9 @@ export function openSqliteThrottleStore(
   // SQLite gives a new file the process umask; create it owner-only first (its -wal and
   // -shm files copy this mode).
   closeSync(openSync(path, 'a', 0o600));
+  // Loaded here, not at import: node:sqlite needs a flag before Node 22.13, and a user of the
+  // directory who keeps the in-memory throttle must not pay for (or trip over) it.
+  const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite');
   const db = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 2_000 });
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');
