@@ -25,8 +25,10 @@ export interface CrashRig {
   startWorker(): Promise<void>;
   /** kill -9 of the delivery worker; resolves once it has exited. */
   killWorker(): Promise<void>;
-  /** Queue entries whose lease owner names process `pid` (the runner's default owner name). */
-  leasedBy(pid: number): Promise<number>;
+  /** Ids of the queue entries whose lease owner names process `pid` (the runner's default name). */
+  leasedBy(pid: number): Promise<string[]>;
+  /** Ids of every entry still in the spool (some recipient not settled yet). */
+  queued(): Promise<string[]>;
   /** Submits `count` messages to the ingress, `concurrency` connections at once. */
   submit(count: number, concurrency: number): SubmissionStream;
   /** Both processes' output, for failure messages. */
@@ -77,7 +79,10 @@ export async function startCrashRig(options: { sinkDelayMs?: number } = {}): Pro
     },
     async leasedBy(pid) {
       const owned = (await inspector.list()).filter((m) => m.lease?.owner.split(':')[1] === String(pid));
-      return owned.length;
+      return owned.map((m) => m.id);
+    },
+    async queued() {
+      return (await inspector.list()).map((m) => m.id);
     },
     submit(count, concurrency) {
       const transport = createTransport({
