@@ -71,6 +71,7 @@ const ORPHAN_BODY_AGE_MS = 60_000;
  * A message exists once its `.meta` is in queue/: enqueue writes and fsyncs both files in tmp/,
  * renames the body then the meta into queue/ and fsyncs queue/ before resolving. Several
  * processes may open the same spool; entry-lock.ts keeps their changes to one entry apart.
+ * A lease whose owner process is known to be gone (lease-owner.ts) is void at once.
  */
 export class FileSpool implements Spool, SpoolOperations {
   readonly root: string;
