@@ -19,12 +19,15 @@ export interface SubmissionStream {
 
 export interface CrashRig {
   readonly sink: LmtpSink;
-  /** pid of the delivery worker's current process. */
+  /** pid of the delivery worker started last. */
   workerPid(): number;
-  /** Starts (again) the delivery worker on the spool; resolves once it listens. */
-  startWorker(): Promise<void>;
-  /** kill -9 of the delivery worker; resolves once it has exited. */
-  killWorker(): Promise<void>;
+  /**
+   * Starts a delivery worker (again, or one more) on the spool; resolves once it listens.
+   * `hostname` (default mx.crash.test) is its LHLO name, which the sink can stall on.
+   */
+  startWorker(hostname?: string): Promise<void>;
+  /** kill -9 of delivery worker `pid` (default the one started last); resolves once it has exited. */
+  killWorker(pid?: number): Promise<void>;
   /** Ids of the queue entries whose lease owner names process `pid` (the runner's default name). */
   leasedBy(pid: number): Promise<string[]>;
   /** Ids of every entry still in the spool (some recipient not settled yet). */
@@ -50,31 +53,36 @@ export async function startCrashRig(options: { sinkDelayMs?: number } = {}): Pro
     users: [CRASH_RCPT],
     ...(options.sinkDelayMs ? { delayMs: options.sinkDelayMs } : {}),
   });
-  const common = ['--directory', directory, '--spool', spoolDir, '--hostname', 'mx.crash.test'];
+  const common = ['--directory', directory, '--spool', spoolDir];
   const daemons: Daemon[] = [];
-  let worker: Daemon | undefined;
-  const ingress = await startMtaProcess([...common, '--listen', '127.0.0.1:0', '--pregreet-ms', '0']);
+  const workers: Daemon[] = [];
+  const ingress = await startMtaProcess([
+    ...common,
+    ...['--hostname', 'mx.crash.test', '--listen', '127.0.0.1:0', '--pregreet-ms', '0'],
+  ]);
   daemons.push(ingress.daemon);
   const inspector = await openFileSpool(spoolDir, { recoverOnOpen: false });
 
   return {
     sink,
-    workerPid: () => worker?.child.pid ?? 0,
-    async startWorker() {
+    workerPid: () => workers.at(-1)?.child.pid ?? 0,
+    async startWorker(hostname = 'mx.crash.test') {
       const started = await startMtaProcess([
         ...common,
+        ...['--hostname', hostname],
         '--listen',
         '127.0.0.1:0',
         '--deliver',
         '--lmtp',
         `127.0.0.1:${sink.port}`,
       ]);
-      worker = started.daemon;
-      daemons.push(worker);
+      workers.push(started.daemon);
+      daemons.push(started.daemon);
     },
-    async killWorker() {
-      if (!worker) return;
-      process.kill(worker.child.pid ?? 0, 'SIGKILL');
+    async killWorker(pid) {
+      const worker = pid === undefined ? workers.at(-1) : workers.find((w) => w.child.pid === pid);
+      if (!worker?.child.pid) throw new Error(`no worker ${pid}`);
+      process.kill(worker.child.pid, 'SIGKILL');
       await worker.stop();
     },
     async leasedBy(pid) {

@@ -8,8 +8,8 @@ export interface LmtpSink {
   readonly delivered: Map<string, number>;
   /** Deliveries held right now (while stalled). */
   held(): number;
-  /** From now on every delivery is held, unanswered, until `release`. */
-  stall(): void;
+  /** From now on every delivery (or those of clients that said LHLO `helo`) is held, unanswered, until `release`. */
+  stall(helo?: string): void;
   /** Held deliveries end with a 4xx (their client is gone); later ones are delivered. */
   release(): void;
   close(): Promise<void>;
@@ -23,12 +23,12 @@ export interface LmtpSink {
  */
 export async function startLmtpSink(options: { users: string[]; delayMs?: number }): Promise<LmtpSink> {
   const delivered = new Map<string, number>();
-  let stalled = false;
+  let stalled: ((helo: string | undefined) => boolean) | undefined;
   const waiting = new Set<() => void>();
   const target: DeliveryTarget = {
     async deliver(envelope, blob) {
       const text = (await readAll(blob.open())).toString('latin1');
-      if (stalled) {
+      if (stalled?.(envelope.receivedFrom?.helo)) {
         await new Promise<void>((resolve) => waiting.add(resolve));
         throw new SmtpError(451, '4.3.0', 'Stalled delivery ended');
       }
@@ -60,11 +60,11 @@ export async function startLmtpSink(options: { users: string[]; delayMs?: number
     port: (address as { port: number }).port,
     delivered,
     held: () => waiting.size,
-    stall() {
-      stalled = true;
+    stall(helo) {
+      stalled = (from) => helo === undefined || from === helo;
     },
     release() {
-      stalled = false;
+      stalled = undefined;
       releaseAll();
     },
     async close() {
