@@ -40,8 +40,11 @@ try {
   const stream = rig.submit(messages, concurrency);
   const { sink } = rig;
   await waitFor(
-    `${killAfter} acknowledged messages and leases held by the worker`,
-    async () => stream.acknowledged.size >= killAfter && (await rig.leasedBy(rig.workerPid())).length > 0,
+    `${killAfter} acknowledged messages, some delivered, and leases held by the worker`,
+    async () =>
+      stream.acknowledged.size >= killAfter &&
+      sink.delivered.size > 0 &&
+      (await rig.leasedBy(rig.workerPid())).length > 0,
     120_000,
     5,
   );
