@@ -6,13 +6,12 @@
  * bounces it.
  */
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { readAll } from '@mailstack/core';
 import { openFileSpool } from '@mailstack/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Daemon, makeTempDir, startDaemon } from '../helpers/daemon.ts';
+import { type Daemon, makeTempDir } from '../helpers/daemon.ts';
 import { writeDirectoryFile } from '../helpers/directory-file.ts';
-import { findAddress, REPO_ROOT } from '../helpers/mda.ts';
+import { startMtaProcess } from '../helpers/mta-process.ts';
 import { waitFor } from '../helpers/net.ts';
 import { type PostfixInstance, startPostfix } from '../helpers/postfix.ts';
 import { requirePrograms } from '../helpers/programs.ts';
@@ -28,31 +27,6 @@ let mtaPort = 0;
 let postfix: PostfixInstance | undefined;
 let spoolDir: string;
 
-/** Our MTA's main.ts; resolves with the port from its `listening` line. */
-async function startMta(args: string[]): Promise<{ daemon: Daemon; port: number }> {
-  const daemon = startDaemon(process.execPath, [join(REPO_ROOT, 'packages/mta/src/main.ts'), ...args]);
-  const stdout = daemon.child.stdout;
-  if (stdout === null) throw new Error('no stdout from mta');
-  let port: number | undefined;
-  createInterface({ input: stdout }).on('line', (line) => {
-    try {
-      port ??= findAddress(JSON.parse(line))?.port;
-    } catch {
-      // not the JSON line
-    }
-  });
-  try {
-    const bound = await waitFor('mta to print its listening address', () => {
-      if (daemon.exited()) throw new Error(`mta exited before listening:\n${daemon.output()}`);
-      return port;
-    });
-    return { daemon, port: bound };
-  } catch (error) {
-    await daemon.stop();
-    throw error;
-  }
-}
-
 beforeAll(async () => {
   requirePrograms('postfix', 'postconf', 'swaks');
   tmp = makeTempDir('postfix-to-mta');
@@ -60,7 +34,7 @@ beforeAll(async () => {
   spoolDir = join(tmp.path, 'spool');
   await writeDirectoryFile(directory, [BOB]);
   const cert = await makeCertificate(tmp.path, 'mx.mailstack.test');
-  const started = await startMta([
+  const started = await startMtaProcess([
     '--directory',
     directory,
     '--spool',

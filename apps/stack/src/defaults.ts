@@ -9,6 +9,11 @@ export interface StackConfig {
   domain: string;
   demoUsers: string[];
   bindAddress: string;
+  /**
+   * Where the MDA's LMTP listener binds: it puts mail into any mailbox without a login, so it
+   * stays on loopback (default 127.0.0.1) whatever `bindAddress` says, unless set here.
+   */
+  lmtpAddress: string;
   ports: {
     mta: number;
     submission: number;
@@ -33,6 +38,7 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env, cwd = proces
     domain: 'example.test',
     demoUsers: ['alice@example.test', 'bob@example.test'],
     bindAddress: '127.0.0.1',
+    lmtpAddress: '127.0.0.1',
     ports: {
       mta: 2525,
       submission: 2587,

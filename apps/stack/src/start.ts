@@ -82,11 +82,12 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
     protocol: string,
     server: { listen(port: number, host: string): Promise<object>; close(): Promise<void> },
     port: number,
+    host = config.bindAddress,
   ): Promise<number> => {
-    const bound = await server.listen(port, config.bindAddress);
+    const bound = await server.listen(port, host);
     closers.push(() => server.close());
     const boundPort = 'port' in bound ? (bound.port as number) : port;
-    endpoints.push({ agent, protocol, host: config.bindAddress, port: boundPort });
+    endpoints.push({ agent, protocol, host, port: boundPort });
     return boundPort;
   };
   try {
@@ -96,6 +97,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
       'lmtp',
       createLmtpServer({ directory, store, logger, name: config.hostname }),
       config.ports.lmtp,
+      config.lmtpAddress,
     );
 
     // Transfer: the queue runner drains the spool through the outbound worker. Local
@@ -110,7 +112,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<R
     const worker = startDeliveryWorker({
       spool,
       hostname: config.hostname,
-      lmtp: { host: config.bindAddress, port: lmtpPort },
+      lmtp: { host: config.lmtpAddress, port: lmtpPort },
       transfer: {
         directory,
         prepare: signer.prepare,

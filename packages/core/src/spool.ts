@@ -32,7 +32,11 @@ export interface RecipientState {
   delayNotified?: boolean;
 }
 
-/** Who holds a message for delivery, until when. An expired lease is free for another worker. */
+/**
+ * Who holds a message for delivery, until when. An expired lease is free for another worker; so
+ * is, at once, the lease of an owner the spool knows has died (the file spool: a worker process
+ * of this host, see packages/queue/src/lease-owner.ts).
+ */
 export interface Lease {
   owner: string;
   expiresAt: Date;

@@ -6,6 +6,8 @@
  *
  * Prints one JSON line on stdout once listening: {"event":"listening","port":...,"host":...}
  * or {"event":"listening","path":...}; `--listen 127.0.0.1:0` takes an ephemeral port.
+ * LMTP puts mail into any mailbox without a login: a port without a host (`--listen :2424` or
+ * `--listen 2424`) binds 127.0.0.1, never every address; another address must be named.
  * Logs go to stderr as JSON lines. SIGTERM/SIGINT close the listener and exit 0.
  */
 import { parseArgs } from 'node:util';
@@ -15,7 +17,7 @@ import { createLmtpServer } from './lmtp-server.ts';
 import { openLocalMailSystem } from './local-system.ts';
 
 const USAGE =
-  'usage: main.ts --data <dir> --directory <file> (--listen <host:port> | --socket <path>) [--detail-folder] [--max-size <bytes>] [--max-connections <n>] [--name <host>] [--log-level debug|info|warn|error]';
+  'usage: main.ts --data <dir> --directory <file> (--listen [<host>]:<port> | --socket <path>) [--detail-folder] [--max-size <bytes>] [--max-connections <n>] [--name <host>] [--log-level debug|info|warn|error]';
 
 runMain(async (argv) => {
   const { values } = parseArgs({
@@ -33,7 +35,9 @@ runMain(async (argv) => {
     },
     strict: true,
   });
-  const listen = parseHostPort(values.listen);
+  const listen = parseHostPort(/^\d+$/.test(values.listen ?? '') ? `:${values.listen}` : values.listen);
+  // Node binds every address for an empty host; LMTP stays on loopback unless told otherwise.
+  if (listen && listen.host === '') listen.host = '127.0.0.1';
   if (!values.data || !values.directory || listen === null || (!listen && !values.socket))
     exitWithUsage(USAGE);
   const logger = createLogger({ level: parseLogLevel(values['log-level']) ?? 'warn' });

@@ -1,47 +1,30 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { link, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeNewFileSynced } from './durable-fs.ts';
+import { BOOT_TAG, pidAlive, processGone, START_TICKS } from './process-identity.ts';
 
 /**
  * Exclusive access to one queue entry across processes, without lock files that a crash would
  * leave behind.
  *
- * To change `<id>.meta`, a process renames it to `<id>.meta.lock-<boot>-<pid>-<rand>`. rename()
- * of one source name succeeds for exactly one caller, so whoever gets it owns the entry; the
- * others see ENOENT and skip or wait. The owner rewrites the locked file (temp + fsync + rename
- * over it) and publishes it back under `<id>.meta` with one more rename. The content is a whole
- * meta file at every moment, under one name or the other.
+ * To change `<id>.meta`, a process renames it to `<id>.meta.lock-<boot>-<pid>-<start>-<rand>`.
+ * rename() of one source name succeeds for exactly one caller, so whoever gets it owns the entry;
+ * the others see ENOENT and skip or wait. The owner rewrites the locked file (temp + fsync +
+ * rename over it) and publishes it back under `<id>.meta` with one more rename. The content is a
+ * whole meta file at every moment, under one name or the other.
  *
  * A process that dies while holding an entry leaves the locked name. It is stale when its boot
- * id differs from ours (a reboot) or its pid is gone (or after STALE_AFTER_MS in case the pid was
- * reused); recovery link()s it back to `<id>.meta` (link never overwrites, so a newer published
- * meta wins) and unlinks the locked name.
+ * id differs from ours (a reboot), its pid is gone, or the pid now runs a process with another
+ * start time (reused; see process-identity.ts); names without a start time (older versions) are
+ * also stale after STALE_AFTER_MS in case the pid was reused. Recovery link()s it back to
+ * `<id>.meta` (link never overwrites, so a newer published meta wins) and unlinks the locked name.
  */
 
 const STALE_AFTER_MS = 10 * 60_000;
 const LOCK_MARK = '.meta.lock-';
-
-function readBootTag(): string {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')
-      .replace(/[^0-9a-f]/g, '')
-      .slice(0, 8);
-  } catch {
-    return 'noboot00';
-  }
-}
-const BOOT_TAG = readBootTag();
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** `-<boot>-<pid>[-<start>]-<rand>`, the part of a locked name after `.meta.lock`. */
+const HOLDER = /^-([0-9a-z]+)-(\d+)(?:-(\d+))?-[0-9a-f]+$/;
 
 export interface LockedEntry {
   id: string;
@@ -91,7 +74,7 @@ export class EntryLocks {
 
   /** One attempt to take the entry; null when it is locked elsewhere or gone. */
   async tryTake(id: string): Promise<LockedEntry | null> {
-    const name = `${id}${LOCK_MARK}${BOOT_TAG}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const name = `${id}${LOCK_MARK}${BOOT_TAG}-${process.pid}-${START_TICKS}-${randomBytes(4).toString('hex')}`;
     const path = join(this.queueDir, name);
     try {
       await rename(this.metaPath(id), path);
@@ -163,11 +146,10 @@ export class EntryLocks {
   async recoverIfStale(name: string): Promise<boolean> {
     if (this.mine.has(name)) return false;
     const path = join(this.queueDir, name);
-    const holder = /-([0-9a-z]+)-(\d+)-[0-9a-f]+$/.exec(
-      name.slice(name.indexOf(LOCK_MARK) + LOCK_MARK.length - 1),
-    );
-    let stale = !holder || holder[1] !== BOOT_TAG || !pidAlive(Number(holder[2]));
-    if (!stale) {
+    const holder = HOLDER.exec(name.slice(name.indexOf(LOCK_MARK) + LOCK_MARK.length - 1));
+    const start = Number(holder?.[3] ?? 0); // 0: not recorded (older name, or no /proc)
+    let stale = !holder || processGone(holder[1]!, Number(holder[2]), start);
+    if (!stale && !start) {
       // rename() updates ctime, so ctime is when the lock was taken.
       const info = await stat(path).catch(() => null);
       if (!info) return false;

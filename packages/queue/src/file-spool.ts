@@ -20,6 +20,7 @@ import { DirSync, storageError, syncDir } from './durable-fs.ts';
 import { EntryIndex } from './entry-index.ts';
 import { EntryLocks, isLockName, type LockedEntry, lockNameId, tempNameIsStale } from './entry-lock.ts';
 import { writeEntry } from './entry-writer.ts';
+import { leaseOwnerGone } from './lease-owner.ts';
 import { formatMeta, MetaFormatError, parseMeta } from './meta-file.ts';
 import { isQueueId, queueIdGenerator } from './queue-id.ts';
 import { fileBlob, queuedMessage, spoolEvent } from './queued-message.ts';
@@ -70,6 +71,7 @@ const ORPHAN_BODY_AGE_MS = 60_000;
  * A message exists once its `.meta` is in queue/: enqueue writes and fsyncs both files in tmp/,
  * renames the body then the meta into queue/ and fsyncs queue/ before resolving. Several
  * processes may open the same spool; entry-lock.ts keeps their changes to one entry apart.
+ * A lease whose owner process is known to be gone (lease-owner.ts) is void at once.
  */
 export class FileSpool implements Spool, SpoolOperations {
   readonly root: string;
@@ -179,6 +181,13 @@ export class FileSpool implements Spool, SpoolOperations {
   private leaseOne(id: string, at: number, owner: string, leaseMs: number): Promise<SpoolRecord | undefined> {
     return this.locks.exclusive(id, async () => {
       const leased = await this.withEntry(id, 'try', async (rec) => {
+        if (rec.lease && isLeasedAt(rec, at) && leaseOwnerGone(rec.lease.owner)) {
+          this.log.warn(
+            { queueId: id, holder: rec.lease.owner },
+            'lease of a process that is gone taken back',
+          );
+          rec.lease = null;
+        }
         if (!isDue(rec, at)) return { result: undefined };
         if (!(await this.bodyIntact(rec))) return { result: undefined, quarantine: true };
         rec.lease = { owner, expiresAt: at + leaseMs };
@@ -402,7 +411,8 @@ export class FileSpool implements Spool, SpoolOperations {
         if (!rec) continue;
         this.index.remember(rec);
       }
-      if (wantedAt(rec, events) <= at) out.push(rec);
+      const live = withoutGoneLease(rec);
+      if (wantedAt(live, events) <= at) out.push(live);
     }
     return out;
   }
@@ -615,6 +625,16 @@ export class FileSpool implements Spool, SpoolOperations {
     await this.quarantine(entry);
     return true;
   }
+}
+
+/**
+ * The record as a lease scan should judge it: the lease of a process that is gone (a crash,
+ * a kill -9) is void at once, not minutes later at its expiry, so mail it held is delivered as
+ * soon as a worker of this host looks (at its start, or on its next poll). Leasing re-checks
+ * under the entry's lock and rewrites the lease.
+ */
+function withoutGoneLease(rec: SpoolRecord): SpoolRecord {
+  return rec.lease && leaseOwnerGone(rec.lease.owner) ? { ...rec, lease: null } : rec;
 }
 
 /** Opens (creating if needed) a file-backed spool at `root` and cleans up after any crash. */

@@ -1,5 +1,6 @@
 export { FileSpool, type FileSpoolOptions, openFileSpool } from './file-spool.ts';
 export { formatQueueEntry, formatQueueList } from './format.ts';
+export { leaseOwnerGone, processOwnerName } from './lease-owner.ts';
 export { isQueueId, queueIdGenerator, queueIdTime } from './queue-id.ts';
 export {
   DEFAULT_RETRY_POLICY,

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import {
   type DeliveryTarget,
   deliveryEnvelope,
@@ -11,12 +9,16 @@ import {
   type Spool,
   silentLogger,
 } from '@mailstack/core';
+import { processOwnerName } from './lease-owner.ts';
 
 export interface QueueRunnerOptions {
   spool: Spool & { onWake?(listener: () => void): () => void };
   /** Where messages go: the LMTP client to the MDA, the outbound SMTP worker, a test fake. */
   target: DeliveryTarget;
-  /** Lease owner name; default `<host>:<pid>:<random>`, unique per runner. */
+  /**
+   * Lease owner name; default `<host>:<pid>:<random>:<boot>:<start>` (lease-owner.ts), unique per
+   * runner and telling which process holds a lease, so its leases are taken back once it is gone.
+   */
   owner?: string;
   /** Messages in delivery at once (default 4). */
   concurrency?: number;
@@ -43,7 +45,7 @@ export interface QueueRunner {
  */
 export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
   const { spool, target } = options;
-  const owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const owner = options.owner ?? processOwnerName();
   const concurrency = options.concurrency ?? 4;
   const leaseMs = options.leaseMs ?? 5 * 60_000;
   const pollMs = options.pollMs ?? 1000;

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * Who a process is, so another process can tell for sure that it is gone: the kernel's boot id
+ * (a reboot ends every process of the previous boot), the pid, and the pid's start time (a pid is
+ * reused once its process has died; the start time of the new process differs). Linux /proc;
+ * elsewhere only the pid is checked.
+ */
+
+function readBootTag(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')
+      .replace(/[^0-9a-f]/g, '')
+      .slice(0, 8);
+  } catch {
+    return 'noboot00';
+  }
+}
+
+/** The first 8 hex digits of this boot's id ('noboot00' without /proc). */
+export const BOOT_TAG = readBootTag();
+
+/**
+ * When process `pid` started, in clock ticks since boot (/proc/<pid>/stat field 22); undefined
+ * when it does not run or /proc cannot tell.
+ */
+export function processStartTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const start = Number(fields[22 - 3]);
+    return Number.isInteger(start) ? start : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process's start time ('0' where /proc cannot tell, which then checks only the pid). */
+export const START_TICKS = processStartTicks(process.pid) ?? 0;
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * True only when the process named by boot tag, pid and (when known, non-zero) start time
+ * certainly runs no more: another boot, no such pid, or the pid now belongs to a process that
+ * started at another time. A process of this boot is never judged gone on a guess.
+ */
+export function processGone(boot: string, pid: number, start?: number): boolean {
+  if (boot !== BOOT_TAG) return true;
+  if (!pidAlive(pid)) return true;
+  if (start === undefined || start === 0) return false;
+  const now = processStartTicks(pid);
+  return now !== undefined && now !== start;
+}

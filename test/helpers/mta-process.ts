@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { type Daemon, startDaemon } from './daemon.ts';
+import { findAddress, REPO_ROOT } from './mda.ts';
+import { waitFor } from './net.ts';
+
+/**
+ * Our transfer agent's main.ts (packages/mta/src/main.ts) as a process in its own group;
+ * resolves with the port from its `listening` line.
+ */
+export async function startMtaProcess(args: string[]): Promise<{ daemon: Daemon; port: number }> {
+  const daemon = startDaemon(process.execPath, [join(REPO_ROOT, 'packages/mta/src/main.ts'), ...args]);
+  const stdout = daemon.child.stdout;
+  if (stdout === null) throw new Error('no stdout from mta');
+  let port: number | undefined;
+  createInterface({ input: stdout }).on('line', (line) => {
+    try {
+      port ??= findAddress(JSON.parse(line))?.port;
+    } catch {
+      // not the JSON line
+    }
+  });
+  try {
+    const bound = await waitFor('mta to print its listening address', () => {
+      if (daemon.exited()) throw new Error(`mta exited before listening:\n${daemon.output()}`);
+      return port;
+    });
+    return { daemon, port: bound };
+  } catch (error) {
+    await daemon.stop();
+    throw error;
+  }
+}

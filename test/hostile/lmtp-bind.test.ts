@@ -1,0 +1,101 @@
+/**
+ * LMTP puts mail into any mailbox without a login. When the stack is bound to an address other
+ * hosts reach, its LMTP listener must stay on loopback (config `lmtpAddress`, default
+ * 127.0.0.1), and the MDA's main.ts must not bind every address for a port without a host.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { silentLogger } from '@mailstack/core';
+import { createMaildirStore } from '@mailstack/maildir';
+import { defaultConfig, type RunningStack, type StackConfig, startStack } from '@mailstack/stack';
+import { type TempDir, tempDir } from '@mailstack/testkit';
+import { createTransport } from 'nodemailer';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Daemon, startDaemon } from '../helpers/daemon.ts';
+import { writeDirectoryFile } from '../helpers/directory-file.ts';
+import { findAddress, REPO_ROOT } from '../helpers/mda.ts';
+import { canConnect, waitFor } from '../helpers/net.ts';
+
+/** An address of this machine that is not 127.0.0.1, standing in for a public one. */
+const PUBLIC = '127.0.0.2';
+
+let dir: TempDir;
+beforeEach(async () => {
+  dir = await tempDir('mailstack-lmtp-bind-');
+});
+afterEach(() => dir.cleanup());
+
+describe('the stack bound to a non-loopback address', () => {
+  let stack: RunningStack | undefined;
+  afterEach(async () => {
+    await stack?.close();
+    stack = undefined;
+  });
+
+  it('keeps LMTP on 127.0.0.1, and local mail still reaches the mailbox through it', async () => {
+    const config: StackConfig = defaultConfig({ MAILSTACK_DATA: dir.path }, dir.path);
+    config.bindAddress = PUBLIC;
+    // Every port ephemeral; mail for other domains would go nowhere (and none is sent).
+    for (const key of Object.keys(config.ports) as Array<keyof StackConfig['ports']>) config.ports[key] = 0;
+    config.outbound = { dnsServers: ['127.0.0.1:9'], port: 1 };
+    stack = await startStack(config, silentLogger);
+
+    const lmtp = stack.endpoints.find((e) => e.protocol === 'lmtp');
+    const mta = stack.endpoints.find((e) => e.protocol === 'smtp');
+    expect(lmtp?.host).toBe('127.0.0.1');
+    expect(mta?.host).toBe(PUBLIC);
+    expect(await canConnect(lmtp!.port, PUBLIC)).toBe(false);
+    expect(await canConnect(lmtp!.port, '127.0.0.1')).toBe(true);
+
+    // The delivery worker finds the MDA where it now listens.
+    const transport = createTransport({ host: PUBLIC, port: mta!.port, secure: false, ignoreTLS: true });
+    await transport.sendMail({
+      from: 'someone@remote.test',
+      to: 'alice@example.test',
+      subject: 'over the public address',
+      text: 'hello\n',
+    });
+    transport.close();
+    const inbox = join(createMaildirStore({ root: stack.paths.mail }).userDir('alice@example.test'), 'new');
+    await waitFor('the message in alice’s Maildir', async () => (await readdir(inbox)).length === 1);
+  });
+});
+
+describe("the MDA's main.ts", () => {
+  let mda: Daemon | undefined;
+  afterEach(async () => {
+    await mda?.stop();
+    mda = undefined;
+  });
+
+  it('binds 127.0.0.1 for a port without a host, not every address', async () => {
+    const directory = join(dir.path, 'directory.json');
+    await writeDirectoryFile(directory, ['alice@example.test']);
+    mda = startDaemon(process.execPath, [
+      join(REPO_ROOT, 'packages/mda/src/main.ts'),
+      '--data',
+      join(dir.path, 'data'),
+      '--directory',
+      directory,
+      '--listen',
+      ':0',
+    ]);
+    const daemon = mda;
+    let bound: { host: string; port: number } | undefined;
+    createInterface({ input: daemon.child.stdout! }).on('line', (line) => {
+      try {
+        bound ??= findAddress(JSON.parse(line));
+      } catch {
+        // not the JSON line
+      }
+    });
+    const address = await waitFor('the MDA to print its address', () => {
+      if (daemon.exited()) throw new Error(`mda exited:\n${daemon.output()}`);
+      return bound;
+    });
+    expect(address.host).toBe('127.0.0.1');
+    expect(await canConnect(address.port, PUBLIC)).toBe(false);
+    expect(await canConnect(address.port, '127.0.0.1')).toBe(true);
+  });
+});
