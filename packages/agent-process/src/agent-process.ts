@@ -72,16 +72,28 @@ export async function listenPlainAndImplicit<L extends Listener>(options: {
   return listeners;
 }
 
-/** On the first SIGTERM or SIGINT: run `close`, then exit 0 whatever it did. */
+/** Exit code after a second signal: the shell's 128 + signal number (130 for SIGINT). */
+export const EXIT_SIGNAL: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * On the first SIGTERM or SIGINT: run `close` (listeners stop accepting, say 421/BYE to idle
+ * clients at once and let transactions in flight finish, bounded by their close timeout),
+ * then exit 0 whatever it did. A second signal exits at once with 128 + its number: the
+ * operator who presses Ctrl-C twice wants the process gone.
+ */
 export function closeOnSignals(close: () => Promise<unknown>): void {
   let stopping = false;
-  const stop = () => {
-    if (stopping) return;
+  const stop = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (stopping) {
+      process.stderr.write(`${JSON.stringify({ level: 'warn', event: 'stop-now', signal })}\n`);
+      process.exit(EXIT_SIGNAL[signal]);
+    }
     stopping = true;
+    process.stderr.write(`${JSON.stringify({ level: 'info', event: 'stopping', signal })}\n`);
     close().finally(() => process.exit(0));
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 /** Runs an entry's main with its arguments; a start-up failure is one JSON line and exit 70. */

@@ -1,5 +1,6 @@
 export {
   closeOnSignals,
+  EXIT_SIGNAL,
   EXIT_SOFTWARE,
   EXIT_USAGE,
   exitWithUsage,

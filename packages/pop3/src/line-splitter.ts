@@ -13,9 +13,22 @@ export class LineSplitter {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #discarding = false;
+  /** Number of the line partly received, null between lines. */
+  #pendingLine: number | null = null;
+  #lines = 0;
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes;
+  }
+
+  /** Bytes of the partial line held. */
+  get heldBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  /** The line partly received (also one being discarded), numbered; null between lines. */
+  get pendingLine(): number | null {
+    return this.#pendingLine;
   }
 
   push(chunk: Buffer): SplitItem[] {
@@ -45,6 +58,8 @@ export class LineSplitter {
           this.#pendingBytes += piece.length;
         }
       }
+      if (lf >= 0) this.#pendingLine = null;
+      else this.#pendingLine ??= ++this.#lines;
       from = lf < 0 ? chunk.length : lf + 1;
     }
     return out;
@@ -55,5 +70,6 @@ export class LineSplitter {
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#discarding = false;
+    this.#pendingLine = null;
   }
 }
