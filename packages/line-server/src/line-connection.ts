@@ -51,6 +51,8 @@ export interface LineConnectionOptions<T> {
 }
 
 const DEFAULT_MAX_HELD_BYTES = 1024 * 1024;
+/** How long an ended connection waits for the client to close its side. */
+const HALF_CLOSE_MS = 5000;
 
 /**
  * The socket side of one line-protocol session (IMAP, POP3): decoded items queue up in
@@ -189,7 +191,12 @@ export class LineConnection<T> {
     this.#ended = true;
     this.#closed = true;
     this.#clearDeadlines();
-    this.#socket.end();
+    const socket = this.#socket;
+    socket.end();
+    // Read (and drop) what still comes, or the client's FIN is never seen when reading was
+    // paused; a client that keeps sending instead of closing is cut off.
+    socket.resume();
+    setTimeout(() => socket.destroy(), HALF_CLOSE_MS).unref();
     this.#wakeUp();
   }
 

@@ -26,6 +26,11 @@ export class LineSplitter {
     return this.#pendingBytes;
   }
 
+  /** The rest of an over-long line is being dropped up to its LF. */
+  get discarding(): boolean {
+    return this.#discarding;
+  }
+
   /** The line partly received (also one being discarded), numbered; null between lines. */
   get pendingLine(): number | null {
     return this.#pendingLine;
