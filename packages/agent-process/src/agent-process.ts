@@ -20,7 +20,17 @@ export const LISTENER_FLAGS = {
   hostname: { type: 'string' },
   'allow-cleartext-auth-on-loopback': { type: 'boolean' },
   'log-level': { type: 'string' },
+  'max-connections-per-client': { type: 'string' },
 } as const;
+
+/**
+ * `--max-connections-per-client <n>` as the listener option (absent: the listener's default
+ * of 50); null when it is not a positive integer.
+ */
+export function perClientLimit(value: string | undefined): { maxConnectionsPerClient?: number } | null {
+  if (value === undefined) return {};
+  return /^[1-9]\d*$/.test(value) ? { maxConnectionsPerClient: Number(value) } : null;
+}
 
 export interface HostPort {
   host: string;

@@ -9,5 +9,6 @@ export {
   type Listener,
   listenPlainAndImplicit,
   parseHostPort,
+  perClientLimit,
   runMain,
 } from './agent-process.ts';

@@ -21,6 +21,7 @@ import {
   LISTENER_FLAGS,
   listenPlainAndImplicit,
   parseHostPort,
+  perClientLimit,
   runMain,
 } from '@mailstack/agent-process';
 import { createAuthThrottle, openFileDirectory } from '@mailstack/directory';
@@ -29,7 +30,7 @@ import { createMaildirStore } from '@mailstack/maildir';
 import { createImapServer } from './session/server.ts';
 
 const USAGE =
-  'usage: main.ts --data <dir> [--directory <file>] (--listen <host:port> | --listen-tls <host:port>)... [--cert <pem> --key <pem>] [--hostname <name>] [--allow-cleartext-auth-on-loopback] [--max-connections <n>] [--log-level debug|info|warn|error]';
+  'usage: main.ts --data <dir> [--directory <file>] (--listen <host:port> | --listen-tls <host:port>)... [--cert <pem> --key <pem>] [--hostname <name>] [--allow-cleartext-auth-on-loopback] [--max-connections <n>] [--max-connections-per-client <n>] [--log-level debug|info|warn|error]';
 
 runMain(async (argv) => {
   const { values } = parseArgs({
@@ -39,6 +40,8 @@ runMain(async (argv) => {
   });
   const maxConnections = values['max-connections'];
   if (maxConnections !== undefined && !/^[1-9]\d*$/.test(maxConnections)) exitWithUsage(USAGE);
+  const perClient = perClientLimit(values['max-connections-per-client']);
+  if (perClient === null) exitWithUsage(USAGE);
   const plain = parseHostPort(values.listen);
   const implicit = parseHostPort(values['listen-tls']);
   const directoryFile = values.directory ?? (values.data ? join(values.data, 'directory.json') : undefined);
@@ -61,6 +64,7 @@ runMain(async (argv) => {
     // One throttle for both listeners: a guesser cannot double its budget by switching ports.
     authThrottle: createAuthThrottle({ maxFailures: 10, windowMs: 15 * 60_000 }),
     ...(maxConnections === undefined ? {} : { maxConnections: Number(maxConnections) }),
+    ...perClient,
     logger,
   };
   const servers = await listenPlainAndImplicit({

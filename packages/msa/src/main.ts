@@ -21,6 +21,7 @@ import {
   LISTENER_FLAGS,
   listenPlainAndImplicit,
   parseHostPort,
+  perClientLimit,
   runMain,
 } from '@mailstack/agent-process';
 import { openFileDirectory } from '@mailstack/directory';
@@ -29,7 +30,7 @@ import { openFileSpool } from '@mailstack/queue';
 import { createSubmissionServer } from './submission-server.ts';
 
 const USAGE =
-  'usage: main.ts [--data <dir>] [--directory <file>] [--spool <dir>] (--listen <host:port> | --listen-tls <host:port>)... --cert <pem> --key <pem> [--hostname <name>] [--max-size <bytes>] [--allow-cleartext-auth-on-loopback] [--log-level debug|info|warn|error]';
+  'usage: main.ts [--data <dir>] [--directory <file>] [--spool <dir>] (--listen <host:port> | --listen-tls <host:port>)... --cert <pem> --key <pem> [--hostname <name>] [--max-size <bytes>] [--allow-cleartext-auth-on-loopback] [--max-connections-per-client <n>] [--log-level debug|info|warn|error]';
 
 runMain(async (argv) => {
   const { values } = parseArgs({
@@ -37,6 +38,8 @@ runMain(async (argv) => {
     options: { ...LISTENER_FLAGS, spool: { type: 'string' }, 'max-size': { type: 'string' } },
     strict: true,
   });
+  const perClient = perClientLimit(values['max-connections-per-client']);
+  if (perClient === null) exitWithUsage(USAGE);
   const plain = parseHostPort(values.listen);
   const implicit = parseHostPort(values['listen-tls']);
   const directoryFile = values.directory ?? (values.data ? join(values.data, 'directory.json') : undefined);
@@ -54,6 +57,7 @@ runMain(async (argv) => {
     tls: { key, cert },
     hostname: values.hostname ?? 'localhost',
     allowCleartextAuthOnLoopback: values['allow-cleartext-auth-on-loopback'] === true,
+    ...perClient,
     logger,
     ...(values['max-size'] ? { maxMessageSize: Number(values['max-size']) } : {}),
   };

@@ -8,6 +8,7 @@ import {
   splitAddress,
 } from '@mailstack/core';
 import {
+  connectionLimitsOf,
   createSmtpListener,
   type IncomingMessage,
   type SmtpListener,
@@ -115,6 +116,7 @@ export function createSubmissionServer(options: SubmissionServerOptions): SmtpLi
     maxRecipients: options.maxRecipients,
     maxProtocolErrors: options.maxProtocolErrors,
     closeTimeoutMs: options.closeTimeoutMs,
+    ...connectionLimitsOf(options),
     pregreetMs: options.pregreetMs,
     name: hostname,
     protocol: 'smtp',

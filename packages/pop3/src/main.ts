@@ -20,6 +20,7 @@ import {
   LISTENER_FLAGS,
   listenPlainAndImplicit,
   parseHostPort,
+  perClientLimit,
   runMain,
 } from '@mailstack/agent-process';
 import { createAuthThrottle, openFileDirectory } from '@mailstack/directory';
@@ -28,10 +29,12 @@ import { createMaildirStore } from '@mailstack/maildir';
 import { createPop3Server } from './server.ts';
 
 const USAGE =
-  'usage: main.ts --data <dir> [--directory <file>] (--listen <host:port> | --listen-tls <host:port>)... [--cert <pem> --key <pem>] [--hostname <name>] [--allow-cleartext-auth-on-loopback] [--log-level debug|info|warn|error]';
+  'usage: main.ts --data <dir> [--directory <file>] (--listen <host:port> | --listen-tls <host:port>)... [--cert <pem> --key <pem>] [--hostname <name>] [--allow-cleartext-auth-on-loopback] [--max-connections-per-client <n>] [--log-level debug|info|warn|error]';
 
 runMain(async (argv) => {
   const { values } = parseArgs({ args: argv, options: LISTENER_FLAGS, strict: true });
+  const perClient = perClientLimit(values['max-connections-per-client']);
+  if (perClient === null) exitWithUsage(USAGE);
   const plain = parseHostPort(values.listen);
   const implicit = parseHostPort(values['listen-tls']);
   const directoryFile = values.directory ?? (values.data ? join(values.data, 'directory.json') : undefined);
@@ -53,6 +56,7 @@ runMain(async (argv) => {
     allowCleartextAuthOnLoopback: values['allow-cleartext-auth-on-loopback'] === true,
     // One throttle for both listeners: a guesser cannot double its budget by switching ports.
     authThrottle: createAuthThrottle({ maxFailures: 10, windowMs: 15 * 60_000 }),
+    ...perClient,
     logger,
   };
   const servers = await listenPlainAndImplicit({

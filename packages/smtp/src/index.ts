@@ -1,10 +1,12 @@
 export type { SmtpCommandOptions } from './commands.ts';
 export {
+  connectionLimitsOf,
   createSmtpListener,
   type IncomingMessage,
   type ListenerAddress,
   type SmtpAddress,
   type SmtpAuthOptions,
+  type SmtpConnectionLimits,
   type SmtpCredentials,
   type SmtpHandlers,
   type SmtpListener,

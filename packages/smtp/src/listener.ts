@@ -107,6 +107,18 @@ export interface SmtpListenerOptions {
   serverOptions?: Partial<SMTPServerOptions>;
 }
 
+/** The per-client cap and input deadlines, which an agent passes through as they are. */
+export type SmtpConnectionLimits = Pick<
+  SmtpListenerOptions,
+  'maxConnectionsPerClient' | 'commandTimeoutMs' | 'dataTimeoutMs' | 'minDataRate'
+>;
+
+/** The SmtpConnectionLimits set in `options` (an agent's options extend them). */
+export function connectionLimitsOf(options: SmtpConnectionLimits): SmtpConnectionLimits {
+  const { maxConnectionsPerClient, commandTimeoutMs, dataTimeoutMs, minDataRate } = options;
+  return definedOnly({ maxConnectionsPerClient, commandTimeoutMs, dataTimeoutMs, minDataRate });
+}
+
 export interface SmtpTlsOptions {
   key: string | Buffer;
   cert: string | Buffer;
