@@ -57,9 +57,10 @@ export class ImapSession implements SessionContext {
   #writer: ResponseWriter;
   readonly #parser: CommandParser;
   #strikes = 0;
-  /** A command is being served (shutdown waits for it, unless it is IDLE). */
+  /** A command is being served: shutdown waits for it, unless it waits for the client. */
   #busy = false;
-  #idling = false;
+  /** In IDLE or waiting for a SASL response: shutdown need not wait. */
+  #waitingForClient = false;
   #shuttingDown = false;
   state: SessionState = { name: 'not-authenticated' };
 
@@ -162,7 +163,7 @@ export class ImapSession implements SessionContext {
   async readLine(text: string): Promise<string | null> {
     await this.send({ type: 'continue', text });
     this.#conn.push(this.#parser.lineMode());
-    const ev = await this.#conn.next();
+    const ev = await this.#waitForClient();
     if (ev?.kind !== 'line') return null;
     return ev.line;
   }
@@ -198,10 +199,7 @@ export class ImapSession implements SessionContext {
       push();
     }
     this.#conn.push(this.#parser.lineMode());
-    this.#idling = true;
-    if (this.#shuttingDown) void this.#goodbye();
-    const ev = await this.#conn.next();
-    this.#idling = false;
+    const ev = await this.#waitForClient();
     stop();
     await chain;
     if (ev?.kind !== 'line') return { status: 'BAD', text: 'IDLE ended without DONE' };
@@ -254,10 +252,21 @@ export class ImapSession implements SessionContext {
     this.#conn.destroy();
   }
 
-  /** Server shutdown: `* BYE` now when waiting for the client (or in IDLE), else after the command. */
+  /** Server shutdown: `* BYE` now when waiting for the client (also in IDLE), else after the command. */
   shutdown(): void {
     this.#shuttingDown = true;
-    if (!this.#busy || this.#idling) void this.#goodbye();
+    if (!this.#busy || this.#waitingForClient) void this.#goodbye();
+  }
+
+  /** The next event inside a command that waits for the client (IDLE's DONE, a SASL response). */
+  async #waitForClient(): Promise<ParserEvent | null> {
+    this.#waitingForClient = true;
+    if (this.#shuttingDown) void this.#goodbye();
+    try {
+      return await this.#conn.next();
+    } finally {
+      this.#waitingForClient = false;
+    }
   }
 
   async #goodbye(): Promise<void> {
