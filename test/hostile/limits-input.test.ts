@@ -5,7 +5,7 @@
  * (1 GiB in 10 s, RSS 1.6 GB).
  */
 import type { Socket } from 'node:net';
-import type { MailboxStore } from '@mailstack/core';
+import type { Directory, MailboxStore } from '@mailstack/core';
 import { createImapServer } from '@mailstack/imap';
 import { createPop3Server } from '@mailstack/pop3';
 import { createSmtpListener } from '@mailstack/smtp';
@@ -39,18 +39,31 @@ async function measureDuringDelay(
   return { taken, server, client };
 }
 
+type AccessServerFactory = (options: {
+  directory: Directory;
+  store: MailboxStore;
+  hostname: string;
+  allowCleartextAuthOnLoopback: boolean;
+}) => { listen(port: number): Promise<{ port: number }>; close(): Promise<void> };
+
+/** An IMAP or POP3 server whose logins wait for `gate.release()`. */
+async function startGated(create: AccessServerFactory) {
+  const gate = gatedDirectory();
+  const server = create({
+    directory: gate.directory,
+    store: noStore,
+    hostname: 'mx.test',
+    allowCleartextAuthOnLoopback: true,
+  });
+  cleanups.push(() => server.close());
+  cleanups.push(() => gate.release());
+  const { port } = await server.listen(0);
+  return { gate, port };
+}
+
 describe('input held while a login reply is delayed', () => {
   it('IMAP stops reading after AUTHENTICATE instead of holding what follows', async () => {
-    const gate = gatedDirectory();
-    const server = createImapServer({
-      directory: gate.directory,
-      store: noStore,
-      hostname: 'mx.test',
-      allowCleartextAuthOnLoopback: true,
-    });
-    cleanups.push(() => server.close());
-    cleanups.push(() => gate.release());
-    const { port } = await server.listen(0);
+    const { gate, port } = await startGated(createImapServer);
     const plain = Buffer.from('\0a@example.test\0wrong').toString('base64');
     const { taken, client } = await measureDuringDelay(
       port,
@@ -73,16 +86,7 @@ describe('input held while a login reply is delayed', () => {
   });
 
   it('POP3 stops reading pipelined lines after PASS', async () => {
-    const gate = gatedDirectory();
-    const server = createPop3Server({
-      directory: gate.directory,
-      store: noStore,
-      hostname: 'mx.test',
-      allowCleartextAuthOnLoopback: true,
-    });
-    cleanups.push(() => server.close());
-    cleanups.push(() => gate.release());
-    const { port } = await server.listen(0);
+    const { gate, port } = await startGated(createPop3Server);
     const { taken } = await measureDuringDelay(
       port,
       async (c) => {

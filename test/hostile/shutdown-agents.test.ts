@@ -82,6 +82,15 @@ const mta = () =>
     '0',
   ]);
 
+/** An MTA process and a client that got `354` for DATA. */
+async function mtaInTransaction(): Promise<{ agent: Agent; c: RawClient }> {
+  const agent = await mta();
+  const c = await connectTo(agent);
+  c.send(`EHLO client.test\r\nMAIL FROM:<x@remote.test>\r\nRCPT TO:<${USER}>\r\nDATA\r\n`);
+  await c.waitFor(/\r\n354 /);
+  return { agent, c };
+}
+
 describe('agent processes on SIGTERM / SIGINT', () => {
   it('MTA: an idle SMTP client gets 421 at once and the process exits 0', async () => {
     const agent = await mta();
@@ -94,10 +103,7 @@ describe('agent processes on SIGTERM / SIGINT', () => {
   });
 
   it('MTA: a transaction in flight finishes (250), then 421; exit 0', async () => {
-    const agent = await mta();
-    const c = await connectTo(agent);
-    c.send(`EHLO client.test\r\nMAIL FROM:<x@remote.test>\r\nRCPT TO:<${USER}>\r\nDATA\r\n`);
-    await c.waitFor(/\r\n354 /);
+    const { agent, c } = await mtaInTransaction();
     c.send('Subject: in flight\r\n\r\nfirst half\r\n');
     agent.child.kill('SIGTERM');
     await agent.stopping;
@@ -108,10 +114,7 @@ describe('agent processes on SIGTERM / SIGINT', () => {
   });
 
   it('MTA: a second signal while a transaction is in flight exits at once (130)', async () => {
-    const agent = await mta();
-    const c = await connectTo(agent);
-    c.send(`EHLO client.test\r\nMAIL FROM:<x@remote.test>\r\nRCPT TO:<${USER}>\r\nDATA\r\n`);
-    await c.waitFor(/\r\n354 /);
+    const { agent, c } = await mtaInTransaction();
     c.send('Subject: in flight\r\n\r\nnever finished\r\n');
     agent.child.kill('SIGTERM');
     await agent.stopping;
