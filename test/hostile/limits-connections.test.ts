@@ -126,7 +126,7 @@ describe('deadlines a trickling client cannot stretch', () => {
   });
 
   it('IMAP: a command line dripped a byte at a time, each byte within the idle timeout', async () => {
-    const port = await TARGETS[0]!.start({ idleTimeoutMs: 200, commandTimeoutMs: 400 });
+    const port = await TARGETS[0]!.start({ idleTimeoutMs: 2000, commandTimeoutMs: 300 });
     const c = await open(port, '127.0.0.5');
     await c.waitFor(/^\* OK/);
     c.send('a1 NOOP');
@@ -135,7 +135,7 @@ describe('deadlines a trickling client cannot stretch', () => {
   });
 
   it('IMAP: a literal dripped a byte at a time', async () => {
-    const port = await TARGETS[0]!.start({ idleTimeoutMs: 200, literalTimeoutMs: 400, minDataRate: 1e9 });
+    const port = await TARGETS[0]!.start({ idleTimeoutMs: 2000, literalTimeoutMs: 300, minDataRate: 1e9 });
     const c = await open(port, '127.0.0.5');
     await c.waitFor(/^\* OK/);
     c.send('a1 LOGIN {1000}\r\n');
@@ -145,7 +145,7 @@ describe('deadlines a trickling client cannot stretch', () => {
   });
 
   it('POP3: a command line dripped a byte at a time', async () => {
-    const port = await TARGETS[1]!.start({ idleTimeoutMs: 200, commandTimeoutMs: 400 });
+    const port = await TARGETS[1]!.start({ idleTimeoutMs: 2000, commandTimeoutMs: 300 });
     const c = await open(port, '127.0.0.5');
     await c.waitFor(/^\+OK/);
     c.send('USER a');
@@ -154,7 +154,7 @@ describe('deadlines a trickling client cannot stretch', () => {
   });
 
   it('SMTP: a command line dripped a byte at a time', async () => {
-    const port = await TARGETS[2]!.start({ idleTimeoutMs: 200, commandTimeoutMs: 400 });
+    const port = await TARGETS[2]!.start({ idleTimeoutMs: 2000, commandTimeoutMs: 300 });
     const c = await open(port, '127.0.0.5');
     await c.waitFor(/^220 /);
     c.send('EHLO ');
@@ -163,7 +163,7 @@ describe('deadlines a trickling client cannot stretch', () => {
   });
 
   it('SMTP: DATA dripped a byte at a time', async () => {
-    const port = await TARGETS[2]!.start({ idleTimeoutMs: 200, dataTimeoutMs: 400, minDataRate: 1e9 });
+    const port = await TARGETS[2]!.start({ idleTimeoutMs: 2000, dataTimeoutMs: 300, minDataRate: 1e9 });
     const c = await open(port, '127.0.0.5');
     await c.waitFor(/^220 /);
     c.send('EHLO client.test\r\nMAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n');
