@@ -31,6 +31,12 @@ export interface LineConnectionOptions<T> {
    */
   maxHeldBytes?: number;
   /**
+   * True while the decoder wants nothing more until the session served what is queued (it
+   * drops the rest of an over-long line that ends the session): reading stops as if the
+   * bound were reached.
+   */
+  saturated?(): boolean;
+  /**
    * The unit of input (a command line, a literal) in the middle of arriving, or null between
    * units: its total time is bounded, not only the time between two bytes (slow drip).
    */
@@ -263,7 +269,8 @@ export class LineConnection<T> {
     if (this.#closed || socket.destroyed) return;
     const waiting = this.#wake !== null && this.#queue.length === 0;
     const held = this.heldBytes;
-    const full = this.#queue.length >= this.#queueHigh || held > this.#maxHeld;
+    const full =
+      this.#queue.length >= this.#queueHigh || held > this.#maxHeld || this.#options.saturated?.() === true;
     if (!waiting && full) {
       if (!socket.isPaused()) socket.pause();
       return;

@@ -63,9 +63,9 @@ export class Pop3Session implements CommandContext {
     const limits = config.limits;
     this.#conn = new LineConnection(socket, {
       decode: (chunk) => this.#splitter.push(chunk),
-      // A line over the limit ends the session once it is served: while it is being
-      // discarded, nothing more is worth reading (stop, as if the bound were reached).
-      heldBytes: () => (this.#splitter.discarding ? Number.POSITIVE_INFINITY : this.#splitter.heldBytes),
+      heldBytes: () => this.#splitter.heldBytes,
+      // A line over the limit ends the session once it is served: nothing after it is worth reading.
+      saturated: () => this.#splitter.discarding,
       maxHeldBytes: limits.maxHeldBytes,
       pendingUnit: () => {
         const id = this.#splitter.pendingLine;

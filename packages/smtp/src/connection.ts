@@ -75,6 +75,10 @@ const PROTOCOL_ERROR_CODES = new Set([500, 501, 502, 503, 504, 555]);
  *    without SMTPUTF8 (params.ts).
  * 5. AUTH only over TLS (538 5.7.11 before it, and not advertised in EHLO), with a
  *    per-client exception for a development switch.
+ * 6. Limits the library lacks: a cap per client address (`421 4.7.0`), total deadlines for a
+ *    command line and for DATA that trickled bytes cannot stretch (input-deadlines.ts, `421
+ *    4.4.2`), and a shutdown that says `421 4.3.2` to idle sessions at once and to the
+ *    others when their transaction ends.
  *
  * test/pregreet.test.ts pins the library version and fails if these hooks stop working.
  */
@@ -137,7 +141,6 @@ export class ListenerConnection extends SMTPConnection {
         this.send(421, `4.7.0 ${this.name} Too many connections from your address, try again later`, false);
         return;
       }
-
       if (this.#policy.pregreetMs <= 0) {
         this.connectionReady();
         return;
