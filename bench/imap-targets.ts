@@ -64,6 +64,8 @@ export async function startOurImap(options: {
       '--allow-cleartext-auth-on-loopback',
       '--max-connections',
       '2000',
+      '--max-connections-per-client',
+      '2000',
     ]);
     daemon = d;
     let found = 0;

@@ -116,7 +116,9 @@ async function startOurs(dir: string, certPath: string, keyPath: string): Promis
   const directory = join(dir, 'directory.json');
   await writeDirectoryFile(directory, USERS, PASSWORD);
   const spool = join(dir, 'spool');
-  const msa = await startMsa({ data: join(dir, 'msa'), directory, spool, certPath, keyPath });
+  // every bench client comes from 127.0.0.1: lift the per-client cap (default 50)
+  const args = ['--max-connections-per-client', String(MAX_CLIENTS)];
+  const msa = await startMsa({ data: join(dir, 'msa'), directory, spool, certPath, keyPath, args });
   return {
     name: 'mailstack',
     host: msa.host,

@@ -14,8 +14,9 @@ try {
   const stack = await startStack(config, logger);
   process.stdout.write(banner(config, stack));
   let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
+  const stop = (signal: 'SIGINT' | 'SIGTERM') => {
+    // A second Ctrl-C means now: skip the wait for transactions in flight.
+    if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
     stopping = true;
     logger.info({ event: 'stopping', signal });
     stack.close().finally(() => process.exit(0));

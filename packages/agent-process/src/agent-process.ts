@@ -20,7 +20,17 @@ export const LISTENER_FLAGS = {
   hostname: { type: 'string' },
   'allow-cleartext-auth-on-loopback': { type: 'boolean' },
   'log-level': { type: 'string' },
+  'max-connections-per-client': { type: 'string' },
 } as const;
+
+/**
+ * `--max-connections-per-client <n>` as the listener option (absent: the listener's default
+ * of 50); null when it is not a positive integer.
+ */
+export function perClientLimit(value: string | undefined): { maxConnectionsPerClient?: number } | null {
+  if (value === undefined) return {};
+  return /^[1-9]\d*$/.test(value) ? { maxConnectionsPerClient: Number(value) } : null;
+}
 
 export interface HostPort {
   host: string;
@@ -72,16 +82,28 @@ export async function listenPlainAndImplicit<L extends Listener>(options: {
   return listeners;
 }
 
-/** On the first SIGTERM or SIGINT: run `close`, then exit 0 whatever it did. */
+/** Exit code after a second signal: the shell's 128 + signal number (130 for SIGINT). */
+export const EXIT_SIGNAL: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * On the first SIGTERM or SIGINT: run `close` (listeners stop accepting, say 421/BYE to idle
+ * clients at once and let transactions in flight finish, bounded by their close timeout),
+ * then exit 0 whatever it did. A second signal exits at once with 128 + its number: the
+ * operator who presses Ctrl-C twice wants the process gone.
+ */
 export function closeOnSignals(close: () => Promise<unknown>): void {
   let stopping = false;
-  const stop = () => {
-    if (stopping) return;
+  const stop = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (stopping) {
+      process.stderr.write(`${JSON.stringify({ level: 'warn', event: 'stop-now', signal })}\n`);
+      process.exit(EXIT_SIGNAL[signal]);
+    }
     stopping = true;
+    process.stderr.write(`${JSON.stringify({ level: 'info', event: 'stopping', signal })}\n`);
     close().finally(() => process.exit(0));
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 /** Runs an entry's main with its arguments; a start-up failure is one JSON line and exit 70. */

@@ -1,5 +1,6 @@
 export {
   closeOnSignals,
+  EXIT_SIGNAL,
   EXIT_SOFTWARE,
   EXIT_USAGE,
   exitWithUsage,
@@ -8,5 +9,6 @@ export {
   type Listener,
   listenPlainAndImplicit,
   parseHostPort,
+  perClientLimit,
   runMain,
 } from './agent-process.ts';

@@ -23,6 +23,7 @@ import {
   LISTENER_FLAGS,
   listenPlainAndImplicit,
   parseHostPort,
+  perClientLimit,
   runMain,
 } from '@mailstack/agent-process';
 import { AUTH_THROTTLE_FLAGS, openAgentAuthThrottle, openFileDirectory } from '@mailstack/directory';
@@ -31,7 +32,7 @@ import { createMaildirStore } from '@mailstack/maildir';
 import { createImapServer } from './session/server.ts';
 
 const USAGE =
-  'usage: main.ts --data <dir> [--directory <file>] (--listen <host:port> | --listen-tls <host:port>)... [--cert <pem> --key <pem>] [--hostname <name>] [--allow-cleartext-auth-on-loopback] [--max-connections <n>] [--auth-throttle <k=v,...>] [--auth-throttle-state <file>] [--log-level debug|info|warn|error]';
+  'usage: main.ts --data <dir> [--directory <file>] (--listen <host:port> | --listen-tls <host:port>)... [--cert <pem> --key <pem>] [--hostname <name>] [--allow-cleartext-auth-on-loopback] [--max-connections <n>] [--max-connections-per-client <n>] [--auth-throttle <k=v,...>] [--auth-throttle-state <file>] [--log-level debug|info|warn|error]';
 
 runMain(async (argv) => {
   const { values } = parseArgs({
@@ -41,6 +42,8 @@ runMain(async (argv) => {
   });
   const maxConnections = values['max-connections'];
   if (maxConnections !== undefined && !/^[1-9]\d*$/.test(maxConnections)) exitWithUsage(USAGE);
+  const perClient = perClientLimit(values['max-connections-per-client']);
+  if (perClient === null) exitWithUsage(USAGE);
   const plain = parseHostPort(values.listen);
   const implicit = parseHostPort(values['listen-tls']);
   const directoryFile = values.directory ?? (values.data ? join(values.data, 'directory.json') : undefined);
@@ -64,6 +67,7 @@ runMain(async (argv) => {
     // One throttle for both listeners and, through its file, for POP3 and submission too.
     authThrottle,
     ...(maxConnections === undefined ? {} : { maxConnections: Number(maxConnections) }),
+    ...perClient,
     logger,
   };
   const servers = await listenPlainAndImplicit({

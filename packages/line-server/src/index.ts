@@ -1,4 +1,16 @@
-export { LineConnection, type LineConnectionOptions } from './line-connection.ts';
+export { ClientCounter, clientKey } from './client-counter.ts';
+export {
+  type ConnectionLimits,
+  connectionLimits,
+  LIMIT_DEFAULTS,
+  literalDeadlineMs,
+} from './limits.ts';
+export {
+  type GoodbyeReason,
+  LineConnection,
+  type LineConnectionOptions,
+  type PendingUnit,
+} from './line-connection.ts';
 export {
   createSessionListener,
   type ListenedSession,

@@ -1,11 +1,18 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
 import type { Logger } from '@mailstack/core';
+import { ClientCounter } from './client-counter.ts';
+import { LIMIT_DEFAULTS } from './limits.ts';
 
 /** What the listener runs per connection. */
 export interface ListenedSession {
   /** Serves until the connection ends; never rejects. */
   run(): Promise<void>;
+  /**
+   * Server shutdown: says goodbye (`* BYE`, `-ERR`) at once when the session waits for the
+   * client, or as soon as the command in progress is done. Without it, shutdown destroys.
+   */
+  shutdown?(): void;
   /** Stops the session from outside (server close). */
   destroy(): void;
 }
@@ -17,10 +24,16 @@ export interface SessionListenerOptions {
   implicitTls?: SecureContext;
   /** Concurrent connections, counted by socket so TLS handshakes in progress count too. */
   maxConnections: number;
+  /** Concurrent connections from one client address. Default 50 (Postfix's default). */
+  maxConnectionsPerClient?: number;
   /** Written to a cleartext connection over the cap before it is closed. */
   busyReply: string;
+  /** Written to a cleartext connection over the per-client cap. Default `busyReply`. */
+  clientBusyReply?: string;
   /** Longest implicit-TLS handshake before the socket is dropped. */
   handshakeTimeoutMs: number;
+  /** How long close() lets commands in progress finish before it drops them. Default 10 000. */
+  closeTimeoutMs?: number;
   logger: Logger;
   /** Makes the session for an accepted (and, for implicit TLS, secured) socket. */
   createSession(socket: Socket, tlsActive: boolean): ListenedSession;
@@ -29,18 +42,25 @@ export interface SessionListenerOptions {
 export interface SessionListener {
   /** Starts listening; port 0 picks a free one. Resolves with the bound address. */
   listen(port: number, host?: string): Promise<{ port: number; host: string }>;
-  /** Stops listening, drops every session and waits for their cleanup. */
+  /**
+   * Stops accepting, says goodbye to every session (at once when idle, else after its
+   * command, up to closeTimeoutMs), drops what is left and waits for the sessions' cleanup.
+   */
   close(): Promise<void>;
   /** Sessions open right now. */
   readonly connections: number;
 }
 
-/** A TCP listener for line-protocol sessions: connection cap, implicit TLS, graceful close. */
+/** A TCP listener for line-protocol sessions: connection caps, implicit TLS, graceful close. */
 export function createSessionListener(options: SessionListenerOptions): SessionListener {
   const { logger } = options;
   const sessions = new Set<ListenedSession>();
   const running = new Set<Promise<void>>();
   const sockets = new Set<Socket>();
+  /** Raw sockets still in the implicit-TLS handshake: no session yet. */
+  const handshaking = new Set<Socket>();
+  const perClient = new ClientCounter();
+  const perClientCap = options.maxConnectionsPerClient ?? LIMIT_DEFAULTS.maxConnectionsPerClient;
 
   const secure = async (raw: Socket, context: SecureContext): Promise<Socket | null> => {
     const tls = new TLSSocket(raw, { isServer: true, secureContext: context });
@@ -54,18 +74,37 @@ export function createSessionListener(options: SessionListenerOptions): SessionL
     return ok ? tls : null;
   };
 
+  const refuse = (raw: Socket, reply: string): void => {
+    if (options.implicitTls) return void raw.destroy();
+    raw.end(reply);
+    // A refused client that never closes its side must not keep counting against the caps.
+    raw.setTimeout(options.handshakeTimeoutMs, () => raw.destroy());
+  };
+
   const accept = async (raw: Socket): Promise<void> => {
     sockets.add(raw);
-    raw.once('close', () => sockets.delete(raw));
+    const remote = raw.remoteAddress;
+    const fromClient = perClient.add(remote);
+    raw.once('close', () => {
+      sockets.delete(raw);
+      perClient.remove(remote);
+    });
     raw.on('error', () => {});
     if (sockets.size > options.maxConnections) {
       logger.warn({ event: 'too-many-connections', remote: raw.remoteAddress });
-      if (options.implicitTls) raw.destroy();
-      else raw.end(options.busyReply);
+      return refuse(raw, options.busyReply);
+    }
+    if (fromClient > perClientCap) {
+      logger.warn({ event: 'too-many-connections-from-client', remote, limit: perClientCap });
+      return refuse(raw, options.clientBusyReply ?? options.busyReply);
+    }
+    handshaking.add(raw);
+    const socket = options.implicitTls ? await secure(raw, options.implicitTls) : raw;
+    handshaking.delete(raw);
+    if (!socket || !server) {
+      socket?.destroy();
       return;
     }
-    const socket = options.implicitTls ? await secure(raw, options.implicitTls) : raw;
-    if (!socket) return;
     const session = options.createSession(socket, !!options.implicitTls);
     sessions.add(session);
     logger.debug({ event: 'connect', remote: raw.remoteAddress });
@@ -84,6 +123,10 @@ export function createSessionListener(options: SessionListenerOptions): SessionL
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         const s = createServer((socket) => {
+          if (!server) {
+            socket.destroy();
+            return;
+          }
           accept(socket).catch((err: unknown) => {
             logger.error({ event: 'accept-failed', err: String(err) });
             socket.destroy();
@@ -103,6 +146,21 @@ export function createSessionListener(options: SessionListenerOptions): SessionL
       const s = server;
       server = null;
       const closed = s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve();
+      // A TLS handshake has nothing to finish; a session says goodbye when it can.
+      for (const socket of handshaking) socket.destroy();
+      for (const session of sessions) {
+        if (session.shutdown) session.shutdown();
+        else session.destroy();
+      }
+      const grace = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.closeTimeoutMs ?? LIMIT_DEFAULTS.closeTimeoutMs);
+        timer.unref();
+        Promise.all([...running]).then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      await grace;
       for (const session of sessions) session.destroy();
       for (const socket of sockets) socket.destroy();
       await closed;

@@ -14,11 +14,15 @@ function lines(): (chunk: Buffer) => string[] {
 }
 
 /** An echo protocol: greets, echoes each line, QUIT ends; used to drive the plumbing. */
-function echoListener(options: { maxConnections?: number; idleTimeoutMs?: number } = {}): SessionListener {
+function echoListener(
+  options: { maxConnections?: number; maxConnectionsPerClient?: number; idleTimeoutMs?: number } = {},
+): SessionListener {
   return createSessionListener({
     name: 'echo',
     maxConnections: options.maxConnections ?? 10,
+    ...(options.maxConnectionsPerClient ? { maxConnectionsPerClient: options.maxConnectionsPerClient } : {}),
     busyReply: 'BUSY\n',
+    clientBusyReply: 'BUSY YOU\n',
     handshakeTimeoutMs: 1000,
     logger: silentLogger,
     createSession(socket) {
@@ -39,13 +43,17 @@ function echoListener(options: { maxConnections?: number; idleTimeoutMs?: number
           }
         },
         destroy: () => conn.destroy(),
+        shutdown: () => {
+          void conn.write('BYE shutdown\n');
+          conn.end();
+        },
       };
     },
   });
 }
 
-function client(port: number): { socket: Socket; received: Promise<string> } {
-  const socket = connect(port, '127.0.0.1');
+function client(port: number, localAddress = '127.0.0.1'): { socket: Socket; received: Promise<string> } {
+  const socket = connect({ port, host: '127.0.0.1', localAddress });
   let text = '';
   socket.on('data', (d) => {
     text += d.toString();
@@ -86,7 +94,7 @@ describe('line-server', () => {
     expect(await client(port).received).toBe('HELLO\nBYE idle\n');
   });
 
-  it('close() ends open sessions and resolves', async () => {
+  it('close() asks open sessions to say goodbye and resolves', async () => {
     listener = echoListener();
     const { port } = await listener.listen(0);
     const c = client(port);
@@ -94,6 +102,17 @@ describe('line-server', () => {
     expect(listener.connections).toBe(1);
     await listener.close();
     listener = undefined;
-    expect(await c.received).toBe('HELLO\n');
+    expect(await c.received).toBe('HELLO\nBYE shutdown\n');
+  });
+
+  it('turns away connections over the per-client cap; other addresses get in', async () => {
+    listener = echoListener({ maxConnectionsPerClient: 1 });
+    const { port } = await listener.listen(0);
+    const first = client(port, '127.0.0.2');
+    await new Promise<void>((resolve) => first.socket.once('data', () => resolve()));
+    expect(await client(port, '127.0.0.2').received).toBe('BUSY YOU\n');
+    const other = client(port, '127.0.0.3');
+    other.socket.write('QUIT\n');
+    expect(await other.received).toBe('HELLO\nBYE\n');
   });
 });

@@ -23,6 +23,7 @@ import {
   LISTENER_FLAGS,
   listenPlainAndImplicit,
   parseHostPort,
+  perClientLimit,
   runMain,
 } from '@mailstack/agent-process';
 import { AUTH_THROTTLE_FLAGS, openAgentAuthThrottle, openFileDirectory } from '@mailstack/directory';
@@ -31,7 +32,7 @@ import { openFileSpool } from '@mailstack/queue';
 import { createSubmissionServer } from './submission-server.ts';
 
 const USAGE =
-  'usage: main.ts [--data <dir>] [--directory <file>] [--spool <dir>] (--listen <host:port> | --listen-tls <host:port>)... --cert <pem> --key <pem> [--hostname <name>] [--max-size <bytes>] [--allow-cleartext-auth-on-loopback] [--auth-throttle <k=v,...>] [--auth-throttle-state <file>] [--log-level debug|info|warn|error]';
+  'usage: main.ts [--data <dir>] [--directory <file>] [--spool <dir>] (--listen <host:port> | --listen-tls <host:port>)... --cert <pem> --key <pem> [--hostname <name>] [--max-size <bytes>] [--allow-cleartext-auth-on-loopback] [--max-connections-per-client <n>] [--auth-throttle <k=v,...>] [--auth-throttle-state <file>] [--log-level debug|info|warn|error]';
 
 runMain(async (argv) => {
   const { values } = parseArgs({
@@ -44,6 +45,8 @@ runMain(async (argv) => {
     },
     strict: true,
   });
+  const perClient = perClientLimit(values['max-connections-per-client']);
+  if (perClient === null) exitWithUsage(USAGE);
   const plain = parseHostPort(values.listen);
   const implicit = parseHostPort(values['listen-tls']);
   const directoryFile = values.directory ?? (values.data ? join(values.data, 'directory.json') : undefined);
@@ -64,6 +67,7 @@ runMain(async (argv) => {
     tls: { key, cert },
     hostname: values.hostname ?? 'localhost',
     allowCleartextAuthOnLoopback: values['allow-cleartext-auth-on-loopback'] === true,
+    ...perClient,
     logger,
     ...(values['max-size'] ? { maxMessageSize: Number(values['max-size']) } : {}),
   };

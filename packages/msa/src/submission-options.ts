@@ -1,6 +1,6 @@
 import type { Directory, Logger, Spool } from '@mailstack/core';
 import type { AuthThrottle, AuthThrottleOptions } from '@mailstack/directory';
-import type { SmtpListenerOptions } from '@mailstack/smtp';
+import type { SmtpConnectionLimits, SmtpListenerOptions } from '@mailstack/smtp';
 import type { MayUseSender } from './sender-policy.ts';
 import type { LimitOptions } from './sending-limits.ts';
 
@@ -16,7 +16,8 @@ export type PassThroughOptions = Pick<
   | 'maxProtocolErrors'
   | 'closeTimeoutMs'
   | 'pregreetMs'
->;
+> &
+  SmtpConnectionLimits;
 
 export interface SubmissionServerOptions extends PassThroughOptions {
   directory: Directory;

@@ -8,6 +8,7 @@ import {
   splitAddress,
 } from '@mailstack/core';
 import {
+  connectionLimitsOf,
   createSmtpListener,
   type IncomingMessage,
   postmasterDomain,
@@ -119,6 +120,7 @@ export function createSubmissionServer(options: SubmissionServerOptions): SmtpLi
     maxRecipients: options.maxRecipients,
     maxProtocolErrors: options.maxProtocolErrors,
     closeTimeoutMs: options.closeTimeoutMs,
+    ...connectionLimitsOf(options),
     pregreetMs: options.pregreetMs,
     name: hostname,
     protocol: 'smtp',

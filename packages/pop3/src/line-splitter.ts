@@ -13,9 +13,27 @@ export class LineSplitter {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #discarding = false;
+  /** Number of the line partly received, null between lines. */
+  #pendingLine: number | null = null;
+  #lines = 0;
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes;
+  }
+
+  /** Bytes of the partial line held. */
+  get heldBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  /** The rest of an over-long line is being dropped up to its LF. */
+  get discarding(): boolean {
+    return this.#discarding;
+  }
+
+  /** The line partly received (also one being discarded), numbered; null between lines. */
+  get pendingLine(): number | null {
+    return this.#pendingLine;
   }
 
   push(chunk: Buffer): SplitItem[] {
@@ -45,6 +63,8 @@ export class LineSplitter {
           this.#pendingBytes += piece.length;
         }
       }
+      if (lf >= 0) this.#pendingLine = null;
+      else this.#pendingLine ??= ++this.#lines;
       from = lf < 0 ? chunk.length : lf + 1;
     }
     return out;
@@ -55,5 +75,6 @@ export class LineSplitter {
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#discarding = false;
+    this.#pendingLine = null;
   }
 }

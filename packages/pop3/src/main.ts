@@ -22,6 +22,7 @@ import {
   LISTENER_FLAGS,
   listenPlainAndImplicit,
   parseHostPort,
+  perClientLimit,
   runMain,
 } from '@mailstack/agent-process';
 import { AUTH_THROTTLE_FLAGS, openAgentAuthThrottle, openFileDirectory } from '@mailstack/directory';
@@ -30,7 +31,7 @@ import { createMaildirStore } from '@mailstack/maildir';
 import { createPop3Server } from './server.ts';
 
 const USAGE =
-  'usage: main.ts --data <dir> [--directory <file>] (--listen <host:port> | --listen-tls <host:port>)... [--cert <pem> --key <pem>] [--hostname <name>] [--allow-cleartext-auth-on-loopback] [--auth-throttle <k=v,...>] [--auth-throttle-state <file>] [--log-level debug|info|warn|error]';
+  'usage: main.ts --data <dir> [--directory <file>] (--listen <host:port> | --listen-tls <host:port>)... [--cert <pem> --key <pem>] [--hostname <name>] [--allow-cleartext-auth-on-loopback] [--max-connections-per-client <n>] [--auth-throttle <k=v,...>] [--auth-throttle-state <file>] [--log-level debug|info|warn|error]';
 
 runMain(async (argv) => {
   const { values } = parseArgs({
@@ -38,6 +39,8 @@ runMain(async (argv) => {
     options: { ...LISTENER_FLAGS, ...AUTH_THROTTLE_FLAGS },
     strict: true,
   });
+  const perClient = perClientLimit(values['max-connections-per-client']);
+  if (perClient === null) exitWithUsage(USAGE);
   const plain = parseHostPort(values.listen);
   const implicit = parseHostPort(values['listen-tls']);
   const directoryFile = values.directory ?? (values.data ? join(values.data, 'directory.json') : undefined);
@@ -60,6 +63,7 @@ runMain(async (argv) => {
     allowCleartextAuthOnLoopback: values['allow-cleartext-auth-on-loopback'] === true,
     // One throttle for both listeners and, through its file, for IMAP and submission too.
     authThrottle,
+    ...perClient,
     logger,
   };
   const servers = await listenPlainAndImplicit({

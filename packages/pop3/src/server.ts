@@ -2,10 +2,16 @@ import { createSecureContext } from 'node:tls';
 import type { Directory, Logger, MailboxStore } from '@mailstack/core';
 import { silentLogger } from '@mailstack/core';
 import { type AuthThrottle, createAuthThrottle } from '@mailstack/directory';
-import { createSessionListener, type SessionListener } from '@mailstack/line-server';
+import {
+  type ConnectionLimits,
+  connectionLimits,
+  createSessionListener,
+  type SessionListener,
+} from '@mailstack/line-server';
 import { Pop3Session } from './session.ts';
 
-export interface Pop3ServerOptions {
+/** `limits`: per-client cap (`-ERR [IN-USE]` beyond), login/command deadlines, input bound, close grace. */
+export interface Pop3ServerOptions extends ConnectionLimits {
   directory: Directory;
   store: MailboxStore;
   /** Name in the greeting. */
@@ -34,7 +40,9 @@ export function createPop3Server(options: Pop3ServerOptions): Pop3Server {
   const secureContext = options.tls
     ? createSecureContext({ key: options.tls.key, cert: options.tls.cert })
     : undefined;
+  const limits = connectionLimits(options);
   const config = {
+    limits,
     directory: options.directory,
     store: options.store,
     hostname: options.hostname,
@@ -49,7 +57,10 @@ export function createPop3Server(options: Pop3ServerOptions): Pop3Server {
     name: 'pop3',
     ...(options.implicitTls && secureContext ? { implicitTls: secureContext } : {}),
     maxConnections: options.maxConnections ?? 500,
+    maxConnectionsPerClient: limits.maxConnectionsPerClient,
     busyReply: '-ERR [SYS/TEMP] too many connections; try again later\r\n',
+    clientBusyReply: '-ERR [IN-USE] too many connections from your address\r\n',
+    closeTimeoutMs: limits.closeTimeoutMs,
     handshakeTimeoutMs: Math.min(config.idleTimeoutMs, 60_000),
     logger,
     createSession: (socket, tlsActive) => new Pop3Session(socket, config, tlsActive),

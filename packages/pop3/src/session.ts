@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { Directory, Logger, MailboxStore } from '@mailstack/core';
 import type { AuthThrottle } from '@mailstack/directory';
-import { LineConnection } from '@mailstack/line-server';
+import { type ConnectionLimits, type GoodbyeReason, LineConnection } from '@mailstack/line-server';
 import type { CommandContext } from './commands/types.ts';
 import { MAX_COMMAND_OCTETS, parseCommand } from './dispatch.ts';
 import { DotStuffer } from './dot-stuffer.ts';
@@ -21,8 +21,18 @@ export interface SessionConfig {
   throttle: AuthThrottle;
   idleTimeoutMs: number;
   implementation: string;
+  limits: Required<ConnectionLimits>;
   logger: Logger;
 }
+
+/** What the client reads when we close the connection (RFC 2449 response codes). */
+const GOODBYES: Record<GoodbyeReason, string> = {
+  idle: '-ERR autologout; idle for too long\r\n',
+  login: '-ERR login took too long\r\n',
+  command: '-ERR command line took too long\r\n',
+  literal: '-ERR command line took too long\r\n',
+  shutdown: '-ERR [SYS/TEMP] server shutting down\r\n',
+};
 
 /** Longest line kept at all: SASL responses may exceed the 255-octet command limit. */
 const MAX_LINE_BYTES = 4096;
@@ -40,6 +50,9 @@ export class Pop3Session implements CommandContext {
   readonly #conn: LineConnection<SplitItem>;
   #splitter = new LineSplitter(MAX_LINE_BYTES);
   #strikes = 0;
+  /** A command is being served: shutdown waits for it. */
+  #busy = false;
+  #shuttingDown = false;
   state: SessionState = { name: 'authorization' };
 
   constructor(socket: Socket, config: SessionConfig, tlsActive: boolean) {
@@ -47,15 +60,25 @@ export class Pop3Session implements CommandContext {
     this.remoteAddress = socket.remoteAddress;
     this.log = config.logger.child({ remote: socket.remoteAddress, port: socket.remotePort });
     // RFC 1939 §3 autologout: no UPDATE, nothing deleted.
+    const limits = config.limits;
     this.#conn = new LineConnection(socket, {
       decode: (chunk) => this.#splitter.push(chunk),
+      heldBytes: () => this.#splitter.heldBytes,
+      // A line over the limit ends the session once it is served: nothing after it is worth reading.
+      saturated: () => this.#splitter.discarding,
+      maxHeldBytes: limits.maxHeldBytes,
+      pendingUnit: () => {
+        const id = this.#splitter.pendingLine;
+        return id === null ? null : { id, reason: 'command', timeoutMs: limits.commandTimeoutMs };
+      },
       idleTimeoutMs: config.idleTimeoutMs,
-      goodbye: '-ERR autologout; idle for too long\r\n',
+      goodbye: (reason) => GOODBYES[reason],
       logger: this.log,
       tlsActive,
       ...(config.secureContext ? { starttls: config.secureContext } : {}),
       allowCleartextAuthOnLoopback: config.allowCleartextAuthOnLoopback,
     });
+    this.#conn.setDeadline('login', limits.loginTimeoutMs);
   }
 
   // ---- CommandContext -------------------------------------------------------------------
@@ -143,6 +166,7 @@ export class Pop3Session implements CommandContext {
 
   setState(state: SessionState): void {
     this.state = state;
+    if (state.name !== 'authorization') this.#conn.clearDeadline('login');
   }
 
   async startTls(): Promise<void> {
@@ -195,7 +219,10 @@ export class Pop3Session implements CommandContext {
       for (;;) {
         const item = await this.#conn.next();
         if (!item) break;
+        this.#busy = true;
         await this.#serve(item);
+        this.#busy = false;
+        if (this.#shuttingDown) await this.#goodbye();
       }
     } catch (err) {
       this.log.error({ event: 'session-error', err: String(err) });
@@ -208,6 +235,19 @@ export class Pop3Session implements CommandContext {
   /** Stops the session from outside (server close): no UPDATE, nothing deleted. */
   destroy(): void {
     this.#conn.destroy();
+  }
+
+  /** Server shutdown: `-ERR` now when waiting for the client, else after the command (no UPDATE). */
+  shutdown(): void {
+    this.#shuttingDown = true;
+    if (!this.#busy) void this.#goodbye();
+  }
+
+  async #goodbye(): Promise<void> {
+    if (this.#conn.closed) return;
+    const write = this.#conn.write(GOODBYES.shutdown);
+    this.#conn.end();
+    await write;
   }
 
   async #serve(item: SplitItem): Promise<void> {

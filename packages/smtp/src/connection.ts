@@ -1,7 +1,9 @@
 import type net from 'node:net';
+import type { Readable } from 'node:stream';
 import type { Logger } from '@mailstack/core';
 import type { SMTPServer } from 'smtp-server';
 import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
+import type { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
 import {
   argumentOf,
   type CommandContext,
@@ -12,6 +14,7 @@ import {
   turn,
   verify,
 } from './commands.ts';
+import { InputDeadlines } from './input-deadlines.ts';
 import { checkMailParams, checkRcptParams, type ParamPolicy } from './params.ts';
 import { carriesEnhancedCode } from './replies.ts';
 
@@ -21,6 +24,14 @@ export interface ConnectionPolicy {
   pregreetMs: number;
   /** Open sessions allowed; the one beyond gets `421 4.7.0` and is closed. */
   maxConnections: number;
+  /** Open sessions allowed from one client address; the one beyond gets `421 4.7.0`. */
+  maxConnectionsPerClient: number;
+  /** Total time from the first byte of a command line to its end (a slow drip is cut off). */
+  commandTimeoutMs: number;
+  /** Time for one DATA, plus one second per `minDataRate` bytes received. */
+  dataTimeoutMs: number;
+  /** Slowest acceptable DATA transfer in bytes per second. */
+  minDataRate: number;
   /** Syntax/sequence errors (500-504, 555) allowed per connection before `421 4.7.0`. */
   maxProtocolErrors: number;
   logger: Logger;
@@ -64,6 +75,10 @@ const PROTOCOL_ERROR_CODES = new Set([500, 501, 502, 503, 504, 555]);
  *    without SMTPUTF8 (params.ts).
  * 5. AUTH only over TLS (538 5.7.11 before it, and not advertised in EHLO), with a
  *    per-client exception for a development switch.
+ * 6. Limits the library lacks: a cap per client address (`421 4.7.0`), total deadlines for a
+ *    command line and for DATA that trickled bytes cannot stretch (input-deadlines.ts, `421
+ *    4.4.2`), and a shutdown that says `421 4.3.2` to idle sessions at once and to the
+ *    others when their transaction ends.
  *
  * test/pregreet.test.ts pins the library version and fails if these hooks stop working.
  */
@@ -73,6 +88,9 @@ export class ListenerConnection extends SMTPConnection {
   /** A command that arrived before the greeting while the pregreet delay is off. */
   #early: { command: Buffer; callback: (() => void) | undefined } | undefined;
   #protocolErrors = 0;
+  #deadlines: InputDeadlines | undefined;
+  /** The server is stopping: `421` once no transaction is open. */
+  #shuttingDown = false;
 
   constructor(
     server: SMTPServer,
@@ -84,6 +102,23 @@ export class ListenerConnection extends SMTPConnection {
     this.#policy = policy;
   }
 
+  /**
+   * The library makes a parser per socket (a new one after STARTTLS) and pipes the socket
+   * into it: the deadlines watch whatever is piped. Runs first inside the library's
+   * constructor, before this class's fields exist, so it only registers a listener.
+   */
+  override _createParser(): SMTPStream {
+    const parser = super._createParser();
+    parser.on('pipe', (source: Readable) => this.watchInput(source));
+    return parser;
+  }
+
+  /** Starts the command-line and DATA deadlines on what arrives from `source`. */
+  watchInput(source: Readable): void {
+    this.#deadlines ??= new InputDeadlines(this, this.#policy);
+    this.#deadlines.watch(source);
+  }
+
   override init(): void {
     this._setListeners(() => {
       if (this._server.connections.size > this.#policy.maxConnections) {
@@ -92,6 +127,18 @@ export class ListenerConnection extends SMTPConnection {
           'too many connections',
         );
         this.send(421, `4.7.0 ${this.name} Too many connections, try again later`, false);
+        return;
+      }
+      if (this.#fromSameClient() > this.#policy.maxConnectionsPerClient) {
+        this.#policy.logger.warn(
+          {
+            event: 'connection-refused',
+            remote: this.remoteAddress,
+            limitPerClient: this.#policy.maxConnectionsPerClient,
+          },
+          'too many connections from one client',
+        );
+        this.send(421, `4.7.0 ${this.name} Too many connections from your address, try again later`, false);
         return;
       }
       if (this.#policy.pregreetMs <= 0) {
@@ -110,6 +157,7 @@ export class ListenerConnection extends SMTPConnection {
   }
 
   override _onCommand(command: Buffer, callback?: () => void): void {
+    this.#deadlines?.lineDone();
     if (!this._ready && !this._closing) {
       if (this.#policy.pregreetMs > 0) {
         this.#policy.logger.info(
@@ -246,6 +294,44 @@ export class ListenerConnection extends SMTPConnection {
       );
       super.send(421, `4.7.0 ${this.name} Too many errors, closing connection`, false);
     }
+  }
+
+  /**
+   * Server shutdown: `421 4.3.2` at once when no transaction is open, else as soon as it
+   * ends (the reply to DATA, RSET); the server's close timeout bounds the wait.
+   */
+  shutdown(): void {
+    this.#shuttingDown = true;
+    this.#leaveIfIdle();
+  }
+
+  override _resetSession(): void {
+    super._resetSession();
+    // after the reply to DATA/RSET/EHLO: the transaction is over
+    if (this.#shuttingDown) queueMicrotask(() => this.#leaveIfIdle());
+  }
+
+  /** Ends the connection with `421 4.4.2` when a command line or DATA took too long. */
+  expire(what: 'command' | 'data'): void {
+    if (this._closing) return;
+    this.#policy.logger.info({ event: 'deadline', remote: this.remoteAddress, what }, 'input too slow');
+    const text = what === 'data' ? 'DATA took too long' : 'Command line took too long';
+    super.send(421, `4.4.2 ${this.name} ${text}, closing connection`, false);
+    this.close();
+  }
+
+  #leaveIfIdle(): void {
+    if (this._closing || this._closed) return;
+    const inTransaction = !!this.session.envelope?.mailFrom || !!this._dataStream;
+    if (inTransaction) return;
+    super.send(421, `4.3.2 ${this.name} Service shutting down, closing connection`, false);
+    this.close();
+  }
+
+  #fromSameClient(): number {
+    let n = 0;
+    for (const c of this._server.connections) if (c.remoteAddress === this.remoteAddress) n++;
+    return n;
   }
 
   #authAllowed(): boolean {

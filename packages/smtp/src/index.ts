@@ -11,11 +11,13 @@ export {
 } from './head-section.ts';
 export { bareRefusal, LineEndScanner, nulRefusal } from './line-end-scan.ts';
 export {
+  connectionLimitsOf,
   createSmtpListener,
   type IncomingMessage,
   type ListenerAddress,
   type SmtpAddress,
   type SmtpAuthOptions,
+  type SmtpConnectionLimits,
   type SmtpCredentials,
   type SmtpHandlers,
   type SmtpListener,

@@ -17,6 +17,7 @@ import type {
   SMTPServerSession,
 } from 'smtp-server';
 import type { SmtpCommandOptions } from './commands.ts';
+import type { ListenerConnection } from './connection.ts';
 import { guardData } from './data-guard.ts';
 import { toEnvelope, toRecipient } from './envelope.ts';
 import { libraryLogger } from './log-adapter.ts';
@@ -68,6 +69,14 @@ export interface SmtpListenerOptions {
   maxLineLength?: number;
   /** Concurrent sessions; the next one gets `421 4.7.0` and is closed. Default 100. */
   maxConnections?: number;
+  /** Concurrent sessions from one client address (`421 4.7.0` beyond). Default 50, as Postfix. */
+  maxConnectionsPerClient?: number;
+  /** Total time from the first byte of a command line to its end; then `421 4.4.2`. Default 60 000. */
+  commandTimeoutMs?: number;
+  /** Time for one DATA, plus a second per `minDataRate` bytes received; then `421 4.4.2`. Default 300 000. */
+  dataTimeoutMs?: number;
+  /** Slowest acceptable DATA transfer in bytes per second. Default 500 (Postfix's smtpd_min_data_rate). */
+  minDataRate?: number;
   /** Idle time before `421` and close. Default 300 000 (RFC 5321 4.5.3.2.7). */
   idleTimeoutMs?: number;
   /** Advertised as SIZE and enforced with `552 5.3.4`. Default 25 MiB. */
@@ -86,7 +95,10 @@ export interface SmtpListenerOptions {
   maxRecipients?: number;
   /** Syntax/sequence errors per connection before `421 4.7.0` and close. Default 10. */
   maxProtocolErrors?: number;
-  /** How long close() lets open sessions finish before it sends them 421. Default 10 000. */
+  /**
+   * close() sends `421 4.3.2` at once to sessions without an open transaction, and to the
+   * others when it ends; after this long the rest get 421 too. Default 10 000.
+   */
   closeTimeoutMs?: number;
   /** Look up the client's PTR name (only useful on port 25). Default false. */
   reverseLookup?: boolean;
@@ -104,6 +116,18 @@ export interface SmtpListenerOptions {
    * MSA, PROXY...). Applied last, except the handlers.
    */
   serverOptions?: Partial<SMTPServerOptions>;
+}
+
+/** The per-client cap and input deadlines, which an agent passes through as they are. */
+export type SmtpConnectionLimits = Pick<
+  SmtpListenerOptions,
+  'maxConnectionsPerClient' | 'commandTimeoutMs' | 'dataTimeoutMs' | 'minDataRate'
+>;
+
+/** The SmtpConnectionLimits set in `options` (an agent's options extend them). */
+export function connectionLimitsOf(options: SmtpConnectionLimits): SmtpConnectionLimits {
+  const { maxConnectionsPerClient, commandTimeoutMs, dataTimeoutMs, minDataRate } = options;
+  return definedOnly({ maxConnectionsPerClient, commandTimeoutMs, dataTimeoutMs, minDataRate });
 }
 
 export interface SmtpTlsOptions {
@@ -138,7 +162,7 @@ export type ListenerAddress = { port: number; host: string; family: string } | {
 export interface SmtpListener {
   /** A TCP port (0 = ephemeral) with an optional host, or a unix socket path. */
   listen(portOrPath: number | string, host?: string): Promise<ListenerAddress>;
-  /** Stops accepting, lets sessions finish (up to closeTimeoutMs), then resolves. */
+  /** Stops accepting, 421 to idle sessions, lets transactions finish (up to closeTimeoutMs), then resolves. */
   close(): Promise<void>;
   /** Open sessions right now. */
   readonly connections: number;
@@ -148,6 +172,10 @@ const DEFAULTS = {
   pregreetMs: 0,
   maxLineLength: 2048,
   maxConnections: 100,
+  maxConnectionsPerClient: 50,
+  commandTimeoutMs: 60_000,
+  dataTimeoutMs: 300_000,
+  minDataRate: 500,
   idleTimeoutMs: 300_000,
   maxMessageSize: 25 * 1024 * 1024,
   maxRecipients: 1000,
@@ -324,6 +352,10 @@ export function createSmtpListener(options: SmtpListenerOptions): SmtpListener {
   const policy = {
     pregreetMs: o.pregreetMs,
     maxConnections: o.maxConnections,
+    maxConnectionsPerClient: o.maxConnectionsPerClient,
+    commandTimeoutMs: o.commandTimeoutMs,
+    dataTimeoutMs: o.dataTimeoutMs,
+    minDataRate: o.minDataRate,
     maxProtocolErrors: o.maxProtocolErrors,
     logger,
     commands: options.commands ?? {},
@@ -361,7 +393,9 @@ export function createSmtpListener(options: SmtpListenerOptions): SmtpListener {
       return address;
     },
     close() {
-      return new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const connection of server.connections) (connection as ListenerConnection).shutdown();
+      return closed;
     },
     get connections() {
       return server.connections.size;

@@ -35,6 +35,9 @@ export interface ParserOptions {
   streamAppend?: boolean;
 }
 
+/** A line or literal partly received; `id` differs for each new one. */
+export type PendingInput = { id: number; kind: 'line' } | { id: number; kind: 'literal'; size: number };
+
 const DEFAULTS: Required<ParserOptions> = {
   maxLineLength: 64 * 1024,
   maxLiteralSize: 64 * 1024,
@@ -58,6 +61,12 @@ export class CommandParser {
   private utf8 = false;
   /** Bytes received while paused. */
   private held: Buffer[] = [];
+  private heldLength = 0;
+  /** Bytes of the non-streamed literal being read, and of the command's finished literals. */
+  private literalBytes = 0;
+  /** The line or literal in the middle of arriving, numbered so a new one can be told apart. */
+  private unit: PendingInput | null = null;
+  private units = 0;
   /** Pieces of the line being read. */
   private lineParts: Buffer[] = [];
   private lineLength = 0;
@@ -80,11 +89,26 @@ export class CommandParser {
     return this.mode === 'paused';
   }
 
+  /**
+   * Input the parser holds and has not handed out as events: bytes held while paused, the
+   * partial line, the command's lines and literals so far. The session bounds it.
+   */
+  get bufferedBytes(): number {
+    let lines = 0;
+    for (const l of this.raw.lines) lines += l.length;
+    return this.heldLength + this.lineLength + lines + this.literalBytes;
+  }
+
+  /** The line or literal partly received (its deadline runs), or null between them. */
+  get pendingInput(): PendingInput | null {
+    return this.unit;
+  }
+
   /** Feeds received bytes. The parser keeps references to them: do not reuse the buffer. */
   feed(chunk: Buffer): ParserEvent[] {
     if (this.dead || chunk.length === 0) return [];
     if (this.mode === 'paused') {
-      this.held.push(chunk);
+      this.hold(chunk);
       return [];
     }
     return this.run(chunk);
@@ -108,7 +132,7 @@ export class CommandParser {
     this.awaitingSync = false;
     this.literal = null;
     this.streamTail = false;
-    this.raw = { lines: [], literals: [] };
+    this.resetCommand();
     return true;
   }
 
@@ -128,15 +152,35 @@ export class CommandParser {
   takeHeld(): Buffer {
     const out = Buffer.concat(this.held);
     this.held = [];
+    this.heldLength = 0;
     return out;
+  }
+
+  private hold(chunk: Buffer, first = false): void {
+    if (first) this.held.unshift(chunk);
+    else this.held.push(chunk);
+    this.heldLength += chunk.length;
   }
 
   private resume(): ParserEvent[] {
     const events: ParserEvent[] = [];
     while (this.held.length > 0 && this.mode !== 'paused' && !this.dead) {
-      for (const e of this.run(this.held.shift()!)) events.push(e);
+      const chunk = this.held.shift()!;
+      this.heldLength -= chunk.length;
+      for (const e of this.run(chunk)) events.push(e);
     }
     return events;
+  }
+
+  private resetCommand(): void {
+    this.raw = { lines: [], literals: [] };
+    this.literalBytes = 0;
+  }
+
+  /** Marks the start of a line or literal; the same kind going on keeps its number. */
+  private begin(kind: 'line' | 'literal', size = 0): void {
+    if (this.unit?.kind === kind) return;
+    this.unit = kind === 'line' ? { id: ++this.units, kind } : { id: ++this.units, kind, size };
   }
 
   private run(buf: Buffer): ParserEvent[] {
@@ -144,14 +188,18 @@ export class CommandParser {
     let off = 0;
     while (off < buf.length && !this.dead) {
       if (this.mode === 'paused') {
-        this.held.unshift(buf.subarray(off));
+        this.hold(buf.subarray(off), true);
         break;
       }
       if (this.literal) {
         this.awaitingSync = false;
+        this.begin('literal', this.literal.remaining);
         const take = Math.min(this.literal.remaining, buf.length - off);
         if (this.literal.streamed) events.push({ kind: 'literal-data', data: buf.subarray(off, off + take) });
-        else this.literal.parts.push(buf.subarray(off, off + take));
+        else {
+          this.literal.parts.push(buf.subarray(off, off + take));
+          this.literalBytes += take;
+        }
         this.literal.remaining -= take;
         off += take;
         if (this.literal.remaining === 0) this.endLiteral();
@@ -159,6 +207,7 @@ export class CommandParser {
       }
       const lf = buf.indexOf(0x0a, off);
       const end = lf < 0 ? buf.length : lf;
+      if (lf < 0) this.begin('line');
       this.lineParts.push(buf.subarray(off, end));
       this.lineLength += end - off;
       off = lf < 0 ? buf.length : lf + 1;
@@ -171,6 +220,7 @@ export class CommandParser {
       let line = Buffer.concat(this.lineParts, this.lineLength);
       this.lineParts = [];
       this.lineLength = 0;
+      this.unit = null;
       if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
       this.onLine(line, events);
     }
@@ -219,14 +269,14 @@ export class CommandParser {
       // from commands any more, so the session must close (RFC 7888 section 4).
       refusal.fatal = marker.nonSync;
       if (marker.nonSync) this.dead = true;
-      this.raw = { lines: [], literals: [] };
+      this.resetCommand();
       events.push(refusal);
       return;
     }
     if (streamed) {
       streamed.args.message = { kind: 'streamed', size: marker.size, sync: !marker.nonSync };
       events.push({ kind: 'command', command: streamed });
-      this.raw = { lines: [], literals: [] };
+      this.resetCommand();
       this.awaitingSync = !marker.nonSync && marker.size > 0;
       this.literal = { remaining: marker.size, parts: [], binary: marker.binary, streamed: true };
       if (marker.size === 0) this.endLiteral();
@@ -265,6 +315,7 @@ export class CommandParser {
   private endLiteral(): void {
     const lit = this.literal!;
     this.literal = null;
+    this.unit = null;
     if (lit.streamed) this.streamTail = true;
     else this.raw.literals.push({ data: Buffer.concat(lit.parts), binary: lit.binary });
   }
@@ -289,7 +340,7 @@ export class CommandParser {
 
   private complete(events: ParserEvent[]): void {
     const raw = this.raw;
-    this.raw = { lines: [], literals: [] };
+    this.resetCommand();
     const result = parseCommand(raw, {
       maxDepth: this.opts.maxDepth,
       maxTokens: this.opts.maxTokens,

@@ -2,10 +2,16 @@ import { createSecureContext } from 'node:tls';
 import type { Directory, Logger, MailboxStore } from '@mailstack/core';
 import { silentLogger } from '@mailstack/core';
 import { type AuthThrottle, createAuthThrottle } from '@mailstack/directory';
-import { createSessionListener, type SessionListener } from '@mailstack/line-server';
+import {
+  type ConnectionLimits,
+  connectionLimits,
+  createSessionListener,
+  type SessionListener,
+} from '@mailstack/line-server';
 import { ImapSession } from './session.ts';
 
-export interface ImapServerOptions {
+/** `limits`: per-client cap (`* BYE` beyond), login/command/literal deadlines, input bound, close grace. */
+export interface ImapServerOptions extends ConnectionLimits {
   directory: Directory;
   store: MailboxStore;
   /** Name in the greeting. */
@@ -36,7 +42,9 @@ export function createImapServer(options: ImapServerOptions): ImapServer {
   const secureContext = options.tls
     ? createSecureContext({ key: options.tls.key, cert: options.tls.cert })
     : undefined;
+  const limits = connectionLimits(options);
   const config = {
+    limits,
     directory: options.directory,
     store: options.store,
     hostname: options.hostname,
@@ -51,7 +59,10 @@ export function createImapServer(options: ImapServerOptions): ImapServer {
     name: 'imap',
     ...(options.implicitTls && secureContext ? { implicitTls: secureContext } : {}),
     maxConnections: options.maxConnections ?? 500,
+    maxConnectionsPerClient: limits.maxConnectionsPerClient,
     busyReply: '* BYE [UNAVAILABLE] too many connections; try again later\r\n',
+    clientBusyReply: '* BYE [UNAVAILABLE] too many connections from your address\r\n',
+    closeTimeoutMs: limits.closeTimeoutMs,
     handshakeTimeoutMs: Math.min(config.idleTimeoutMs, 60_000),
     logger,
     createSession: (socket, tlsActive) => new ImapSession(socket, config, tlsActive),

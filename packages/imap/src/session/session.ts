@@ -2,7 +2,12 @@ import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { Directory, Logger, MailboxStore } from '@mailstack/core';
 import type { AuthThrottle } from '@mailstack/directory';
-import { LineConnection } from '@mailstack/line-server';
+import {
+  type ConnectionLimits,
+  type GoodbyeReason,
+  LineConnection,
+  literalDeadlineMs,
+} from '@mailstack/line-server';
 import { dispatch } from '../commands/dispatch.ts';
 import type { Completion, SessionContext } from '../commands/types.ts';
 import { CommandParser } from '../parser/command-parser.ts';
@@ -24,8 +29,18 @@ export interface SessionConfig {
   throttle: AuthThrottle;
   idleTimeoutMs: number;
   maxAppendSize: number;
+  limits: Required<ConnectionLimits>;
   logger: Logger;
 }
+
+/** What the client reads when we close the connection. */
+const GOODBYES: Record<GoodbyeReason, string> = {
+  idle: '* BYE autologout; idle for too long\r\n',
+  login: '* BYE login took too long\r\n',
+  command: '* BYE command line took too long\r\n',
+  literal: '* BYE literal took too long\r\n',
+  shutdown: '* BYE server shutting down\r\n',
+};
 
 /** Protocol errors in a row before we hang up. */
 const MAX_STRIKES = 20;
@@ -42,6 +57,11 @@ export class ImapSession implements SessionContext {
   #writer: ResponseWriter;
   readonly #parser: CommandParser;
   #strikes = 0;
+  /** A command is being served: shutdown waits for it, unless it waits for the client. */
+  #busy = false;
+  /** In IDLE or waiting for a SASL response: shutdown need not wait. */
+  #waitingForClient = false;
+  #shuttingDown = false;
   state: SessionState = { name: 'not-authenticated' };
 
   constructor(socket: Socket, config: SessionConfig, tlsActive: boolean) {
@@ -51,15 +71,26 @@ export class ImapSession implements SessionContext {
     // APPEND messages stream to the store instead of being buffered whole (up to the limit).
     this.#parser = new CommandParser({ maxAppendSize: config.maxAppendSize, streamAppend: true });
     this.#writer = new ResponseWriter(socket);
+    const limits = config.limits;
     this.#conn = new LineConnection(socket, {
       decode: (chunk) => this.#parser.feed(chunk),
+      heldBytes: () => this.#parser.bufferedBytes,
+      maxHeldBytes: limits.maxHeldBytes,
+      pendingUnit: () => {
+        const unit = this.#parser.pendingInput;
+        if (!unit) return null;
+        return unit.kind === 'line'
+          ? { id: unit.id, reason: 'command', timeoutMs: limits.commandTimeoutMs }
+          : { id: unit.id, reason: 'literal', timeoutMs: literalDeadlineMs(limits, unit.size) };
+      },
       idleTimeoutMs: config.idleTimeoutMs,
-      goodbye: '* BYE autologout; idle for too long\r\n',
+      goodbye: (reason) => GOODBYES[reason],
       logger: this.log,
       tlsActive,
       ...(config.secureContext ? { starttls: config.secureContext } : {}),
       allowCleartextAuthOnLoopback: config.allowCleartextAuthOnLoopback,
     });
+    this.#conn.setDeadline('login', limits.loginTimeoutMs);
   }
 
   // ---- SessionContext -------------------------------------------------------------------
@@ -104,6 +135,7 @@ export class ImapSession implements SessionContext {
   async setState(next: SessionState): Promise<void> {
     const prev = this.state;
     this.state = next;
+    if (next.name !== 'not-authenticated') this.#conn.clearDeadline('login');
     if (prev.name === 'selected' && (next.name !== 'selected' || next.view !== prev.view)) {
       await prev.view.folder.close().catch((err: unknown) => {
         this.log.warn({ event: 'folder-close-failed', err: String(err) });
@@ -131,7 +163,7 @@ export class ImapSession implements SessionContext {
   async readLine(text: string): Promise<string | null> {
     await this.send({ type: 'continue', text });
     this.#conn.push(this.#parser.lineMode());
-    const ev = await this.#conn.next();
+    const ev = await this.#waitForClient();
     if (ev?.kind !== 'line') return null;
     return ev.line;
   }
@@ -167,7 +199,7 @@ export class ImapSession implements SessionContext {
       push();
     }
     this.#conn.push(this.#parser.lineMode());
-    const ev = await this.#conn.next();
+    const ev = await this.#waitForClient();
     stop();
     await chain;
     if (ev?.kind !== 'line') return { status: 'BAD', text: 'IDLE ended without DONE' };
@@ -203,7 +235,10 @@ export class ImapSession implements SessionContext {
       for (;;) {
         const ev = await this.#conn.next();
         if (!ev) break;
+        this.#busy = true;
         await this.#serve(ev);
+        this.#busy = false;
+        if (this.#shuttingDown) await this.#goodbye();
       }
     } catch (err) {
       this.log.error({ event: 'session-error', err: String(err) });
@@ -215,6 +250,30 @@ export class ImapSession implements SessionContext {
 
   destroy(): void {
     this.#conn.destroy();
+  }
+
+  /** Server shutdown: `* BYE` now when waiting for the client (also in IDLE), else after the command. */
+  shutdown(): void {
+    this.#shuttingDown = true;
+    if (!this.#busy || this.#waitingForClient) void this.#goodbye();
+  }
+
+  /** The next event inside a command that waits for the client (IDLE's DONE, a SASL response). */
+  async #waitForClient(): Promise<ParserEvent | null> {
+    this.#waitingForClient = true;
+    if (this.#shuttingDown) void this.#goodbye();
+    try {
+      return await this.#conn.next();
+    } finally {
+      this.#waitingForClient = false;
+    }
+  }
+
+  async #goodbye(): Promise<void> {
+    if (this.#conn.closed) return;
+    const write = this.#conn.write(GOODBYES.shutdown);
+    this.#conn.end();
+    await write;
   }
 
   async #serve(ev: ParserEvent): Promise<void> {

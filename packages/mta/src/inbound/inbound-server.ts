@@ -11,6 +11,7 @@ import {
 } from '@mailstack/core';
 import { createAuthThrottle } from '@mailstack/directory';
 import {
+  connectionLimitsOf,
   createSmtpListener,
   type IncomingMessage,
   postmasterDomain,
@@ -222,6 +223,7 @@ export function createInboundServer(options: InboundServerOptions): SmtpListener
     maxRecipients: options.maxRecipients,
     maxProtocolErrors: options.maxProtocolErrors,
     closeTimeoutMs: options.closeTimeoutMs,
+    ...connectionLimitsOf(options),
     pregreetMs: options.pregreetMs ?? INBOUND_DEFAULTS.pregreetMs,
     name: hostname,
     protocol: 'smtp',

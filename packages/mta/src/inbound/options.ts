@@ -1,6 +1,6 @@
 import type { Directory, Envelope, Logger, MessageBlob, Reply, Spool } from '@mailstack/core';
 import type { AuthThrottle, AuthThrottleOptions } from '@mailstack/directory';
-import type { SmtpListenerOptions } from '@mailstack/smtp';
+import type { SmtpConnectionLimits, SmtpListenerOptions } from '@mailstack/smtp';
 
 /** Listener settings the inbound server passes through as they are. */
 export type InboundPassThroughOptions = Pick<
@@ -13,7 +13,8 @@ export type InboundPassThroughOptions = Pick<
   | 'maxRecipients'
   | 'maxProtocolErrors'
   | 'closeTimeoutMs'
->;
+> &
+  SmtpConnectionLimits;
 
 /** Where in the session a check runs. */
 export type InboundCheckStage = 'connect' | 'rcpt' | 'data';
