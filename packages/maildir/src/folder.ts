@@ -6,17 +6,18 @@
 import { copyFile, link, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type {
-  AppendOptions,
-  Folder,
-  FolderChange,
-  MessageBlob,
-  MessageMeta,
-  MessageSummary,
+import {
+  type AppendOptions,
+  type Folder,
+  type FolderChange,
+  isNoSpace,
+  type MessageBlob,
+  type MessageMeta,
+  type MessageSummary,
 } from '@mailstack/core';
 import { MetaCache } from './cache.ts';
 import { lfToCrlf, ToCrlf, wireSizeOf } from './crlf.ts';
-import { fsyncDir, writeMessage } from './deliver.ts';
+import { fsyncDir, storeMessage } from './deliver.ts';
 import { MaildirError, MessageNotFoundError } from './errors.ts';
 import {
   fileName,
@@ -32,6 +33,7 @@ import { KeywordTable } from './keywords.ts';
 import { summarizeMessage } from './summary.ts';
 import { UidList } from './uidlist.ts';
 import { FolderWatcher, notifyFolderChanged } from './watch.ts';
+import { skipWhenFull } from './write-all.ts';
 
 type Sub = 'new' | 'cur';
 
@@ -308,7 +310,10 @@ export class MaildirFolder implements Folder {
       else undescribed.push([base, ref, uid]);
     }
     if (later.length > 0) {
-      await this.uidlist.assign(later.sort());
+      // A full disk refuses the uidlist lock and line: the files stay unnumbered (and
+      // unlisted) until there is room, rather than failing SELECT, which users need in
+      // order to expunge and make room.
+      await this.uidlist.assign(later.sort()).catch(skipWhenFull);
       for (const base of later) {
         const uid = this.uidlist.uidOf.get(base);
         const ref = this.files.get(base)!;
@@ -398,14 +403,19 @@ export class MaildirFolder implements Folder {
       this.assertOpen();
       const flags = (options.flags ?? []).filter((f) => f.toLowerCase() !== '\\recent');
       const letters = flags.length > 0 ? await this.lettersForFlags(flags, true) : undefined;
-      const written = await writeMessage(this.dir, blob.open(), {
-        host: this.ctx.host,
-        ...(letters === undefined ? {} : { letters }),
-        ...(options.internalDate ? { internalDate: options.internalDate } : {}),
-        ...(options.recent ? { keepNew: true } : {}),
-        beforePublish: (size) => this.ctx.checkQuota(this.user, size, 1),
-      });
-      const uid = (await this.uidlist.assign([written.base])).get(written.base)!;
+      const written = await storeMessage(
+        this.dir,
+        blob.open(),
+        {
+          host: this.ctx.host,
+          ...(letters === undefined ? {} : { letters }),
+          ...(options.internalDate ? { internalDate: options.internalDate } : {}),
+          ...(options.recent ? { keepNew: true } : {}),
+          beforePublish: (size) => this.ctx.checkQuota(this.user, size, 1),
+        },
+        async (base) => (await this.uidlist.assign([base])).get(base)!,
+      );
+      const uid = written.uid;
       await this.cache.put([
         [written.base, { wireSize: written.wireSize, internalDate: written.internalDate }],
       ]);
@@ -561,7 +571,8 @@ export class MaildirFolder implements Folder {
         await fsyncDir(join(this.dir, 'cur')).catch(() => {});
         await this.ctx.addUsage(this.user, -bytes, -removed.length);
         this.changed();
-        await this.maybeCompact();
+        // The expunge is done; tidying the uidlist can wait for a disk with room.
+        await this.maybeCompact().catch(skipWhenFull);
       }
       return removed;
     });
@@ -657,6 +668,8 @@ export class MaildirFolder implements Folder {
           claimed.push(e.uid);
           this.putEntry({ ...e, sub: 'cur', name });
         } catch (err) {
+          // No room for the entry in cur/: the message stays recent for a later claim.
+          if (isNoSpace(err)) break;
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         }
       }

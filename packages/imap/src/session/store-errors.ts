@@ -18,6 +18,8 @@ export function storeErrorCode(err: unknown): { code?: ResponseCode; text: strin
       return { code: { code: 'LIMIT' }, text: 'too many keywords in this mailbox' };
     case 'MaildirError':
       return { code: { code: 'CANNOT' }, text: message };
+    case 'NoSpaceError':
+      return { code: { code: 'OVERQUOTA' }, text: 'not enough disk space' };
     case 'SmtpError':
       return { code: { code: 'OVERQUOTA' }, text: 'over quota' };
     default:

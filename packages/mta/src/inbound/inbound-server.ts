@@ -2,6 +2,7 @@ import {
   bufferBlob,
   isLoopback,
   isValidMailbox,
+  NoSpaceError,
   ok,
   type Reply,
   readAll,
@@ -139,6 +140,7 @@ export function createInboundServer(options: InboundServerOptions): SmtpListener
       queueId = await spool.enqueue(envelope, bufferBlob(stored));
     } catch (err) {
       logger.error({ event: 'enqueue-failed', session: session.id, err: String(err) }, 'enqueue failed');
+      if (err instanceof NoSpaceError) throw err;
       throw new SmtpError(451, '4.3.0', 'Could not queue the message, try again later');
     }
     logger.info(
