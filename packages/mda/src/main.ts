@@ -8,6 +8,7 @@
  * or {"event":"listening","path":...}; `--listen 127.0.0.1:0` takes an ephemeral port.
  * Logs go to stderr as JSON lines. SIGTERM/SIGINT close the listener and exit 0.
  */
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { closeOnSignals, exitWithUsage, parseHostPort, runMain } from '@mailstack/agent-process';
 import { createLogger, parseLogLevel } from '@mailstack/log';
@@ -48,6 +49,8 @@ runMain(async (argv) => {
     store: system.store,
     logger,
     detailFolder: values['detail-folder'] ?? false,
+    // On the store's file system: a disk too full for the message is found while DATA streams.
+    spoolDir: join(values.data, '.lmtp-tmp'),
     ...(values['max-size'] ? { maxMessageSize: Number(values['max-size']) } : {}),
     ...(values['max-connections'] ? { maxConnections: Number(values['max-connections']) } : {}),
     ...(values.name ? { name: values.name } : {}),
