@@ -3,7 +3,8 @@
  * readdirs and the metadata cache, brought up to date by refresh(). Message files are only
  * opened to read a body or to compute what the cache lacks.
  */
-import { copyFile, link, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, link, lstat, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
@@ -36,6 +37,9 @@ import { FolderWatcher, notifyFolderChanged } from './watch.ts';
 import { skipWhenFull } from './write-all.ts';
 
 type Sub = 'new' | 'cur';
+
+/** Opening a message file: read-only, and failing (ELOOP) on a symbolic link. */
+const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 /** Messages up to this wire size are read in one go instead of streamed. */
 const SMALL_MESSAGE = 256 * 1024;
@@ -137,11 +141,15 @@ export class MaildirFolder implements Folder {
 
   // ---- scanning -------------------------------------------------------------------------
 
-  /** Reads a directory: base → file name. */
+  /**
+   * Reads a directory: base → file name. Symbolic links are not messages: one placed in a
+   * user's Maildir could point into another user's mail.
+   */
   private async readSub(sub: Sub): Promise<Map<string, string>> {
     const files = new Map<string, string>();
-    for (const name of await readdir(join(this.dir, sub))) {
-      if (name.charCodeAt(0) === 46 /* '.' */) continue;
+    for (const entry of await readdir(join(this.dir, sub), { withFileTypes: true })) {
+      const name = entry.name;
+      if (name.charCodeAt(0) === 46 /* '.' */ || entry.isSymbolicLink()) continue;
       const colon = name.indexOf(':');
       files.set(colon < 0 ? name : name.slice(0, colon), name);
     }
@@ -199,8 +207,10 @@ export class MaildirFolder implements Folder {
   private async describe(ref: FileRef): Promise<{ wireSize: number; internalDate: number } | null> {
     try {
       const path = join(this.dir, ref.sub, ref.name);
-      const st = await stat(path);
-      const wireSize = parseFileName(ref.name).wireSize ?? wireSizeOf(await readFile(path));
+      const st = await lstat(path);
+      if (!st.isFile()) return null;
+      const wireSize =
+        parseFileName(ref.name).wireSize ?? wireSizeOf(await readFile(path, { flag: NO_FOLLOW }));
       return { wireSize, internalDate: Math.floor(st.mtimeMs) };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
@@ -434,7 +444,8 @@ export class MaildirFolder implements Folder {
       let fh: import('node:fs/promises').FileHandle | undefined;
       for (let attempt = 0; attempt < 3 && ref; attempt++) {
         try {
-          fh = await open(join(self.dir, ref.sub, ref.name), 'r');
+          // Never through a link (swapped in after the scan): it could lead into another Maildir.
+          fh = await open(join(self.dir, ref.sub, ref.name), NO_FOLLOW);
           break;
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

@@ -3,7 +3,7 @@
  * default), INBOX at its root, other folders as `.Name.Child` directories.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import {
@@ -118,12 +118,23 @@ export class MaildirStore implements MailboxStore {
     return u;
   }
 
+  /**
+   * A real directory, not a symbolic link to one: a link placed in a user's Maildir could
+   * lead into another user's mail, so the store treats it as absent.
+   */
   private async exists(path: string): Promise<boolean> {
     try {
-      return (await stat(path)).isDirectory();
+      return (await lstat(path)).isDirectory();
     } catch {
       return false;
     }
+  }
+
+  /** A folder whose directory and cur/ new/ tmp/ are all real directories. */
+  private async isFolder(dir: string, isInbox: boolean): Promise<boolean> {
+    if (!isInbox && !(await this.exists(dir))) return false;
+    for (const sub of ['cur', 'new', 'tmp']) if (!(await this.exists(join(dir, sub)))) return false;
+    return true;
   }
 
   /** Makes cur/ new/ tmp/ (and the maildirfolder marker for subfolders). */
@@ -334,7 +345,7 @@ export class MaildirStore implements MailboxStore {
     const norm = normalizeFolderName(name);
     const dir = this.folderDir(user, norm);
     if (norm === 'INBOX') await this.ensureInbox(user);
-    else if (!(await this.exists(join(dir, 'cur')))) throw new FolderNotFoundError(norm);
+    if (!(await this.isFolder(dir, norm === 'INBOX'))) throw new FolderNotFoundError(norm);
     // Every open: a tmp/ is nearly always empty, and a writer killed since the last open
     // would otherwise hold its disk space until the next restart.
     await sweepTmp(dir, this.host);
@@ -369,7 +380,7 @@ export class MaildirStore implements MailboxStore {
     const maildir = await this.ensureInbox(user);
     let folder = normalizeFolderName(options.folder ?? 'INBOX');
     let dir = this.folderDir(user, folder);
-    if (folder !== 'INBOX' && !(await this.exists(join(dir, 'cur')))) {
+    if (folder !== 'INBOX' && !(await this.isFolder(dir, false))) {
       // As an LDA does: a missing target folder falls back to INBOX rather than failing.
       folder = 'INBOX';
       dir = maildir;
@@ -382,6 +393,7 @@ export class MaildirStore implements MailboxStore {
       const f = new MaildirFolder(user, folder, dir, this.ctx);
       letters = await f.lettersForFlags(flags, true);
     }
+    if (!(await this.isFolder(dir, folder === 'INBOX'))) throw new FolderNotFoundError(folder);
     let written: Awaited<ReturnType<typeof storeMessage>>;
     try {
       written = await storeMessage(
