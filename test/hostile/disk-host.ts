@@ -14,18 +14,21 @@ import { writeDirectoryFile } from '../helpers/directory-file.ts';
 import { REPO_ROOT } from '../helpers/mda.ts';
 import { waitFor } from '../helpers/net.ts';
 
-export type DiskAgent = 'mda' | 'imap' | 'pop3';
+export type DiskAgent = 'mda' | 'imap' | 'pop3' | 'mta';
 
 const ENTRY: Record<DiskAgent, string> = {
   mda: 'packages/mda/src/main.ts',
   imap: 'packages/imap/src/main.ts',
   pop3: 'packages/pop3/src/main.ts',
+  mta: 'packages/mta/src/main.ts',
 };
-const PROTOCOL: Record<DiskAgent, string> = { mda: 'lmtp', imap: 'imap', pop3: 'pop3' };
+const PROTOCOL: Record<DiskAgent, string> = { mda: 'lmtp', imap: 'imap', pop3: 'pop3', mta: 'smtp' };
 const FLAGS: Record<DiskAgent, string> = {
   mda: '',
   imap: '--allow-cleartext-auth-on-loopback',
   pop3: '--allow-cleartext-auth-on-loopback',
+  // The spool goes to <data>/spool, on the tmpfs.
+  mta: '--pregreet-ms 0',
 };
 
 /** The unshare flags that can mount a tmpfs here, or null (then the disk tests are skipped). */
