@@ -37,20 +37,24 @@ port, user, pw, steps = int(sys.argv[1]), sys.argv[2], sys.argv[3], json.loads(s
 c = imaplib.IMAP4('127.0.0.1', port)
 c.login(user, pw)
 out = []
-for step in steps:
-    cmd, args = step[0], step[1:]
+def run(cmd, args):
     if cmd == 'APPEND':
-        typ, data = c.append(args[0], None, None, b'Subject: appended\\r\\n\\r\\n' + (b'x' * 70 + b'\\r\\n') * (args[1] // 72))
-    elif cmd == 'SELECT':
-        typ, data = c.select(args[0])
-    elif cmd == 'FETCH':
+        return c.append(args[0], None, None, b'Subject: appended\\r\\n\\r\\n' + (b'x' * 70 + b'\\r\\n') * (args[1] // 72))
+    if cmd == 'SELECT':
+        return c.select(args[0])
+    if cmd == 'FETCH':
         typ, data = c.fetch(args[0], args[1])
-        data = [d[0] + b' ' + str(len(d[1])).encode() if isinstance(d, tuple) else d for d in data]
-    else:
-        typ, data = c._simple_command(cmd, *args)
-        if cmd == 'EXPUNGE':
-            typ, data = c._untagged_response(typ, data, 'EXPUNGE')
-    out.append({'cmd': cmd, 'status': typ, 'text': b' '.join(d for d in data if isinstance(d, bytes)).decode('latin1')[:500]})
+        return typ, [d[0] + b' ' + str(len(d[1])).encode() if isinstance(d, tuple) else d for d in data]
+    typ, data = c._simple_command(cmd, *args)
+    if cmd == 'EXPUNGE':
+        return c._untagged_response(typ, data, 'EXPUNGE')
+    return typ, data
+for step in steps:
+    try:
+        typ, data = run(step[0], step[1:])
+    except imaplib.IMAP4.error as e:
+        typ, data = 'ERROR', [str(e).encode()]
+    out.append({'cmd': step[0], 'status': typ, 'text': b' '.join(d for d in data if isinstance(d, bytes)).decode('latin1')[:500]})
 c.logout()
 print(json.dumps(out))
 `;
