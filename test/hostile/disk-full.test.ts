@@ -2,7 +2,7 @@
  * The MDA and the IMAP server on a tmpfs that fills up (issue 11, item 5): a delivery the
  * disk cannot hold is refused with 452 4.3.1 and leaves nothing (no truncated message that
  * later gets a UID, no tmp file); on the full disk users can still SELECT, FETCH, STORE
- * \Deleted and EXPUNGE to make room; APPEND and CREATE answer NO [OVERQUOTA] and leave
+ * \Deleted and EXPUNGE to make room; APPEND, CREATE and COPY answer NO [OVERQUOTA] and leave
  * nothing behind.
  */
 import { readdir, writeFile } from 'node:fs/promises';
@@ -78,9 +78,12 @@ describe.skipIf(UNSHARE_FLAGS === null)('agents on a full disk', () => {
     expect(await lmtpSend(host.ports.mda, USER, 200 * KB, 'fits')).toMatchObject({ code: 250 });
   });
 
-  it('APPEND and CREATE on a full disk answer NO [OVERQUOTA] and leave nothing behind', async () => {
+  it('APPEND, CREATE and COPY on a full disk answer NO [OVERQUOTA] and leave nothing behind', async () => {
     host = await startDiskHost({ sizeBytes: 2048 * KB, users: [USER], agents: ['mda', 'imap'] });
     expect(await lmtpSend(host.ports.mda, USER, 10 * KB, 'first')).toMatchObject({ code: 250 });
+    expect(await imapSession(host.ports.imap, USER, [['CREATE', 'Box']])).toEqual([
+      expect.objectContaining({ status: 'OK' }),
+    ]);
     const maildir = host.maildir(USER);
     const before = (await readdir(maildir)).sort();
     await host.leaveFree(100 * KB);
@@ -91,11 +94,18 @@ describe.skipIf(UNSHARE_FLAGS === null)('agents on a full disk', () => {
     const create = await imapSession(host.ports.imap, USER, [
       ['CREATE', 'Projects/Later'],
       ['LIST', '""', '*'],
+      ['SELECT', 'INBOX'],
+      ['COPY', '1', 'Box'],
     ]);
     expect(create[0]).toMatchObject({ status: 'NO', text: expect.stringContaining('[OVERQUOTA]') });
     expect(create[1]!.text).not.toContain('Projects');
+    expect(create[3]).toMatchObject({ status: 'NO', text: expect.stringContaining('[OVERQUOTA]') });
+    expect(await filesIn(join(maildir, '.Box', 'cur'))).toEqual([]);
     expect((await readdir(maildir)).sort()).toEqual(before);
     expect(await filesIn(join(maildir, 'tmp'))).toEqual([]);
-    expect(await filesIn(join(maildir, 'new'))).toHaveLength(1);
+    // The first message (SELECT moved it from new/ to cur/) and nothing else.
+    expect([...(await filesIn(join(maildir, 'new'))), ...(await filesIn(join(maildir, 'cur')))]).toHaveLength(
+      1,
+    );
   });
 });

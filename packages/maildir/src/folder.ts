@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
   type AppendOptions,
+  asNoSpace,
   type Folder,
   type FolderChange,
   isNoSpace,
@@ -614,39 +615,52 @@ export class MaildirFolder implements Folder {
     for (const uid of list)
       bytes += parseFileName(this.entries.get(uid)!.name).size ?? this.entries.get(uid)!.meta.size;
     if (target.user === this.user) await this.ctx.checkQuota(this.user, bytes, list.length);
-    const made: Array<{ src: number; base: string; meta: MessageMeta }> = [];
-    for (const uid of list) {
-      const e = this.entries.get(uid)!;
-      const letters = await target.lettersForFlags(e.meta.flags, true);
-      const parsed = parseFileName(e.name);
-      const base = withSizes(uniqueBaseName(this.ctx.host), parsed.size ?? e.meta.size, e.meta.size);
-      const dest = join(target.dir, 'cur', fileName(base, letters));
-      let ref: FileRef | null = { sub: e.sub, name: e.name };
-      let ok = false;
-      for (let attempt = 0; attempt < 3 && ref && !ok; attempt++) {
-        const src = join(this.dir, ref.sub, ref.name);
-        try {
-          await link(src, dest);
-          ok = true;
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT') ref = await this.locate(e.base);
-          else if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP') {
-            // Another file system: copy into tmp/, fsync, then publish.
-            const tmp = join(target.dir, 'tmp', base);
-            await copyFile(src, tmp);
-            const fh = await open(tmp, 'r+');
-            await fh.sync();
-            await fh.close();
-            await rename(tmp, dest);
+    const made: Array<{ src: number; base: string; dest: string; meta: MessageMeta }> = [];
+    let assigned: Map<string, number>;
+    try {
+      for (const uid of list) {
+        const e = this.entries.get(uid)!;
+        const letters = await target.lettersForFlags(e.meta.flags, true);
+        const parsed = parseFileName(e.name);
+        const base = withSizes(uniqueBaseName(this.ctx.host), parsed.size ?? e.meta.size, e.meta.size);
+        const dest = join(target.dir, 'cur', fileName(base, letters));
+        let ref: FileRef | null = { sub: e.sub, name: e.name };
+        let ok = false;
+        for (let attempt = 0; attempt < 3 && ref && !ok; attempt++) {
+          const src = join(this.dir, ref.sub, ref.name);
+          try {
+            await link(src, dest);
             ok = true;
-          } else throw err;
+          } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code;
+            if (code === 'ENOENT') ref = await this.locate(e.base);
+            else if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP') {
+              // Another file system: copy into tmp/, fsync, then publish.
+              const tmp = join(target.dir, 'tmp', base);
+              try {
+                await copyFile(src, tmp);
+                const fh = await open(tmp, 'r+');
+                await fh.sync();
+                await fh.close();
+                await rename(tmp, dest);
+              } catch (copyErr) {
+                await unlink(tmp).catch(() => {});
+                throw copyErr;
+              }
+              ok = true;
+            } else throw err;
+          }
         }
+        if (ok) made.push({ src: uid, base, dest, meta: e.meta });
       }
-      if (ok) made.push({ src: uid, base, meta: e.meta });
+      await fsyncDir(join(target.dir, 'cur'));
+      assigned = await target.uidlist.assign(made.map((m) => m.base));
+    } catch (err) {
+      // All or nothing: copies that got no UID (a full disk refuses the uidlist line) are
+      // taken back, or they would turn up later as messages the client was told failed.
+      for (const m of made) await unlink(m.dest).catch(() => {});
+      throw asNoSpace(err);
     }
-    await fsyncDir(join(target.dir, 'cur'));
-    const assigned = await target.uidlist.assign(made.map((m) => m.base));
     await target.cache.put(
       made.map((m) => [m.base, { wireSize: m.meta.size, internalDate: m.meta.internalDate.getTime() }]),
     );
