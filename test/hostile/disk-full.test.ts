@@ -7,6 +7,7 @@
  */
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runPython } from '@mailstack/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { imapSession, lmtpSend } from './disk-clients.ts';
 import { type DiskHost, filesIn, startDiskHost, UNSHARE_FLAGS } from './disk-host.ts';
@@ -75,6 +76,28 @@ describe.skipIf(UNSHARE_FLAGS === null)('agents on a full disk', () => {
     expect(Number(steps[0]!.text)).toBeGreaterThanOrEqual(3);
     expect(steps[3]!.text.split(' ')).toHaveLength(2);
     expect(await host.free()).toBeGreaterThan(700 * KB);
+    expect(await lmtpSend(host.ports.mda, USER, 200 * KB, 'fits')).toMatchObject({ code: 250 });
+  });
+
+  it('on a full disk POP3 users can log in, RETR and DELE to make room', async () => {
+    host = await startDiskHost({ sizeBytes: 2048 * KB, users: [USER], agents: ['mda', 'pop3'] });
+    for (const tag of ['a', 'b'])
+      expect(await lmtpSend(host.ports.mda, USER, 400 * KB, tag)).toMatchObject({ code: 250 });
+    await host.leaveFree(0);
+    const script = `
+import poplib, sys
+c = poplib.POP3('127.0.0.1', int(sys.argv[1]))
+c.user('${USER}')
+c.pass_('secret')
+print('STAT', c.stat()[0])
+print('RETR', len(b''.join(c.retr(1)[1])) > 300000)
+print('DELE', c.dele(1).decode())
+print('QUIT', c.quit().decode())
+`;
+    const r = await runPython(script, [host.ports.pop3]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^STAT 2\nRETR True\nDELE \+OK.*\nQUIT \+OK/);
+    expect(await host.free()).toBeGreaterThan(300 * KB);
     expect(await lmtpSend(host.ports.mda, USER, 200 * KB, 'fits')).toMatchObject({ code: 250 });
   });
 

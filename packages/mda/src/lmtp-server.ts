@@ -22,10 +22,10 @@ export interface LmtpServerOptions
   detailFolder?: boolean;
   /**
    * Where DATA is streamed before delivery (one unlinked temp file per message); default
-   * `<os tmpdir>/mailstack-lmtp`. Put it on the store's file system, so a full disk is
-   * refused before the message is read twice.
+   * `<os tmpdir>/mailstack-lmtp`, as Dovecot's mail_temp_dir. On the store's own file system
+   * a message would need twice its size free while it is copied into the Maildir.
    */
-  spoolDir?: string;
+  tempDir?: string;
   /** Where accepted messages go; default the local store (createLocalDelivery). */
   target?: DeliveryTarget;
   logger?: Logger;
@@ -44,7 +44,7 @@ export function createLmtpServer(options: LmtpServerOptions): SmtpListener {
     store,
     detailFolder,
     target: givenTarget,
-    spoolDir = join(tmpdir(), 'mailstack-lmtp'),
+    tempDir = join(tmpdir(), 'mailstack-lmtp'),
     logger: _logger,
     ...listenerOptions
   } = options;
@@ -69,7 +69,7 @@ export function createLmtpServer(options: LmtpServerOptions): SmtpListener {
         if (!resolution || resolution.local.length === 0) throw errorOf(unknownUser());
       },
       async onData(message, session) {
-        const spooled = await spoolMessage(message.stream, spoolDir);
+        const spooled = await spoolMessage(message.stream, tempDir);
         try {
           const messageId = messageIdOf(spooled.head);
           const started = Date.now();

@@ -8,7 +8,6 @@
  * or {"event":"listening","path":...}; `--listen 127.0.0.1:0` takes an ephemeral port.
  * Logs go to stderr as JSON lines. SIGTERM/SIGINT close the listener and exit 0.
  */
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { closeOnSignals, exitWithUsage, parseHostPort, runMain } from '@mailstack/agent-process';
 import { createLogger, parseLogLevel } from '@mailstack/log';
@@ -16,7 +15,7 @@ import { createLmtpServer } from './lmtp-server.ts';
 import { openLocalMailSystem } from './local-system.ts';
 
 const USAGE =
-  'usage: main.ts --data <dir> --directory <file> (--listen <host:port> | --socket <path>) [--detail-folder] [--max-size <bytes>] [--max-connections <n>] [--name <host>] [--log-level debug|info|warn|error]';
+  'usage: main.ts --data <dir> --directory <file> (--listen <host:port> | --socket <path>) [--detail-folder] [--max-size <bytes>] [--temp-dir <dir>] [--max-connections <n>] [--name <host>] [--log-level debug|info|warn|error]';
 
 runMain(async (argv) => {
   const { values } = parseArgs({
@@ -28,6 +27,7 @@ runMain(async (argv) => {
       socket: { type: 'string' },
       'detail-folder': { type: 'boolean' },
       'max-size': { type: 'string' },
+      'temp-dir': { type: 'string' },
       'max-connections': { type: 'string' },
       name: { type: 'string' },
       'log-level': { type: 'string' },
@@ -49,8 +49,7 @@ runMain(async (argv) => {
     store: system.store,
     logger,
     detailFolder: values['detail-folder'] ?? false,
-    // On the store's file system: a disk too full for the message is found while DATA streams.
-    spoolDir: join(values.data, '.lmtp-tmp'),
+    ...(values['temp-dir'] ? { tempDir: values['temp-dir'] } : {}),
     ...(values['max-size'] ? { maxMessageSize: Number(values['max-size']) } : {}),
     ...(values['max-connections'] ? { maxConnections: Number(values['max-connections']) } : {}),
     ...(values.name ? { name: values.name } : {}),
