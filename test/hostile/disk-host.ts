@@ -13,22 +13,31 @@ import { type Daemon, makeTempDir, startDaemon } from '../helpers/daemon.ts';
 import { writeDirectoryFile } from '../helpers/directory-file.ts';
 import { REPO_ROOT } from '../helpers/mda.ts';
 import { waitFor } from '../helpers/net.ts';
+import { makeCertificate } from '../helpers/tls.ts';
 
-export type DiskAgent = 'mda' | 'imap' | 'pop3' | 'mta';
+export type DiskAgent = 'mda' | 'imap' | 'pop3' | 'mta' | 'msa';
 
 const ENTRY: Record<DiskAgent, string> = {
   mda: 'packages/mda/src/main.ts',
   imap: 'packages/imap/src/main.ts',
   pop3: 'packages/pop3/src/main.ts',
   mta: 'packages/mta/src/main.ts',
+  msa: 'packages/msa/src/main.ts',
 };
-const PROTOCOL: Record<DiskAgent, string> = { mda: 'lmtp', imap: 'imap', pop3: 'pop3', mta: 'smtp' };
+const PROTOCOL: Record<DiskAgent, string> = {
+  mda: 'lmtp',
+  imap: 'imap',
+  pop3: 'pop3',
+  mta: 'smtp',
+  msa: 'submission',
+};
 const FLAGS: Record<DiskAgent, string> = {
   mda: '',
   imap: '--allow-cleartext-auth-on-loopback',
   pop3: '--allow-cleartext-auth-on-loopback',
-  // The spool goes to <data>/spool, on the tmpfs.
+  // The spools go to <data>/spool, on the tmpfs.
   mta: '--pregreet-ms 0',
+  msa: '--allow-cleartext-auth-on-loopback --cert "$3" --key "$4"',
 };
 
 /** The unshare flags that can mount a tmpfs here, or null (then the disk tests are skipped). */
@@ -74,6 +83,9 @@ export async function startDiskHost(options: {
   mkdirSync(mountPoint);
   const directory = join(tmp.path, 'directory.json');
   await writeDirectoryFile(directory, options.users);
+  const cert = options.agents.includes('msa')
+    ? await makeCertificate(tmp.path)
+    : { certPath: '', keyPath: '' };
   const node = process.execPath;
   const starts = options.agents.map(
     (a) =>
@@ -82,7 +94,7 @@ export async function startDiskHost(options: {
   const script = `mount -t tmpfs -o size=${options.sizeBytes},mode=0755 tmpfs "$1" || exit 1\n${starts.join('\n')}\nwait`;
   const daemon: Daemon = startDaemon(
     'unshare',
-    [...UNSHARE_FLAGS, 'sh', '-c', script, 'sh', mountPoint, directory],
+    [...UNSHARE_FLAGS, 'sh', '-c', script, 'sh', mountPoint, directory, cert.certPath, cert.keyPath],
     { cwd: REPO_ROOT },
   );
   const ports: Partial<Record<DiskAgent, number>> = {};

@@ -14,10 +14,13 @@ const KB = 1024;
 const SEND = `
 import smtplib, sys
 port, size = int(sys.argv[1]), int(sys.argv[2])
-msg = b'From: a@remote.test\\r\\nTo: alice@example.test\\r\\nSubject: big\\r\\n\\r\\n' + (b'x' * 76 + b'\\r\\n') * (size // 78)
+sender = 'alice@example.test' if len(sys.argv) > 3 else 'a@remote.test'
+msg = b'From: ' + sender.encode() + b'\\r\\nTo: alice@example.test\\r\\nSubject: big\\r\\n\\r\\n' + (b'x' * 76 + b'\\r\\n') * (size // 78)
 c = smtplib.SMTP('127.0.0.1', port)
+if len(sys.argv) > 3:
+    c.login('alice@example.test', sys.argv[3])
 try:
-    c.sendmail('a@remote.test', ['alice@example.test'], msg)
+    c.sendmail(sender, ['alice@example.test'], msg)
     print('250')
 except smtplib.SMTPDataError as e:
     print(e.smtp_code, e.smtp_error.decode())
@@ -45,5 +48,14 @@ describe.skipIf(UNSHARE_FLAGS === null)('the spool on a full disk', () => {
 
     await host.unfill();
     expect((await runPython(SEND, [host.ports.mta, 600 * KB])).stdout.trim()).toBe('250');
+  });
+
+  it('the MSA answers an authenticated client 452 4.3.1 when the spool is full', async () => {
+    host = await startDiskHost({ sizeBytes: 2048 * KB, users: [USER], agents: ['msa'] });
+    expect((await runPython(SEND, [host.ports.msa, 10 * KB, 'secret'])).stdout.trim()).toBe('250');
+    await host.leaveFree(200 * KB);
+    const r = await runPython(SEND, [host.ports.msa, 600 * KB, 'secret']);
+    expect(r.stdout.trim()).toMatch(/^452 4\.3\.1 /);
+    expect(await filesIn(join(host.data, 'spool', 'tmp'))).toEqual([]);
   });
 });
