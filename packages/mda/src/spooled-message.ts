@@ -17,6 +17,8 @@ import { writeAll } from '@mailstack/maildir';
 
 export interface SpooledMessage {
   blob: MessageBlob;
+  /** The message from byte `start` on (the LDA drops an mbox `From ` line this way). */
+  slice(start: number): MessageBlob;
   /** The first bytes (up to 64 KiB), for the Message-ID in the log. */
   head: Buffer;
   close(): Promise<void>;
@@ -39,11 +41,11 @@ export async function spoolMessage(source: Readable, dir: string): Promise<Spool
     const size = await writeBody(fh, source);
     const head = Buffer.alloc(Math.min(size, HEAD_BYTES));
     await fh.read(head, 0, head.length, 0);
-    return {
-      head,
-      blob: { size, open: () => Readable.from(readBody(fh, size), { objectMode: false }) },
-      close: () => fh.close(),
-    };
+    const slice = (start: number): MessageBlob => ({
+      size: size - start,
+      open: () => Readable.from(readBody(fh, start, size), { objectMode: false }),
+    });
+    return { head, blob: slice(0), slice, close: () => fh.close() };
   } catch (err) {
     await fh.close().catch(() => {});
     throw asNoSpace(err);
@@ -61,9 +63,9 @@ async function writeBody(fh: FileHandle, source: Readable): Promise<number> {
   return size;
 }
 
-/** Positional reads from byte 0: several readers of one handle do not disturb each other. */
-async function* readBody(fh: FileHandle, size: number): AsyncGenerator<Buffer> {
-  for (let pos = 0; pos < size; ) {
+/** Positional reads: several readers of one handle do not disturb each other. */
+async function* readBody(fh: FileHandle, start: number, size: number): AsyncGenerator<Buffer> {
+  for (let pos = start; pos < size; ) {
     const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - pos));
     const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
     if (bytesRead === 0) return;
