@@ -44,3 +44,4 @@ export {
   type SpoolEventHandler,
   type SpoolOperations,
 } from './spool.ts';
+export { asNoSpace, isNoSpace, NoSpaceError } from './storage-errors.ts';

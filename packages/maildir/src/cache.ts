@@ -12,6 +12,7 @@ import { constants } from 'node:fs';
 import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MessageSummary } from '@mailstack/core';
+import { skipWhenFull, writeAll } from './write-all.ts';
 
 export const CACHE_FILE = 'mailstack-cache';
 export const SUMMARY_FILE = 'mailstack-summaries';
@@ -24,7 +25,7 @@ export interface CachedMeta {
 async function appendLines(path: string, text: string, sync = true): Promise<void> {
   const fh = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
   try {
-    await fh.write(text);
+    await writeAll(fh, text);
     if (sync) await fh.datasync();
   } finally {
     await fh.close();
@@ -114,7 +115,9 @@ export class MetaCache {
       this.meta.set(base, m);
       text += `${base}\t${m.wireSize}\t${m.internalDate}\n`;
     }
-    await appendLines(this.path, text);
+    // Skipped on a full disk: known in memory, and recomputed from the message file by the
+    // next process that misses it. (A torn line fails to parse and is ignored.)
+    await appendLines(this.path, text).catch(skipWhenFull);
   }
 
   async getSummary(base: string): Promise<MessageSummary | undefined> {
@@ -153,7 +156,7 @@ export class MetaCache {
         await new Promise<void>((resolve) => setImmediate(resolve));
         const text = this.pendingSummaries;
         this.pendingSummaries = '';
-        await appendLines(this.summaryPath, text, false);
+        await appendLines(this.summaryPath, text, false).catch(skipWhenFull);
         // Checked and cleared in one synchronous step, so a later put always finds a writer.
         if (this.pendingSummaries === '') {
           this.summaryWrite = null;

@@ -4,11 +4,13 @@
  * on any error the tmp file is removed.
  */
 import { constants } from 'node:fs';
-import { link, open, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { link, open, rename, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { asNoSpace } from '@mailstack/core';
 import { ToLf } from './crlf.ts';
 import { fileName, uniqueBaseName, withSizes } from './filename.ts';
+import { writeAll } from './write-all.ts';
 
 export interface WrittenMessage {
   base: string;
@@ -54,7 +56,7 @@ export async function writeMessage(
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     const flush = async () => {
-      if (pendingBytes > 0) await fh.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+      if (pendingBytes > 0) await writeAll(fh, pending.length === 1 ? pending[0]! : Buffer.concat(pending));
       pending = [];
       pendingBytes = 0;
     };
@@ -104,30 +106,28 @@ export async function writeMessage(
   } catch (err) {
     await fh.close().catch(() => {});
     if (!published) await unlink(tmpPath).catch(() => {});
-    throw err;
+    throw asNoSpace(err);
   }
 }
 
-/** Maildir spec: files in tmp/ untouched for 36 hours are left-overs of dead writers. */
-export async function sweepTmp(folderDir: string, now = Date.now()): Promise<number> {
-  const dir = join(folderDir, 'tmp');
-  let removed = 0;
-  let names: string[];
+/**
+ * Writes and publishes a message, then numbers it with `number` (the uidlist append). When
+ * numbering fails (a full disk refuses the uidlist line too) the published file is taken
+ * back, so a message whose delivery was refused never turns up later with a UID and a
+ * retrying sender's copy is the only one.
+ */
+export async function storeMessage(
+  folderDir: string,
+  source: Readable,
+  opts: WriteOptions,
+  number: (base: string) => Promise<number>,
+): Promise<WrittenMessage & { uid: number }> {
+  const written = await writeMessage(folderDir, source, opts);
   try {
-    names = await readdir(dir);
-  } catch {
-    return 0;
+    return { ...written, uid: await number(written.base) };
+  } catch (err) {
+    await unlink(join(folderDir, written.sub, written.name)).catch(() => {});
+    await fsyncDir(join(folderDir, written.sub)).catch(() => {});
+    throw asNoSpace(err);
   }
-  for (const name of names) {
-    try {
-      const st = await stat(join(dir, name));
-      if (st.isFile() && now - st.mtimeMs > 36 * 3600 * 1000) {
-        await unlink(join(dir, name));
-        removed++;
-      }
-    } catch {
-      // raced with its writer or another sweeper
-    }
-  }
-  return removed;
 }

@@ -3,20 +3,23 @@
  * readdirs and the metadata cache, brought up to date by refresh(). Message files are only
  * opened to read a body or to compute what the cache lacks.
  */
-import { copyFile, link, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, link, lstat, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type {
-  AppendOptions,
-  Folder,
-  FolderChange,
-  MessageBlob,
-  MessageMeta,
-  MessageSummary,
+import {
+  type AppendOptions,
+  asNoSpace,
+  type Folder,
+  type FolderChange,
+  isNoSpace,
+  type MessageBlob,
+  type MessageMeta,
+  type MessageSummary,
 } from '@mailstack/core';
 import { MetaCache } from './cache.ts';
 import { lfToCrlf, ToCrlf, wireSizeOf } from './crlf.ts';
-import { fsyncDir, writeMessage } from './deliver.ts';
+import { fsyncDir, storeMessage } from './deliver.ts';
 import { MaildirError, MessageNotFoundError } from './errors.ts';
 import {
   fileName,
@@ -32,8 +35,12 @@ import { KeywordTable } from './keywords.ts';
 import { summarizeMessage } from './summary.ts';
 import { UidList } from './uidlist.ts';
 import { FolderWatcher, notifyFolderChanged } from './watch.ts';
+import { skipWhenFull } from './write-all.ts';
 
 type Sub = 'new' | 'cur';
+
+/** Opening a message file: read-only, and failing (ELOOP) on a symbolic link. */
+const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 /** Messages up to this wire size are read in one go instead of streamed. */
 const SMALL_MESSAGE = 256 * 1024;
@@ -135,11 +142,15 @@ export class MaildirFolder implements Folder {
 
   // ---- scanning -------------------------------------------------------------------------
 
-  /** Reads a directory: base → file name. */
+  /**
+   * Reads a directory: base → file name. Symbolic links are not messages: one placed in a
+   * user's Maildir could point into another user's mail.
+   */
   private async readSub(sub: Sub): Promise<Map<string, string>> {
     const files = new Map<string, string>();
-    for (const name of await readdir(join(this.dir, sub))) {
-      if (name.charCodeAt(0) === 46 /* '.' */) continue;
+    for (const entry of await readdir(join(this.dir, sub), { withFileTypes: true })) {
+      const name = entry.name;
+      if (name.charCodeAt(0) === 46 /* '.' */ || entry.isSymbolicLink()) continue;
       const colon = name.indexOf(':');
       files.set(colon < 0 ? name : name.slice(0, colon), name);
     }
@@ -197,8 +208,10 @@ export class MaildirFolder implements Folder {
   private async describe(ref: FileRef): Promise<{ wireSize: number; internalDate: number } | null> {
     try {
       const path = join(this.dir, ref.sub, ref.name);
-      const st = await stat(path);
-      const wireSize = parseFileName(ref.name).wireSize ?? wireSizeOf(await readFile(path));
+      const st = await lstat(path);
+      if (!st.isFile()) return null;
+      const wireSize =
+        parseFileName(ref.name).wireSize ?? wireSizeOf(await readFile(path, { flag: NO_FOLLOW }));
       return { wireSize, internalDate: Math.floor(st.mtimeMs) };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
@@ -308,7 +321,10 @@ export class MaildirFolder implements Folder {
       else undescribed.push([base, ref, uid]);
     }
     if (later.length > 0) {
-      await this.uidlist.assign(later.sort());
+      // A full disk refuses the uidlist lock and line: the files stay unnumbered (and
+      // unlisted) until there is room, rather than failing SELECT, which users need in
+      // order to expunge and make room.
+      await this.uidlist.assign(later.sort()).catch(skipWhenFull);
       for (const base of later) {
         const uid = this.uidlist.uidOf.get(base);
         const ref = this.files.get(base)!;
@@ -398,14 +414,19 @@ export class MaildirFolder implements Folder {
       this.assertOpen();
       const flags = (options.flags ?? []).filter((f) => f.toLowerCase() !== '\\recent');
       const letters = flags.length > 0 ? await this.lettersForFlags(flags, true) : undefined;
-      const written = await writeMessage(this.dir, blob.open(), {
-        host: this.ctx.host,
-        ...(letters === undefined ? {} : { letters }),
-        ...(options.internalDate ? { internalDate: options.internalDate } : {}),
-        ...(options.recent ? { keepNew: true } : {}),
-        beforePublish: (size) => this.ctx.checkQuota(this.user, size, 1),
-      });
-      const uid = (await this.uidlist.assign([written.base])).get(written.base)!;
+      const written = await storeMessage(
+        this.dir,
+        blob.open(),
+        {
+          host: this.ctx.host,
+          ...(letters === undefined ? {} : { letters }),
+          ...(options.internalDate ? { internalDate: options.internalDate } : {}),
+          ...(options.recent ? { keepNew: true } : {}),
+          beforePublish: (size) => this.ctx.checkQuota(this.user, size, 1),
+        },
+        async (base) => (await this.uidlist.assign([base])).get(base)!,
+      );
+      const uid = written.uid;
       await this.cache.put([
         [written.base, { wireSize: written.wireSize, internalDate: written.internalDate }],
       ]);
@@ -424,7 +445,8 @@ export class MaildirFolder implements Folder {
       let fh: import('node:fs/promises').FileHandle | undefined;
       for (let attempt = 0; attempt < 3 && ref; attempt++) {
         try {
-          fh = await open(join(self.dir, ref.sub, ref.name), 'r');
+          // Never through a link (swapped in after the scan): it could lead into another Maildir.
+          fh = await open(join(self.dir, ref.sub, ref.name), NO_FOLLOW);
           break;
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -561,7 +583,8 @@ export class MaildirFolder implements Folder {
         await fsyncDir(join(this.dir, 'cur')).catch(() => {});
         await this.ctx.addUsage(this.user, -bytes, -removed.length);
         this.changed();
-        await this.maybeCompact();
+        // The expunge is done; tidying the uidlist can wait for a disk with room.
+        await this.maybeCompact().catch(skipWhenFull);
       }
       return removed;
     });
@@ -592,39 +615,52 @@ export class MaildirFolder implements Folder {
     for (const uid of list)
       bytes += parseFileName(this.entries.get(uid)!.name).size ?? this.entries.get(uid)!.meta.size;
     if (target.user === this.user) await this.ctx.checkQuota(this.user, bytes, list.length);
-    const made: Array<{ src: number; base: string; meta: MessageMeta }> = [];
-    for (const uid of list) {
-      const e = this.entries.get(uid)!;
-      const letters = await target.lettersForFlags(e.meta.flags, true);
-      const parsed = parseFileName(e.name);
-      const base = withSizes(uniqueBaseName(this.ctx.host), parsed.size ?? e.meta.size, e.meta.size);
-      const dest = join(target.dir, 'cur', fileName(base, letters));
-      let ref: FileRef | null = { sub: e.sub, name: e.name };
-      let ok = false;
-      for (let attempt = 0; attempt < 3 && ref && !ok; attempt++) {
-        const src = join(this.dir, ref.sub, ref.name);
-        try {
-          await link(src, dest);
-          ok = true;
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT') ref = await this.locate(e.base);
-          else if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP') {
-            // Another file system: copy into tmp/, fsync, then publish.
-            const tmp = join(target.dir, 'tmp', base);
-            await copyFile(src, tmp);
-            const fh = await open(tmp, 'r+');
-            await fh.sync();
-            await fh.close();
-            await rename(tmp, dest);
+    const made: Array<{ src: number; base: string; dest: string; meta: MessageMeta }> = [];
+    let assigned: Map<string, number>;
+    try {
+      for (const uid of list) {
+        const e = this.entries.get(uid)!;
+        const letters = await target.lettersForFlags(e.meta.flags, true);
+        const parsed = parseFileName(e.name);
+        const base = withSizes(uniqueBaseName(this.ctx.host), parsed.size ?? e.meta.size, e.meta.size);
+        const dest = join(target.dir, 'cur', fileName(base, letters));
+        let ref: FileRef | null = { sub: e.sub, name: e.name };
+        let ok = false;
+        for (let attempt = 0; attempt < 3 && ref && !ok; attempt++) {
+          const src = join(this.dir, ref.sub, ref.name);
+          try {
+            await link(src, dest);
             ok = true;
-          } else throw err;
+          } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code;
+            if (code === 'ENOENT') ref = await this.locate(e.base);
+            else if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP') {
+              // Another file system: copy into tmp/, fsync, then publish.
+              const tmp = join(target.dir, 'tmp', base);
+              try {
+                await copyFile(src, tmp);
+                const fh = await open(tmp, 'r+');
+                await fh.sync();
+                await fh.close();
+                await rename(tmp, dest);
+              } catch (copyErr) {
+                await unlink(tmp).catch(() => {});
+                throw copyErr;
+              }
+              ok = true;
+            } else throw err;
+          }
         }
+        if (ok) made.push({ src: uid, base, dest, meta: e.meta });
       }
-      if (ok) made.push({ src: uid, base, meta: e.meta });
+      await fsyncDir(join(target.dir, 'cur'));
+      assigned = await target.uidlist.assign(made.map((m) => m.base));
+    } catch (err) {
+      // All or nothing: copies that got no UID (a full disk refuses the uidlist line) are
+      // taken back, or they would turn up later as messages the client was told failed.
+      for (const m of made) await unlink(m.dest).catch(() => {});
+      throw asNoSpace(err);
     }
-    await fsyncDir(join(target.dir, 'cur'));
-    const assigned = await target.uidlist.assign(made.map((m) => m.base));
     await target.cache.put(
       made.map((m) => [m.base, { wireSize: m.meta.size, internalDate: m.meta.internalDate.getTime() }]),
     );
@@ -657,6 +693,8 @@ export class MaildirFolder implements Folder {
           claimed.push(e.uid);
           this.putEntry({ ...e, sub: 'cur', name });
         } catch (err) {
+          // No room for the entry in cur/: the message stays recent for a later claim.
+          if (isNoSpace(err)) break;
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         }
       }

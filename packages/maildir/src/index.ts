@@ -35,3 +35,4 @@ export {
   type UidListHeader,
   type UidRecord,
 } from './uidlist.ts';
+export { writeAll } from './write-all.ts';

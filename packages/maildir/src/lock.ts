@@ -71,8 +71,9 @@ export async function acquireDotLock(target: string, options: DotLockOptions = {
   const deadline = Date.now() + timeoutMs;
   let delay = 2;
   const temp = `${lockPath}.${HOST}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, `${process.pid}:${HOST}`, { mode: 0o600 });
   try {
+    // Inside the try: on a full disk the create succeeds and the write fails, leaving the file.
+    await writeFile(temp, `${process.pid}:${HOST}`, { mode: 0o600 });
     for (;;) {
       try {
         await link(temp, lockPath);

@@ -5,9 +5,11 @@
  * is recalculated from the folders when missing, unparsable, or grown past 5120 bytes.
  */
 import { constants } from 'node:fs';
-import { open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isNoSpace } from '@mailstack/core';
 import { parseFileName } from './filename.ts';
+import { writeAll } from './write-all.ts';
 
 export const MAILDIRSIZE_FILE = 'maildirsize';
 const RECALC_AT = 5120;
@@ -113,15 +115,26 @@ export class MaildirSize {
   async recalculate(limits: QuotaLimits): Promise<QuotaUsage> {
     const usage = await computeUsage(this.maildir);
     const tmp = `${this.path}.${process.pid}.${Date.now()}.tmp`;
-    await writeFile(tmp, `${formatLimitLine(limits)}\n${usage.bytes} ${usage.count}\n`, {
-      mode: 0o600,
-      flush: true,
-    });
-    await rename(tmp, this.path);
+    try {
+      await writeFile(tmp, `${formatLimitLine(limits)}\n${usage.bytes} ${usage.count}\n`, {
+        mode: 0o600,
+        flush: true,
+      });
+      await rename(tmp, this.path);
+    } catch (err) {
+      // A full disk: the sum is right, only not remembered; the next check sums again.
+      await unlink(tmp).catch(() => {});
+      if (!isNoSpace(err)) throw err;
+    }
     return usage;
   }
 
-  /** Appends one change line; a missing file is left for the next recalculation. */
+  /**
+   * Appends one change line; a missing file is left for the next recalculation. When the
+   * line cannot be written (a full disk) the file is removed instead, so usage is summed
+   * afresh next time rather than left wrong: the change itself (a delivery, an expunge) has
+   * already happened and must not fail for its bookkeeping.
+   */
   async add(bytes: number, count: number): Promise<void> {
     if (bytes === 0 && count === 0) return;
     let fh: import('node:fs/promises').FileHandle;
@@ -132,7 +145,10 @@ export class MaildirSize {
       throw err;
     }
     try {
-      await fh.write(`${bytes} ${count}\n`);
+      await writeAll(fh, `${bytes} ${count}\n`);
+    } catch (err) {
+      if (!isNoSpace(err)) throw err;
+      await unlink(this.path).catch(() => {});
     } finally {
       await fh.close();
     }

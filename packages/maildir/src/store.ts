@@ -3,15 +3,17 @@
  * default), INBOX at its root, other folders as `.Name.Child` directories.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import {
   type AppendOptions,
+  asNoSpace,
   type FolderInfo,
   type Logger,
   type MailboxStore,
   type MessageBlob,
+  NoSpaceError,
   type Quota,
   SmtpError,
   type SpecialUse,
@@ -19,7 +21,7 @@ import {
   splitAddress,
 } from '@mailstack/core';
 import { MetaCache } from './cache.ts';
-import { sweepTmp, writeMessage } from './deliver.ts';
+import { storeMessage } from './deliver.ts';
 import { FolderExistsError, FolderNotFoundError, InvalidNameError, MaildirError } from './errors.ts';
 import { parseFileName, safeHostname } from './filename.ts';
 import { type FolderContext, MaildirFolder } from './folder.ts';
@@ -35,6 +37,7 @@ import {
 import { MaildirSize, type QuotaLimits } from './quota.ts';
 import { DEFAULT_SPECIAL_FOLDERS, readSpecialUse, writeSpecialUse } from './specialuse.ts';
 import { readSubscriptions, updateSubscriptions } from './subscriptions.ts';
+import { sweepTmp } from './tmp-sweep.ts';
 import { UidList } from './uidlist.ts';
 import { notifyFolderChanged } from './watch.ts';
 
@@ -57,7 +60,6 @@ export class MaildirStore implements MailboxStore {
   private readonly log: Logger;
   /** Shared per folder directory so repeated deliveries read the uidlist incrementally. */
   private readonly uidlists = new Map<string, UidList>();
-  private readonly swept = new Set<string>();
   private readonly ctx: FolderContext;
 
   constructor(options: MaildirStoreOptions) {
@@ -116,12 +118,23 @@ export class MaildirStore implements MailboxStore {
     return u;
   }
 
+  /**
+   * A real directory, not a symbolic link to one: a link placed in a user's Maildir could
+   * lead into another user's mail, so the store treats it as absent.
+   */
   private async exists(path: string): Promise<boolean> {
     try {
-      return (await stat(path)).isDirectory();
+      return (await lstat(path)).isDirectory();
     } catch {
       return false;
     }
+  }
+
+  /** A folder whose directory and cur/ new/ tmp/ are all real directories. */
+  private async isFolder(dir: string, isInbox: boolean): Promise<boolean> {
+    if (!isInbox && !(await this.exists(dir))) return false;
+    for (const sub of ['cur', 'new', 'tmp']) if (!(await this.exists(join(dir, sub)))) return false;
+    return true;
   }
 
   /** Makes cur/ new/ tmp/ (and the maildirfolder marker for subfolders). */
@@ -195,23 +208,53 @@ export class MaildirStore implements MailboxStore {
     const maildir = await this.ensureInbox(user);
     if (norm === 'INBOX' || (await this.exists(dir))) throw new FolderExistsError(norm);
     // Parents are implied: create them so every level is a real folder, as Dovecot does.
-    const parts = norm.split(SEPARATOR);
-    for (let i = 1; i < parts.length; i++) {
-      const parent = parts.slice(0, i).join(SEPARATOR);
-      const pdir = this.folderDir(user, parent);
-      if (normalizeFolderName(parent) !== 'INBOX' && !(await this.exists(pdir))) {
-        await this.makeFolderDirs(pdir, false);
-        await this.uidlistFor(pdir).ensure();
+    // What this call made is taken back when a later step fails (a full disk): a CREATE
+    // answered NO leaves nothing behind.
+    const made: string[] = [];
+    try {
+      const parts = norm.split(SEPARATOR);
+      for (let i = 1; i < parts.length; i++) {
+        const parent = parts.slice(0, i).join(SEPARATOR);
+        const pdir = this.folderDir(user, parent);
+        if (normalizeFolderName(parent) !== 'INBOX' && (await this.makeFolder(maildir, pdir)))
+          made.push(pdir);
       }
-    }
-    await this.makeFolderDirs(dir, false);
-    await this.uidlistFor(dir).ensure();
-    if (specialUse) {
-      const map = await readSpecialUse(maildir);
-      map.set(norm, specialUse);
-      await writeSpecialUse(maildir, map);
+      if (!(await this.makeFolder(maildir, dir))) throw new FolderExistsError(norm);
+      made.push(dir);
+      if (specialUse) {
+        const map = await readSpecialUse(maildir);
+        map.set(norm, specialUse);
+        await writeSpecialUse(maildir, map);
+      }
+    } catch (err) {
+      for (const d of made.reverse()) {
+        this.uidlists.delete(d);
+        await rm(d, { recursive: true, force: true }).catch(() => {});
+      }
+      throw asNoSpace(err);
     }
     this.log.info({ user, folder: norm }, 'folder created');
+  }
+
+  /**
+   * Makes a complete folder (cur/ new/ tmp/, marker, uidlist) under a temporary name and
+   * renames it into place, so the folder appears whole or not at all. Returns false when
+   * the folder already exists.
+   */
+  private async makeFolder(maildir: string, dir: string): Promise<boolean> {
+    if (await this.exists(dir)) return false;
+    const building = join(maildir, `mailstack-creating.${randomBytes(6).toString('hex')}`);
+    try {
+      await this.makeFolderDirs(building, false);
+      await new UidList(building).ensure();
+      await rename(building, dir);
+      return true;
+    } catch (err) {
+      await rm(building, { recursive: true, force: true }).catch(() => {});
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' || code === 'ENOTEMPTY') return false;
+      throw err;
+    }
   }
 
   async deleteFolder(user: string, name: string): Promise<void> {
@@ -302,11 +345,10 @@ export class MaildirStore implements MailboxStore {
     const norm = normalizeFolderName(name);
     const dir = this.folderDir(user, norm);
     if (norm === 'INBOX') await this.ensureInbox(user);
-    else if (!(await this.exists(join(dir, 'cur')))) throw new FolderNotFoundError(norm);
-    if (!this.swept.has(dir)) {
-      this.swept.add(dir);
-      await sweepTmp(dir);
-    }
+    if (!(await this.isFolder(dir, norm === 'INBOX'))) throw new FolderNotFoundError(norm);
+    // Every open: a tmp/ is nearly always empty, and a writer killed since the last open
+    // would otherwise hold its disk space until the next restart.
+    await sweepTmp(dir, this.host);
     return new MaildirFolder(user, norm, dir, this.ctx).open();
   }
 
@@ -338,7 +380,7 @@ export class MaildirStore implements MailboxStore {
     const maildir = await this.ensureInbox(user);
     let folder = normalizeFolderName(options.folder ?? 'INBOX');
     let dir = this.folderDir(user, folder);
-    if (folder !== 'INBOX' && !(await this.exists(join(dir, 'cur')))) {
+    if (folder !== 'INBOX' && !(await this.isFolder(dir, false))) {
       // As an LDA does: a missing target folder falls back to INBOX rather than failing.
       folder = 'INBOX';
       dir = maildir;
@@ -351,20 +393,28 @@ export class MaildirStore implements MailboxStore {
       const f = new MaildirFolder(user, folder, dir, this.ctx);
       letters = await f.lettersForFlags(flags, true);
     }
-    let written: Awaited<ReturnType<typeof writeMessage>>;
+    if (!(await this.isFolder(dir, folder === 'INBOX'))) throw new FolderNotFoundError(folder);
+    let written: Awaited<ReturnType<typeof storeMessage>>;
     try {
-      written = await writeMessage(dir, blob.open(), {
-        host: this.host,
-        ...(letters === undefined ? {} : { letters }),
-        ...(options.internalDate ? { internalDate: options.internalDate } : {}),
-        beforePublish: (size) => this.checkQuota(user, size, 1),
-      });
+      written = await storeMessage(
+        dir,
+        blob.open(),
+        {
+          host: this.host,
+          ...(letters === undefined ? {} : { letters }),
+          ...(options.internalDate ? { internalDate: options.internalDate } : {}),
+          beforePublish: (size) => this.checkQuota(user, size, 1),
+        },
+        async (base) => (await this.uidlistFor(dir).assign([base])).get(base)!,
+      );
     } catch (err) {
       if (err instanceof SmtpError) throw err;
       this.log.error({ user, folder, err: String(err) }, 'delivery write failed');
-      throw new SmtpError(452, '4.3.1', `Insufficient system storage: ${(err as Error).message}`);
+      throw new NoSpaceError({ cause: err });
     }
-    const uid = (await this.uidlistFor(dir).assign([written.base])).get(written.base)!;
+    const uid = written.uid;
+    // Both are rebuilt when missing (cache from the file, usage by recalculation): the
+    // message is stored and numbered, so a full disk here must not turn it into a 4xx.
     await new MetaCache(dir).put([
       [written.base, { wireSize: written.wireSize, internalDate: written.internalDate }],
     ]);

@@ -12,6 +12,7 @@ import { constants } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DotLock, withDotLock } from './lock.ts';
+import { appendWhole } from './write-all.ts';
 
 export const UIDLIST_FILE = 'dovecot-uidlist';
 
@@ -268,7 +269,8 @@ export class UidList {
     }
     const fh = await open(this.path, constants.O_WRONLY | constants.O_APPEND);
     try {
-      await fh.write(fresh.map(formatUidRecord).join(''));
+      // Cut back on failure: under the lock, so the next record does not join a torn line.
+      await appendWhole(fh, fresh.map(formatUidRecord).join(''));
       await fh.datasync();
       const st = await fh.stat();
       for (const r of fresh) this.add(r);

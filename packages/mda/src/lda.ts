@@ -8,11 +8,15 @@
  * recipient, 65 bad input, 64 usage, 69 other refusals. The reply text goes to stderr,
  * where Postfix picks it up for the bounce or the log.
  */
+
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bufferBlob, type Envelope, formatReply, isValidMailbox, readAll } from '@mailstack/core';
+import { type Envelope, formatReply, isValidMailbox } from '@mailstack/core';
 import { createLogger } from '@mailstack/log';
 import { deliver } from './local-delivery.ts';
 import { openLocalMailSystem } from './local-system.ts';
+import { spoolMessage } from './spooled-message.ts';
 import { EX, exitCodeFor } from './sysexits.ts';
 
 const USAGE =
@@ -37,34 +41,40 @@ async function main(argv: string[]): Promise<number> {
     return EX.DATAERR;
   }
   const limit = maxSize ? Number(maxSize) : 50 * 1024 * 1024;
-  const input = stripMboxFromLine(await readAll(process.stdin));
-  if (input.length === 0) {
-    process.stderr.write('empty message on stdin\n');
-    return EX.DATAERR;
-  }
-  if (input.length > limit) {
-    process.stderr.write(`552 5.3.4 Message exceeds fixed maximum message size ${limit}\n`);
-    return EX.DATAERR;
-  }
-  const logger = createLogger({ level: args.values.verbose ? 'debug' : 'warn' });
-  const system = await openLocalMailSystem({ dataDir: data, directoryFile, logger });
+  // stdin is streamed to a temp file, not held in memory, and read from there per recipient.
+  const spooled = await spoolMessage(process.stdin, join(tmpdir(), 'mailstack-lda'));
   try {
-    const envelope: Envelope = {
-      mailFrom: sender,
-      rcptTo: recipient.map((address) => ({ address })),
-      params: {},
-    };
-    const results = await deliver(envelope, bufferBlob(input), {
-      directory: system.directory,
-      store: system.store,
-      logger,
-      detailFolder: args.values['detail-folder'] ?? false,
-    });
-    for (const r of results)
-      if (r.reply.code >= 300) process.stderr.write(`<${r.recipient}>: ${formatReply(r.reply)}\n`);
-    return exitCodeFor(results);
+    const input = spooled.slice(mboxFromLineLength(spooled.head, spooled.blob.size));
+    if (input.size === 0) {
+      process.stderr.write('empty message on stdin\n');
+      return EX.DATAERR;
+    }
+    if (input.size > limit) {
+      process.stderr.write(`552 5.3.4 Message exceeds fixed maximum message size ${limit}\n`);
+      return EX.DATAERR;
+    }
+    const logger = createLogger({ level: args.values.verbose ? 'debug' : 'warn' });
+    const system = await openLocalMailSystem({ dataDir: data, directoryFile, logger });
+    try {
+      const envelope: Envelope = {
+        mailFrom: sender,
+        rcptTo: recipient.map((address) => ({ address })),
+        params: {},
+      };
+      const results = await deliver(envelope, input, {
+        directory: system.directory,
+        store: system.store,
+        logger,
+        detailFolder: args.values['detail-folder'] ?? false,
+      });
+      for (const r of results)
+        if (r.reply.code >= 300) process.stderr.write(`<${r.recipient}>: ${formatReply(r.reply)}\n`);
+      return exitCodeFor(results);
+    } finally {
+      await system.close();
+    }
   } finally {
-    await system.close();
+    await spooled.close();
   }
 }
 
@@ -85,11 +95,14 @@ function parse(argv: string[]) {
   });
 }
 
-/** An mbox `From sender date` line some MTAs put in front of the message is not part of it. */
-function stripMboxFromLine(message: Buffer): Buffer {
-  if (message.subarray(0, 5).toString('latin1') !== 'From ') return message;
-  const lf = message.indexOf(0x0a);
-  return lf < 0 ? Buffer.alloc(0) : message.subarray(lf + 1);
+/**
+ * An mbox `From sender date` line some MTAs put in front of the message is not part of it:
+ * its length (with the LF), or the whole input when it has no LF (then nothing is left).
+ */
+function mboxFromLineLength(head: Buffer, size: number): number {
+  if (head.subarray(0, 5).toString('latin1') !== 'From ') return 0;
+  const lf = head.indexOf(0x0a);
+  return lf < 0 ? size : lf + 1;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,17 +1,18 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
-  bufferBlob,
   type DeliveryTarget,
   type Directory,
   isValidMailbox,
   type Logger,
   type MailboxStore,
-  readAll,
   SmtpError,
   silentLogger,
 } from '@mailstack/core';
 import { createSmtpListener, type SmtpListener, type SmtpListenerOptions } from '@mailstack/smtp';
 import { badRecipient, createLocalDelivery, unknownUser } from './local-delivery.ts';
 import { messageIdOf } from './message-id.ts';
+import { spoolMessage } from './spooled-message.ts';
 
 export interface LmtpServerOptions
   extends Omit<SmtpListenerOptions, 'handlers' | 'protocol' | 'logger' | 'pregreetMs'> {
@@ -19,6 +20,12 @@ export interface LmtpServerOptions
   store: MailboxStore;
   /** Save `user+detail@` into folder `detail` when it exists. Default false. */
   detailFolder?: boolean;
+  /**
+   * Where DATA is streamed before delivery (one unlinked temp file per message); default
+   * `<os tmpdir>/mailstack-lmtp`, as Dovecot's mail_temp_dir. On the store's own file system
+   * a message would need twice its size free while it is copied into the Maildir.
+   */
+  tempDir?: string;
   /** Where accepted messages go; default the local store (createLocalDelivery). */
   target?: DeliveryTarget;
   logger?: Logger;
@@ -37,6 +44,7 @@ export function createLmtpServer(options: LmtpServerOptions): SmtpListener {
     store,
     detailFolder,
     target: givenTarget,
+    tempDir = join(tmpdir(), 'mailstack-lmtp'),
     logger: _logger,
     ...listenerOptions
   } = options;
@@ -61,23 +69,27 @@ export function createLmtpServer(options: LmtpServerOptions): SmtpListener {
         if (!resolution || resolution.local.length === 0) throw errorOf(unknownUser());
       },
       async onData(message, session) {
-        const body = await readAll(message.stream);
-        const messageId = messageIdOf(body);
-        const started = Date.now();
-        const results = await target.deliver(message.envelope, bufferBlob(body));
-        logger.info(
-          {
-            event: 'lmtp-message',
-            session: session.id,
-            messageId,
-            from: message.envelope.mailFrom,
-            size: body.length,
-            results: results.map((r) => `${r.recipient} ${r.reply.code}`),
-            ms: Date.now() - started,
-          },
-          'message handled',
-        );
-        return results.map((r) => r.reply);
+        const spooled = await spoolMessage(message.stream, tempDir);
+        try {
+          const messageId = messageIdOf(spooled.head);
+          const started = Date.now();
+          const results = await target.deliver(message.envelope, spooled.blob);
+          logger.info(
+            {
+              event: 'lmtp-message',
+              session: session.id,
+              messageId,
+              from: message.envelope.mailFrom,
+              size: spooled.blob.size,
+              results: results.map((r) => `${r.recipient} ${r.reply.code}`),
+              ms: Date.now() - started,
+            },
+            'message handled',
+          );
+          return results.map((r) => r.reply);
+        } finally {
+          await spooled.close();
+        }
       },
     },
   });

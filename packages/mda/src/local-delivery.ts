@@ -1,4 +1,5 @@
 import {
+  asNoSpace,
   type DeliveryTarget,
   type Directory,
   type Envelope,
@@ -55,7 +56,7 @@ export async function deliver(
       reply = await deliverToRecipient(address, envelope.mailFrom, blob, eol, options, logger).catch(
         (err: unknown) => {
           logger.error({ event: 'delivery-failed', recipient: address, err: String(err) }, 'delivery failed');
-          return replyFromError(err);
+          return replyOf(err);
         },
       );
       done.set(key, reply);
@@ -106,7 +107,7 @@ async function deliverToRecipient(
       );
       replies.push(ok(`<${address}> Saved`));
     } catch (err) {
-      const reply = replyFromError(err);
+      const reply = replyOf(err);
       const level = err instanceof SmtpError ? 'info' : 'error';
       logger[level]({
         event: 'not-delivered',
@@ -119,6 +120,11 @@ async function deliverToRecipient(
     }
   }
   return worst(replies);
+}
+
+/** A full disk anywhere on the way (a new Maildir, a keyword file) is 452 4.3.1, not 451. */
+function replyOf(err: unknown): Reply {
+  return replyFromError(asNoSpace(err));
 }
 
 /** 250 only when every copy was saved; else a permanent failure wins over a temporary one. */

@@ -17,7 +17,7 @@ import { createLmtpServer } from './lmtp-server.ts';
 import { openLocalMailSystem } from './local-system.ts';
 
 const USAGE =
-  'usage: main.ts --data <dir> --directory <file> (--listen [<host>]:<port> | --socket <path>) [--detail-folder] [--max-size <bytes>] [--max-connections <n>] [--name <host>] [--log-level debug|info|warn|error]';
+  'usage: main.ts --data <dir> --directory <file> (--listen [<host>]:<port> | --socket <path>) [--detail-folder] [--max-size <bytes>] [--temp-dir <dir>] [--max-connections <n>] [--name <host>] [--log-level debug|info|warn|error]';
 
 runMain(async (argv) => {
   const { values } = parseArgs({
@@ -29,6 +29,7 @@ runMain(async (argv) => {
       socket: { type: 'string' },
       'detail-folder': { type: 'boolean' },
       'max-size': { type: 'string' },
+      'temp-dir': { type: 'string' },
       'max-connections': { type: 'string' },
       name: { type: 'string' },
       'log-level': { type: 'string' },
@@ -52,6 +53,7 @@ runMain(async (argv) => {
     store: system.store,
     logger,
     detailFolder: values['detail-folder'] ?? false,
+    ...(values['temp-dir'] ? { tempDir: values['temp-dir'] } : {}),
     ...(values['max-size'] ? { maxMessageSize: Number(values['max-size']) } : {}),
     ...(values['max-connections'] ? { maxConnections: Number(values['max-connections']) } : {}),
     ...(values.name ? { name: values.name } : {}),

@@ -1,6 +1,7 @@
 import {
   type Account,
   isLoopback,
+  NoSpaceError,
   ok,
   type Reply,
   SmtpError,
@@ -91,6 +92,7 @@ export function createSubmissionServer(options: SubmissionServerOptions): SmtpLi
       const refusal = body.failure();
       if (refusal instanceof SmtpError) throw refusal;
       logger.error({ event: 'enqueue-failed', session: session.id, err: String(err) }, 'enqueue failed');
+      if (err instanceof NoSpaceError) throw err;
       throw new SmtpError(451, '4.3.0', 'Could not queue the message, try again later');
     }
     limiter.recordMessage(account.user);

@@ -1,6 +1,6 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { SmtpError } from '@mailstack/core';
+import { asNoSpace, SmtpError } from '@mailstack/core';
 
 /** Writes a new file (it must not exist) and forces its bytes to disk before resolving. */
 export async function writeNewFileSynced(path: string, data: string | Buffer): Promise<void> {
@@ -112,11 +112,7 @@ export async function writeStream(file: FileHandle, body: Readable, maxBytes: nu
   return size;
 }
 
-/** Turns disk-full and quota errors into the 452 an SMTP client should see; rethrows the rest. */
+/** Turns disk-full and quota errors into core's NoSpaceError (452 4.3.1 to an SMTP client); rethrows the rest. */
 export function storageError(err: unknown): unknown {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new SmtpError(452, '4.3.1', 'Insufficient system storage');
-  }
-  return err;
+  return asNoSpace(err);
 }

@@ -1,6 +1,6 @@
 import type { SpecialUse } from '@mailstack/core';
 import type { ListValue } from '../parser/types.ts';
-import { failed, trimDelimiter } from './mailbox-errors.ts';
+import { failed, refusedNewName, trimDelimiter } from './mailbox-errors.ts';
 import type { CommandHandler } from './types.ts';
 import { no, ok, userOf } from './types.ts';
 
@@ -30,6 +30,8 @@ export const create: CommandHandler<'CREATE'> = {
   async handle(ctx, cmd) {
     const name = trimDelimiter(cmd.args.mailbox);
     if (name.toUpperCase() === 'INBOX') return no('INBOX always exists', { code: 'ALREADYEXISTS' });
+    const refused = refusedNewName(name);
+    if (refused) return refused;
     const use = specialUseParam(cmd.args.params);
     if (use === null) return no('unknown special-use attribute', { code: 'USEATTR' });
     try {

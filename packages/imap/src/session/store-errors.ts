@@ -1,3 +1,4 @@
+import { isNoSpace } from '@mailstack/core';
 import type { ResponseCode } from '../writer/types.ts';
 
 /**
@@ -7,6 +8,9 @@ import type { ResponseCode } from '../writer/types.ts';
 export function storeErrorCode(err: unknown): { code?: ResponseCode; text: string } {
   const name = err instanceof Error ? err.name : '';
   const message = err instanceof Error ? err.message : String(err);
+  // Before SmtpError (NoSpaceError is one): a full disk is not a quota, but the client's
+  // remedy is the same (expunge, then retry), and Dovecot answers it this way too.
+  if (isNoSpace(err)) return { code: { code: 'OVERQUOTA' }, text: 'not enough disk space' };
   switch (name) {
     case 'FolderNotFoundError':
       return { code: { code: 'NONEXISTENT' }, text: 'no such mailbox' };

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import {
   isLoopback,
   isValidMailbox,
+  NoSpaceError,
   ok,
   type Reply,
   SmtpError,
@@ -181,6 +182,8 @@ export function createInboundServer(options: InboundServerOptions): SmtpListener
       } catch (err) {
         if (stored.failure() instanceof SmtpError) throw refused(stored.failure(), session);
         logger.error({ event: 'enqueue-failed', session: session.id, err: String(err) }, 'enqueue failed');
+        // a full disk is the spool's own 452 4.3.1 (RFC 3463: mail system full), not a local error
+        if (err instanceof NoSpaceError) throw err;
         throw new SmtpError(451, '4.3.0', 'Could not queue the message, try again later');
       }
       logger.info(

@@ -1,0 +1,55 @@
+/**
+ * Removes what dead writers left in a folder's tmp/. The Maildir spec's rule is 36 hours
+ * untouched; a writer killed mid-delivery also leaves a file whose name says which process
+ * wrote it (`<secs>.M<usecs>P<pid>Q<n>.<host>`), so when that host is this one and the pid
+ * no longer runs, the file is removed at once instead of holding disk space for a day and
+ * a half (which matters most on a full disk).
+ */
+import { readdir, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const STALE_MS = 36 * 3600 * 1000;
+
+/** The writer's pid and host from a Maildir file name, or null when the name has no such parts. */
+export function writerOf(name: string): { pid: number; host: string } | null {
+  const m = /^\d+\.[^.]*P(\d+)(?:Q\d+)?[^.]*\.([^,:]+)/.exec(name);
+  if (!m) return null;
+  const pid = Number(m[1]);
+  return Number.isSafeInteger(pid) && pid > 0 ? { pid, host: m[2]! } : null;
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Sweeps `<folderDir>/tmp`; `host` is this host's name as it appears in file names. */
+export async function sweepTmp(folderDir: string, host: string, now = Date.now()): Promise<number> {
+  const dir = join(folderDir, 'tmp');
+  let removed = 0;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    try {
+      const writer = writerOf(name);
+      const deadWriter = writer !== null && writer.host === host && !processRuns(writer.pid);
+      const st = await stat(join(dir, name));
+      if (st.isFile() && (deadWriter || now - st.mtimeMs > STALE_MS)) {
+        await unlink(join(dir, name));
+        removed++;
+      }
+    } catch {
+      // raced with its writer or another sweeper
+    }
+  }
+  return removed;
+}
