@@ -27,6 +27,7 @@ export {
 } from './password.ts';
 export { parseSaslPlain, type SaslPlain } from './sasl-plain.ts';
 export { DirectorySnapshot, MAX_ALIAS_DEPTH } from './snapshot.ts';
+export { inWriteTransaction, openSharedSqlite } from './sqlite-file.ts';
 export {
   type AuthAttempt,
   type AuthThrottle,

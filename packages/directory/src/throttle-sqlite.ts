@@ -1,5 +1,5 @@
-import { closeSync, openSync } from 'node:fs';
 import type { StatementSync } from 'node:sqlite';
+import { inWriteTransaction, openSharedSqlite } from './sqlite-file.ts';
 import { MAX_COUNT, type ThrottleCounter, type ThrottleStore } from './throttle-store.ts';
 
 /**
@@ -20,15 +20,7 @@ export function openSqliteThrottleStore(
   options: { maxEntries?: number; busyTimeoutMs?: number } = {},
 ): ThrottleStore {
   const maxEntries = options.maxEntries ?? 10_000;
-  // SQLite gives a new file the process umask; create it owner-only first (its -wal and
-  // -shm files copy this mode).
-  closeSync(openSync(path, 'a', 0o600));
-  // Loaded here, not at import: node:sqlite needs a flag before Node 22.13, and a user of the
-  // directory who keeps the in-memory throttle must not pay for (or trip over) it.
-  const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite');
-  const db = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 2_000 });
-  db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = NORMAL');
+  const db = openSharedSqlite(path, options.busyTimeoutMs);
   db.exec(`CREATE TABLE IF NOT EXISTS failures (
     key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last INTEGER NOT NULL) WITHOUT ROWID`);
   db.exec('CREATE INDEX IF NOT EXISTS failures_last ON failures (last)');
@@ -49,17 +41,7 @@ export function openSqliteThrottleStore(
     const r = s.get(...args) as { failures: number; last: number } | undefined;
     return r ? { failures: Number(r.failures), last: Number(r.last) } : undefined;
   };
-  const transaction = <T>(job: () => T): T => {
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      const out = job();
-      db.exec('COMMIT');
-      return out;
-    } catch (err) {
-      db.exec('ROLLBACK');
-      throw err;
-    }
-  };
+  const transaction = <T>(job: () => T): T => inWriteTransaction(db, job);
 
   return {
     read(keys, now, windowMs) {

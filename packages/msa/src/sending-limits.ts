@@ -1,3 +1,5 @@
+import { createMemorySendingStore, type SendingCountStore } from './sending-store.ts';
+
 /** Per-user sending limits; a missing number means no limit. */
 export interface SendingLimits {
   /** Messages accepted per user in any 60-minute window (`451 4.7.1` beyond). */
@@ -14,17 +16,23 @@ export interface LimitOptions extends SendingLimits {
 const HOUR = 3_600_000;
 
 /**
- * Counts accepted messages per user over a sliding hour, in memory: a restart forgets the
- * counts (one process; a shared store is for the scale-out backend).
+ * Counts accepted messages per user over a sliding hour. The counts live in `store`: in
+ * memory by default (one process, forgotten on restart); a host's submission processes share
+ * the SQLite store (sending-store.ts), so the budget is counted once and survives restarts.
  */
 export class SendingLimiter {
   readonly #options: LimitOptions;
   readonly #now: () => number;
-  readonly #sent = new Map<string, number[]>();
+  readonly #store: SendingCountStore;
 
-  constructor(options: LimitOptions = {}, now: () => number = Date.now) {
+  constructor(
+    options: LimitOptions = {},
+    now: () => number = Date.now,
+    store: SendingCountStore = createMemorySendingStore(),
+  ) {
     this.#options = options;
     this.#now = now;
+    this.#store = store;
   }
 
   limitsFor(user: string): SendingLimits {
@@ -34,7 +42,7 @@ export class SendingLimiter {
   /** True while the user may start another message. */
   mayStartMessage(user: string): boolean {
     const max = this.limitsFor(user).messagesPerHour;
-    return max === undefined || this.#recent(user).length < max;
+    return max === undefined || this.#store.count(user, this.#now() - HOUR) < max;
   }
 
   mayAddRecipient(user: string, recipientsSoFar: number): boolean {
@@ -43,16 +51,22 @@ export class SendingLimiter {
   }
 
   recordMessage(user: string): void {
-    const list = this.#recent(user);
-    list.push(this.#now());
-    this.#sent.set(user, list);
+    const now = this.#now();
+    this.#store.record(user, now, now - HOUR);
   }
+}
 
-  #recent(user: string): number[] {
-    const since = this.#now() - HOUR;
-    const list = (this.#sent.get(user) ?? []).filter((t) => t > since);
-    if (list.length === 0) this.#sent.delete(user);
-    else this.#sent.set(user, list);
-    return list;
+/**
+ * Reads `messagesPerHour=100,recipientsPerMessage=50` (either or both); throws a RangeError
+ * naming the bad part.
+ */
+export function parseSendingLimits(spec: string): SendingLimits {
+  const out: SendingLimits = {};
+  for (const part of spec.split(',').filter(Boolean)) {
+    const [name = '', value = ''] = part.split('=').map((s) => s.trim());
+    if ((name !== 'messagesPerHour' && name !== 'recipientsPerMessage') || !/^\d+$/.test(value))
+      throw new RangeError(`bad sending limit ${JSON.stringify(part)}`);
+    out[name] = Number(value);
   }
+  return out;
 }

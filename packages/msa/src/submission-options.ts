@@ -3,6 +3,7 @@ import type { AuthThrottle, AuthThrottleOptions } from '@mailstack/directory';
 import type { SmtpConnectionLimits, SmtpListenerOptions } from '@mailstack/smtp';
 import type { MayUseSender } from './sender-policy.ts';
 import type { LimitOptions } from './sending-limits.ts';
+import type { SendingCountStore } from './sending-store.ts';
 
 /** Listener settings the MSA passes through as they are. */
 export type PassThroughOptions = Pick<
@@ -31,6 +32,12 @@ export interface SubmissionServerOptions extends PassThroughOptions {
   /** Development only: AUTH without TLS for clients on 127.0.0.0/8 and ::1. Default false. */
   allowCleartextAuthOnLoopback?: boolean;
   limits?: LimitOptions;
+  /**
+   * Where the hourly counts live. Default: in memory, for this listener alone. Give every
+   * listener of a host the same store (`openSqliteSendingStore`, one file for all processes)
+   * so 587, 465 and every MSA process count one budget that a restart keeps. Not closed here.
+   */
+  sendingStore?: SendingCountStore;
   /** Extra senders per account (shared mailboxes); own addresses are always allowed. */
   mayUseSender?: MayUseSender;
   /** Failed-login throttle (per IP and per user). Default 5 failures per 15 minutes. */

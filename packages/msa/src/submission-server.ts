@@ -35,7 +35,7 @@ export function createSubmissionServer(options: SubmissionServerOptions): SmtpLi
   const now = options.now ?? (() => new Date());
   const { directory, spool, hostname } = options;
   const accounts: Accounts = new WeakMap();
-  const limiter = new SendingLimiter(options.limits, () => now().getTime());
+  const limiter = new SendingLimiter(options.limits, () => now().getTime(), options.sendingStore);
   const authenticate = createAuthenticator(directory, options.authThrottle, logger);
 
   const accountOf = (session: SmtpSession): Account => {
