@@ -12,3 +12,10 @@ export {
   perClientLimit,
   runMain,
 } from './agent-process.ts';
+export {
+  BOOT_TAG,
+  pidAlive,
+  processGone,
+  processStartTicks,
+  START_TICKS,
+} from './process-identity.ts';

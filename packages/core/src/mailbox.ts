@@ -115,6 +115,12 @@ export interface MailboxStore {
     options?: AppendOptions & { folder?: string },
   ): Promise<{ folder: string; uid: number }>;
   quota(user: string): Promise<Quota>;
+  /**
+   * Exclusive access to the user's maildrop for one POP3 session (RFC 1939), seen by every
+   * process that opens the same store: resolves with its release, or null while another
+   * session holds it. A store without it gets a lock inside one process only.
+   */
+  lockMaildrop?(user: string): Promise<(() => Promise<void>) | null>;
 }
 
 /** One open folder. A snapshot that `refresh()` brings up to date. */

@@ -25,7 +25,8 @@ export {
   validateFolderName,
 } from './names.ts';
 export { formatLimitLine, parseMaildirSize, type QuotaLimits } from './quota.ts';
-export { createMaildirStore, MaildirStore, type MaildirStoreOptions } from './store.ts';
+export { type LockOwner, takeSessionLock } from './session-lock.ts';
+export { createMaildirStore, MAILDROP_LOCK, MaildirStore, type MaildirStoreOptions } from './store.ts';
 export { formatSubscriptions, parseSubscriptions } from './subscriptions.ts';
 export {
   formatUidList,

@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { pidAlive } from '@mailstack/agent-process';
 import { LockTimeoutError } from './errors.ts';
 
 export interface DotLockOptions {
@@ -29,15 +30,6 @@ export interface DotLock {
 
 const HOST = hostname();
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function breakIfStale(lockPath: string, staleMs: number): Promise<boolean> {
   let info: { ino: number; mtimeMs: number };
   let owner: string;
@@ -50,7 +42,7 @@ async function breakIfStale(lockPath: string, staleMs: number): Promise<boolean>
     throw err;
   }
   const m = /^(\d+):(.*)$/.exec(owner.trim());
-  const deadOwner = m !== null && m[2] === HOST && !processAlive(Number(m[1]));
+  const deadOwner = m !== null && m[2] === HOST && !pidAlive(Number(m[1]));
   const tooOld = Date.now() - info.mtimeMs > staleMs;
   if (!deadOwner && !tooOld) return false;
   try {

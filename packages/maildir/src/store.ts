@@ -35,11 +35,15 @@ import {
   validatePathComponent,
 } from './names.ts';
 import { MaildirSize, type QuotaLimits } from './quota.ts';
+import { takeSessionLock } from './session-lock.ts';
 import { DEFAULT_SPECIAL_FOLDERS, readSpecialUse, writeSpecialUse } from './specialuse.ts';
 import { readSubscriptions, updateSubscriptions } from './subscriptions.ts';
 import { sweepTmp } from './tmp-sweep.ts';
 import { UidList } from './uidlist.ts';
 import { notifyFolderChanged } from './watch.ts';
+
+/** The POP3 maildrop lock's file name in a user's Maildir. */
+export const MAILDROP_LOCK = 'mailstack-pop3.lock';
 
 export interface MaildirStoreOptions {
   /** Data folder holding every user's Maildir. */
@@ -339,6 +343,16 @@ export class MaildirStore implements MailboxStore {
       const rest = names.filter((n) => n !== norm);
       return subscribed ? [...rest, norm] : rest;
     });
+  }
+
+  /**
+   * The POP3 maildrop lock: `mailstack-pop3.lock` in the user's Maildir (no leading dot, so
+   * never taken for a Maildir++ folder), held from login to the end of the session and seen by
+   * every process over this data folder (session-lock.ts). Like Dovecot, IMAP does not take it.
+   */
+  async lockMaildrop(user: string): Promise<(() => Promise<void>) | null> {
+    const maildir = await this.ensureInbox(user);
+    return takeSessionLock(join(maildir, MAILDROP_LOCK));
   }
 
   async openFolder(user: string, name: string): Promise<MaildirFolder> {

@@ -49,7 +49,13 @@ export async function login(host: LoginHost, user: string, password: string): Pr
     return host.err('[AUTH] invalid user name or password');
   }
   await host.throttle.recordSuccess(attempt);
-  const release = lockMaildrop(host.store, account.user);
+  let release: Awaited<ReturnType<typeof lockMaildrop>>;
+  try {
+    release = await lockMaildrop(host.store, account.user);
+  } catch (err) {
+    host.log.error({ event: 'maildrop-lock-failed', user: account.user, err: String(err) });
+    return host.err('[SYS/TEMP] maildrop unavailable');
+  }
   if (!release) {
     host.log.info({ event: 'maildrop-in-use', user: account.user });
     return host.err('[IN-USE] maildrop already locked by another session');
@@ -58,12 +64,12 @@ export async function login(host: LoginHost, user: string, password: string): Pr
   try {
     drop = new Maildrop(await host.store.openFolder(account.user, 'INBOX'));
   } catch (err) {
-    release();
+    await release();
     host.log.error({ event: 'maildrop-open-failed', user: account.user, err: String(err) });
     return host.err('[SYS/TEMP] maildrop unavailable');
   }
   if (host.closed) {
-    release();
+    await release();
     await drop.folder.close().catch(() => {});
     return;
   }

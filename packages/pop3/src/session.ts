@@ -288,7 +288,9 @@ export class Pop3Session implements CommandContext {
     } catch (err) {
       this.log.warn({ event: 'folder-close-failed', err: String(err) });
     } finally {
-      state.release();
+      await state
+        .release()
+        .catch((err: unknown) => this.log.warn({ event: 'maildrop-unlock-failed', err: String(err) }));
     }
   }
 

@@ -15,6 +15,6 @@ export type SessionState =
       user: string;
       maildrop: Maildrop;
       /** Gives the maildrop lock back; safe to call twice. */
-      release: () => void;
+      release: () => Promise<void>;
     }
   | { name: 'update'; user: string };

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { link, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BOOT_TAG, pidAlive, processGone, START_TICKS } from '@mailstack/agent-process';
 import { writeNewFileSynced } from './durable-fs.ts';
-import { BOOT_TAG, pidAlive, processGone, START_TICKS } from './process-identity.ts';
 
 /**
  * Exclusive access to one queue entry across processes, without lock files that a crash would
@@ -16,7 +16,7 @@ import { BOOT_TAG, pidAlive, processGone, START_TICKS } from './process-identity
  *
  * A process that dies while holding an entry leaves the locked name. It is stale when its boot
  * id differs from ours (a reboot), its pid is gone, or the pid now runs a process with another
- * start time (reused; see process-identity.ts); names without a start time (older versions) are
+ * start time (reused; see @mailstack/agent-process); names without a start time (older versions) are
  * also stale after STALE_AFTER_MS in case the pid was reused. Recovery link()s it back to
  * `<id>.meta` (link never overwrites, so a newer published meta wins) and unlinks the locked name.
  */

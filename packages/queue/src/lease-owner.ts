@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { BOOT_TAG, processGone, START_TICKS } from './process-identity.ts';
+import { BOOT_TAG, processGone, START_TICKS } from '@mailstack/agent-process';
 
 /**
  * A lease owner name that says which process holds the lease, so that once that process is
@@ -10,7 +10,7 @@ import { BOOT_TAG, processGone, START_TICKS } from './process-identity.ts';
  *   <host>:<pid>:<random>:<boot>:<start>     e.g. mx.example:4242:9f03ab:1a2b3c4d:987654
  *
  * `<random>` keeps two runners of one process apart; boot tag and start time guard against a
- * reboot and a reused pid (process-identity.ts). The older form `<host>:<pid>:<random>` is still
+ * reboot and a reused pid (@mailstack/agent-process, process-identity.ts). The older form `<host>:<pid>:<random>` is still
  * understood (judged by the pid alone). A host is its hostname: processes that share a spool
  * from several machines, or from containers, need distinct hostnames (the default). Leases of
  * other hosts, and owners named any other way, are left to expire.

@@ -3,10 +3,10 @@ import { readFile, rename } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { processStartTicks } from '@mailstack/agent-process';
 import { bufferBlob } from '@mailstack/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FileSpool, openFileSpool, processOwnerName } from '../src/index.ts';
-import { processStartTicks } from '../src/process-identity.ts';
 import { envelope, MINUTE, manualClock, tempDir } from './fixtures.ts';
 
 const run = promisify(execFile);
