@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MsaProcess, startMsa } from './helpers/msa.ts';
+import { submit } from './helpers/submit.ts';
 import { type CertificateFiles, makeCertificate } from './helpers/tls.ts';
 import { directoryFolder } from './hostile/throttle-clients.ts';
 
@@ -28,23 +28,12 @@ const startOne = async (): Promise<MsaProcess> => {
 };
 
 /** One message from alice through `msa`'s 587 listener; resolves with the reply code. */
-async function send(msa: MsaProcess, subject: string): Promise<number> {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: msa.port,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: 'alice@example.test', pass: 'alice-secret' },
+const send = (msa: MsaProcess, subject: string): Promise<number> =>
+  submit(msa.port, 'alice@example.test', 'alice-secret', {
+    from: 'alice@example.test',
+    to: 'bob@example.test',
+    subject,
   });
-  try {
-    await transport.sendMail({ from: 'alice@example.test', to: 'bob@example.test', subject, text: 'hi' });
-    return 250;
-  } catch (err) {
-    return (err as { responseCode?: number }).responseCode ?? -1;
-  } finally {
-    transport.close();
-  }
-}
 
 beforeAll(async () => {
   folder = await directoryFolder();

@@ -6,11 +6,14 @@
  *   node packages/mta/src/main.ts --directory <file> --spool <dir> --listen 0.0.0.0:25 \
  *     [--tls-cert cert.pem --tls-key key.pem] [--hostname mx.example.test] \
  *     [--trusted-networks 192.0.2.0/24,2001:db8::/32] [--auth] [--pregreet-ms 100] \
- *     [--deliver --lmtp 127.0.0.1:24 [--dns-servers 127.0.0.1:5353] [--mx-port 25]]
+ *     [--deliver --lmtp 127.0.0.1:24 [--dns-servers 127.0.0.1:5353] [--mx-port 25] [--poll-ms 1000]]
  *
  * Without `--directory`/`--spool` they default to `<data>/directory.json` and `<data>/spool`.
  * `--cert`/`--key` are accepted as well, like the MSA's. Prints one JSON line once listening:
  *   {"event":"listening","protocol":"smtp","port":...,"host":...}
+ * The delivery worker picks up what any process (the MSA's, another MTA's) enqueues in the spool
+ * at once (the spool watches itself); `--poll-ms` is only how often it looks for retries that
+ * came due and for changes a watch cannot see (a spool on a network file system).
  * Logs go to stderr as JSON lines. SIGTERM/SIGINT close the listener and exit 0.
  */
 import { mkdir, readFile } from 'node:fs/promises';
@@ -24,7 +27,7 @@ import { startDeliveryWorker } from './delivery-worker.ts';
 import { createInboundServer } from './inbound/index.ts';
 
 const USAGE =
-  'usage: main.ts [--data <dir>] [--directory <file>] [--spool <dir>] --listen <host:port> [--tls-cert <pem> --tls-key <pem>] [--hostname <name>] [--trusted-networks <cidr,...>] [--auth [--auth-throttle <k=v,...>] [--auth-throttle-state <file>]] [--allow-cleartext-auth-on-loopback] [--pregreet-ms <ms>] [--max-size <bytes>] [--max-received <n>] [--allow-bare-line-ends] [--deliver --lmtp <host:port> [--dns-servers <ip[:port],...>] [--mx-port <port>]] [--log-level debug|info|warn|error]';
+  'usage: main.ts [--data <dir>] [--directory <file>] [--spool <dir>] --listen <host:port> [--tls-cert <pem> --tls-key <pem>] [--hostname <name>] [--trusted-networks <cidr,...>] [--auth [--auth-throttle <k=v,...>] [--auth-throttle-state <file>]] [--allow-cleartext-auth-on-loopback] [--pregreet-ms <ms>] [--max-size <bytes>] [--max-received <n>] [--allow-bare-line-ends] [--deliver --lmtp <host:port> [--dns-servers <ip[:port],...>] [--mx-port <port>] [--poll-ms <ms>]] [--log-level debug|info|warn|error]';
 
 const count = (v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;
@@ -63,6 +66,7 @@ runMain(async (argv) => {
       lmtp: { type: 'string' },
       'dns-servers': { type: 'string' },
       'mx-port': { type: 'string' },
+      'poll-ms': { type: 'string' },
       'log-level': { type: 'string' },
       ...AUTH_THROTTLE_FLAGS,
     },
@@ -79,6 +83,7 @@ runMain(async (argv) => {
   const lmtp = values.lmtp === undefined ? undefined : parseHostPort(values.lmtp);
   if (values.deliver && !lmtp) exitWithUsage(USAGE);
   const mxPort = count(values['mx-port']);
+  const pollMs = count(values['poll-ms']);
   const pregreetMs = count(values['pregreet-ms']);
   const maxMessageSize = count(values['max-size']);
   const maxReceivedHeaders = count(values['max-received']);
@@ -120,6 +125,7 @@ runMain(async (argv) => {
           spool,
           hostname,
           lmtp,
+          ...(pollMs === undefined ? {} : { pollMs }),
           transfer: {
             directory,
             ...(dnsServers.length ? { dnsServers } : {}),

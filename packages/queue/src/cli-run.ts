@@ -19,7 +19,7 @@ export const USAGE = `usage: mailstack-queue --spool <dir> <command>
   requeue <id>... | ALL          drop the lease, deferred recipients back to pending, due now (postsuper -r)
   delete <id>... | ALL           remove messages without a bounce, like postsuper -d
 
-The spool may also be given as MAILSTACK_SPOOL. A running runner picks changes up at its next poll.
+The spool may also be given as MAILSTACK_SPOOL. A running runner picks changes up at once (it watches the spool).
 Exit: 0 ok, 64 usage, 66 no such spool or message, 70 internal error.
 `;
 

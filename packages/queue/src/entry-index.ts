@@ -36,6 +36,11 @@ export class EntryIndex {
     this.seen.delete(id);
   }
 
+  /** Whether this process has seen entry `id` (fresh or not): a wake-up filter, not a record. */
+  knows(id: string): boolean {
+    return this.seen.has(id);
+  }
+
   /** The cached record when it is fresh. */
   recall(id: string): SpoolRecord | undefined {
     const hit = this.seen.get(id);

@@ -26,6 +26,7 @@ import { isQueueId, queueIdGenerator } from './queue-id.ts';
 import { fileBlob, queuedMessage, spoolEvent } from './queued-message.ts';
 import type { SpoolRecord } from './record.ts';
 import { type RetryPolicy, retryPolicy } from './retry-policy.ts';
+import { SpoolWatcher } from './spool-watch.ts';
 import {
   applyResults,
   eventRetryAt,
@@ -90,6 +91,8 @@ export class FileSpool implements Spool, SpoolOperations {
   private readonly index: EntryIndex;
   private readonly handlers = new Set<SpoolEventHandler>();
   private readonly wakeListeners = new Set<() => void>();
+  /** Watches the spool for other processes' changes while anyone listens for wake-ups. */
+  private watcher: SpoolWatcher | undefined;
   /** The queue directory's fsyncs (enqueue, settle, delete); group-committed by default. */
   readonly dirSync: DirSync;
 
@@ -255,10 +258,28 @@ export class FileSpool implements Spool, SpoolOperations {
     return () => this.handlers.delete(handler);
   }
 
-  /** In-process notice that something may have become due (enqueue, flush, release, requeue). */
+  /**
+   * Notice that something may have become due: enqueue, flush, release, requeue, by this
+   * process or (through spool-watch.ts, while anyone listens) by another process.
+   */
   onWake(listener: () => void): () => void {
+    if (this.wakeListeners.size === 0) {
+      this.watcher = new SpoolWatcher(
+        { root: this.root, queueDir: this.queueDir },
+        (id) => this.index.knows(id),
+        () => this.wake(),
+        this.log,
+      );
+      this.watcher.start();
+    }
     this.wakeListeners.add(listener);
-    return () => this.wakeListeners.delete(listener);
+    return () => {
+      this.wakeListeners.delete(listener);
+      if (this.wakeListeners.size === 0) {
+        this.watcher?.stop();
+        this.watcher = undefined;
+      }
+    };
   }
 
   private wake(): void {

@@ -1,0 +1,105 @@
+/**
+ * Issue 12: a message enqueued by one process is picked up by the delivery process at once,
+ * not on the next poll. The MSA (its main.ts) takes the message into the spool; the MTA's
+ * delivery worker (`main.ts --deliver`, another process on the same spool) polls only once an
+ * hour, longer than this test may run, so only the spool's cross-process wake-up can explain
+ * the delivery reaching the LMTP sink. Then the same for an operator's `flush` of a deferred
+ * message from a third process (the queue CLI).
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { openFileSpool } from '@mailstack/queue';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Daemon } from './helpers/daemon.ts';
+import { type LmtpSink, startLmtpSink } from './helpers/lmtp-sink.ts';
+import { type MsaProcess, startMsa } from './helpers/msa.ts';
+import { startMtaProcess } from './helpers/mta-process.ts';
+import { waitFor } from './helpers/net.ts';
+import { submit } from './helpers/submit.ts';
+import { makeCertificate } from './helpers/tls.ts';
+import { directoryFolder } from './hostile/throttle-clients.ts';
+
+const HOUR_MS = 3_600_000;
+
+const QUEUE_CLI = join(import.meta.dirname, '..', 'packages/queue/src/cli.ts');
+
+let folder: Awaited<ReturnType<typeof directoryFolder>>;
+let sink: LmtpSink;
+let msa: MsaProcess;
+let mta: Daemon;
+let spoolDir: string;
+
+async function send(subject: string, messageId: string): Promise<void> {
+  const mail = { from: 'alice@example.test', to: 'bob@example.test', subject, messageId };
+  expect(await submit(msa.port, 'alice@example.test', 'alice-secret', mail)).toBe(250);
+}
+
+beforeAll(async () => {
+  folder = await directoryFolder();
+  const cert = await makeCertificate(folder.path);
+  const spool = join(folder.path, 'spool');
+  spoolDir = spool;
+  sink = await startLmtpSink({ users: ['bob@example.test'] });
+  // The delivery process first, so its start-up scan is over before anything is queued.
+  mta = (
+    await startMtaProcess([
+      '--directory',
+      folder.file,
+      '--spool',
+      spool,
+      '--listen',
+      '127.0.0.1:0',
+      '--deliver',
+      '--lmtp',
+      `127.0.0.1:${sink.port}`,
+      '--poll-ms',
+      String(HOUR_MS),
+    ])
+  ).daemon;
+  msa = await startMsa({ data: folder.path, directory: folder.file, spool, ...cert });
+});
+
+afterAll(async () => {
+  await Promise.all([msa?.stop(), mta?.stop()]);
+  await sink?.close();
+  await folder?.remove();
+});
+
+const logs = () => `msa:\n${msa.output()}\nmta:\n${mta.output()}`;
+
+describe('queue wake-up across processes', () => {
+  it('a message the MSA process queues is delivered by the MTA process without waiting for its poll', async () => {
+    const ids: string[] = [];
+    for (const n of [1, 2]) {
+      const messageId = `<wake-${n}-${process.pid}@example.test>`;
+      await send(`wake ${n}`, messageId);
+      ids.push(messageId);
+      // each one on its own: the second comes while the worker sleeps again
+      await waitFor(`delivery of ${messageId}\n${logs()}`, () => sink.delivered.get(messageId) === 1, 15_000);
+    }
+    expect(ids.map((id) => sink.delivered.get(id))).toEqual([1, 1]);
+  }, 40_000);
+
+  it('an operator flush from another process (the queue CLI) sends a deferred message at once', async () => {
+    const messageId = `<flush-${process.pid}@example.test>`;
+    sink.stall();
+    await send('deferred', messageId);
+    await waitFor(`the held delivery\n${logs()}`, () => sink.held() === 1, 15_000);
+    sink.release(); // 451: deferred for minutes by the retry schedule
+    const reader = await openFileSpool(spoolDir, { recoverOnOpen: false });
+    await waitFor(
+      `the deferral\n${logs()}`,
+      async () => {
+        const entry = (await reader.list()).find((m) => m.attempts > 0);
+        return entry !== undefined && !entry.lease;
+      },
+      15_000,
+    );
+    expect(sink.delivered.get(messageId)).toBeUndefined();
+    const out = execFileSync(process.execPath, [QUEUE_CLI, '--spool', spoolDir, 'flush'], {
+      encoding: 'utf8',
+    });
+    expect(out).toBe('flushed 1 message\n');
+    await waitFor(`delivery after flush\n${logs()}`, () => sink.delivered.get(messageId) === 1, 15_000);
+  }, 40_000);
+});
