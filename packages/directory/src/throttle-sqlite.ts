@@ -20,10 +20,13 @@ export function openSqliteThrottleStore(
   options: { maxEntries?: number; busyTimeoutMs?: number } = {},
 ): ThrottleStore {
   const maxEntries = options.maxEntries ?? 10_000;
-  const db = openSharedSqlite(path, options.busyTimeoutMs);
-  db.exec(`CREATE TABLE IF NOT EXISTS failures (
-    key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last INTEGER NOT NULL) WITHOUT ROWID`);
-  db.exec('CREATE INDEX IF NOT EXISTS failures_last ON failures (last)');
+  const db = openSharedSqlite(
+    path,
+    `CREATE TABLE IF NOT EXISTS failures (
+       key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last INTEGER NOT NULL) WITHOUT ROWID;
+     CREATE INDEX IF NOT EXISTS failures_last ON failures (last);`,
+    options.busyTimeoutMs,
+  );
   const select = db.prepare('SELECT failures, last FROM failures WHERE key = ? AND last > ?');
   const upsert = db.prepare(`INSERT INTO failures (key, failures, last) VALUES (?, 1, ?)
     ON CONFLICT (key) DO UPDATE SET

@@ -40,10 +40,13 @@ export function createMemorySendingStore(): SendingCountStore {
  * record (the table holds at most an hour of submissions).
  */
 export function openSqliteSendingStore(path: string, busyTimeoutMs?: number): SendingCountStore {
-  const db = openSharedSqlite(path, busyTimeoutMs);
-  db.exec('CREATE TABLE IF NOT EXISTS sent (user TEXT NOT NULL, at INTEGER NOT NULL)');
-  db.exec('CREATE INDEX IF NOT EXISTS sent_user_at ON sent (user, at)');
-  db.exec('CREATE INDEX IF NOT EXISTS sent_at ON sent (at)');
+  const db = openSharedSqlite(
+    path,
+    `CREATE TABLE IF NOT EXISTS sent (user TEXT NOT NULL, at INTEGER NOT NULL);
+     CREATE INDEX IF NOT EXISTS sent_user_at ON sent (user, at);
+     CREATE INDEX IF NOT EXISTS sent_at ON sent (at);`,
+    busyTimeoutMs,
+  );
   const count = db.prepare('SELECT count(*) AS n FROM sent WHERE user = ? AND at > ?');
   const sweep = db.prepare('DELETE FROM sent WHERE at <= ?');
   const insert = db.prepare('INSERT INTO sent (user, at) VALUES (?, ?)');
