@@ -67,6 +67,15 @@ afterAll(async () => {
 
 const logs = () => `msa:\n${msa.output()}\nmta:\n${mta.output()}`;
 
+/** waitFor with the agents' logs as they are when it gives up. */
+async function until(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
+  try {
+    await waitFor(what, check, 30_000);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${logs()}`);
+  }
+}
+
 describe('queue wake-up across processes', () => {
   it('a message the MSA process queues is delivered by the MTA process without waiting for its poll', async () => {
     const ids: string[] = [];
@@ -75,31 +84,27 @@ describe('queue wake-up across processes', () => {
       await send(`wake ${n}`, messageId);
       ids.push(messageId);
       // each one on its own: the second comes while the worker sleeps again
-      await waitFor(`delivery of ${messageId}\n${logs()}`, () => sink.delivered.get(messageId) === 1, 15_000);
+      await until(`delivery of ${messageId}`, () => sink.delivered.get(messageId) === 1);
     }
     expect(ids.map((id) => sink.delivered.get(id))).toEqual([1, 1]);
-  }, 40_000);
+  }, 90_000);
 
   it('an operator flush from another process (the queue CLI) sends a deferred message at once', async () => {
     const messageId = `<flush-${process.pid}@example.test>`;
     sink.stall();
     await send('deferred', messageId);
-    await waitFor(`the held delivery\n${logs()}`, () => sink.held() === 1, 15_000);
+    await until(`the held delivery`, () => sink.held() === 1);
     sink.release(); // 451: deferred for minutes by the retry schedule
     const reader = await openFileSpool(spoolDir, { recoverOnOpen: false });
-    await waitFor(
-      `the deferral\n${logs()}`,
-      async () => {
-        const entry = (await reader.list()).find((m) => m.attempts > 0);
-        return entry !== undefined && !entry.lease;
-      },
-      15_000,
-    );
+    await until('the deferral', async () => {
+      const entry = (await reader.list()).find((m) => m.attempts > 0);
+      return entry !== undefined && !entry.lease;
+    });
     expect(sink.delivered.get(messageId)).toBeUndefined();
     const out = execFileSync(process.execPath, [QUEUE_CLI, '--spool', spoolDir, 'flush'], {
       encoding: 'utf8',
     });
     expect(out).toBe('flushed 1 message\n');
-    await waitFor(`delivery after flush\n${logs()}`, () => sink.delivered.get(messageId) === 1, 15_000);
-  }, 40_000);
+    await until(`delivery after flush`, () => sink.delivered.get(messageId) === 1);
+  }, 90_000);
 });
