@@ -38,7 +38,7 @@ const logs = () => `a:\n${a.output()}\nb:\n${b.output()}`;
 const lockFile = () => join(folder.path, 'mail', 'example.test', 'bob', 'Maildir', 'mailstack-pop3.lock');
 
 // poplib, the way fetchmail-like clients use it: session on A; then B while A holds; then B after A's QUIT.
-const SCRIPT = String.raw`
+const SCRIPT = `
 import json, poplib, sys
 pa, pb, user, pw = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 def login(port):
@@ -86,7 +86,7 @@ describe('POP3 maildrop lock across processes', () => {
     });
     await holder.close();
     const r = await runPython(
-      String.raw`
+      `
 import poplib, sys
 c = poplib.POP3('127.0.0.1', int(sys.argv[1]), timeout=20); c.user(sys.argv[2]); print(c.pass_(sys.argv[3]).decode()); c.quit()
 `,
