@@ -5,6 +5,19 @@ export type { Account, Directory, LocalTarget, Resolution } from './directory.ts
 export type { DsnNotify, Envelope, EnvelopeParams, ReceivedFrom, Recipient } from './envelope.ts';
 export { type Logger, silentLogger } from './log.ts';
 export {
+  type FieldSpec,
+  LOG_EVENT_NAMES,
+  LOG_EVENTS,
+  type LogContext,
+  type LogEvent,
+  type LogEventAt,
+  type LogEventDoc,
+  type LogEventFields,
+  type LogEventName,
+  type LogEventOf,
+  type LogLevel,
+} from './log-events.ts';
+export {
   type AppendOptions,
   type EnvelopeFields,
   type Folder,

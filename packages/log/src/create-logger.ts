@@ -1,15 +1,21 @@
-import type { Logger } from '@mailstack/core';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { LogContext, Logger, LogLevel } from '@mailstack/core';
 import pino from 'pino';
 
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
+export type { LogLevel };
 
 export interface LoggerOptions {
   level?: LogLevel;
-  /** File descriptor or stream for the JSON lines; default 2 (stderr) so stdout stays for program output. */
-  destination?: number | NodeJS.WritableStream;
+  /**
+   * Where the JSON lines go: a file descriptor (default 2, stderr, so stdout stays for
+   * program output), a stream, or a file path, appended to (its folder is created) so a
+   * restart or several processes sharing one file keep every earlier line.
+   */
+  destination?: number | string | NodeJS.WritableStream;
   /** Fields on every line, e.g. `{ agent: 'mda' }`. */
-  bindings?: object;
+  bindings?: LogContext;
   /**
    * Write each line before returning (default true). The stand-alone agents are killed with
    * SIGKILL in crash tests and by operators: a line still in an async buffer would be lost.
@@ -26,7 +32,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const destination =
     typeof options.destination === 'object'
       ? options.destination
-      : pino.destination({ dest: options.destination ?? 2, sync: options.sync ?? true });
+      : openDestination({ destination: options.destination, sync: options.sync });
   const logger = pino(
     {
       level: options.level ?? 'info',
@@ -37,6 +43,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     destination,
   );
   return (options.bindings ? logger.child(options.bindings) : logger) as Logger;
+}
+
+function openDestination(options: { destination?: number | string | undefined; sync?: boolean | undefined }) {
+  const dest = options.destination ?? 2;
+  if (typeof dest === 'string') mkdirSync(dirname(dest), { recursive: true });
+  return pino.destination({ dest, append: true, sync: options.sync ?? true });
 }
 
 /** Parses a `--log-level` value; undefined for anything else. */
