@@ -99,7 +99,10 @@ export class FileDirectory extends EventEmitter<Events> implements Directory {
     const stored = found?.record.password ?? this.#dummy;
     const ok = await this.#limit(() => verifyPassword(password, stored));
     if (!ok || !found) {
-      this.#logger.info({ user: found?.key ?? null, known: !!found }, 'authentication failed');
+      this.#logger.info(
+        { event: 'directory-auth-failed', user: found?.key ?? null, known: !!found },
+        'authentication failed',
+      );
       return null;
     }
     return snapshot.account(found.key);
@@ -132,7 +135,10 @@ export class FileDirectory extends EventEmitter<Events> implements Directory {
       if (filename === null || filename.toString() === name) this.#scheduleReload();
     });
     this.#watcher.on('error', (err) =>
-      this.#logger.error({ err: err.message }, 'watching the directory file failed'),
+      this.#logger.error(
+        { event: 'directory-watch-failed', err: err.message },
+        'watching the directory file failed',
+      ),
     );
   }
 
@@ -154,7 +160,7 @@ export class FileDirectory extends EventEmitter<Events> implements Directory {
         },
         (err: DirectoryError) => {
           this.#logger.error(
-            { file: this.path, issues: err.issues, err: err.message },
+            { event: 'directory-invalid', file: this.path, issues: err.issues, err: err.message },
             'directory file refused; keeping last good state',
           );
           this.emit('invalid', err);
@@ -198,7 +204,12 @@ export class FileDirectory extends EventEmitter<Events> implements Directory {
       this.#snapshot = new DirectorySnapshot(data, this.#logger);
       this.#text = text;
       this.#logger.info(
-        { file: this.path, users: Object.keys(data.users).length, aliases: Object.keys(data.aliases).length },
+        {
+          event: 'directory-loaded',
+          file: this.path,
+          users: Object.keys(data.users).length,
+          aliases: Object.keys(data.aliases).length,
+        },
         'directory loaded',
       );
     }

@@ -92,7 +92,11 @@ export class DirectorySnapshot {
     const key = addressKey(target);
     if (!key) return;
     if (--x.budget < 0) {
-      if (x.budget === -1) this.#logger.warn({ address: x.given }, 'alias expansion budget exhausted');
+      if (x.budget === -1)
+        this.#logger.warn(
+          { event: 'alias-budget-exhausted', address: x.given },
+          'alias expansion budget exhausted',
+        );
       return;
     }
     const { local, domain } = splitKey(key);
@@ -105,11 +109,17 @@ export class DirectorySnapshot {
       return;
     }
     if (path.includes(key)) {
-      this.#logger.warn({ address: x.given, loop: [...path, key] }, 'alias loop; branch dropped');
+      this.#logger.warn(
+        { event: 'alias-loop', address: x.given, loop: [...path, key] },
+        'alias loop; branch dropped',
+      );
       return;
     }
     if (path.length > MAX_ALIAS_DEPTH) {
-      this.#logger.warn({ address: x.given, path }, 'alias chain too deep; branch dropped');
+      this.#logger.warn(
+        { event: 'alias-too-deep', address: x.given, path },
+        'alias chain too deep; branch dropped',
+      );
       return;
     }
     const next = [...path, key];
@@ -119,7 +129,10 @@ export class DirectorySnapshot {
     const catchAll = this.#catchAll.get(domain);
     if (catchAll !== undefined) this.#expand(x, catchAll, undefined, next);
     else if (path.length > 0)
-      this.#logger.warn({ address: x.given, target: key }, 'alias target does not exist');
+      this.#logger.warn(
+        { event: 'alias-target-missing', address: x.given, target: key },
+        'alias target does not exist',
+      );
   }
 
   /** Delivers to a user or expands an alias with this exact key; false when neither exists. */
