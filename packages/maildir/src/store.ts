@@ -237,7 +237,7 @@ export class MaildirStore implements MailboxStore {
       }
       throw asNoSpace(err);
     }
-    this.log.info({ user, folder: norm }, 'folder created');
+    this.log.info({ event: 'folder-created', user, folder: norm }, 'folder created');
   }
 
   /**
@@ -277,7 +277,7 @@ export class MaildirStore implements MailboxStore {
     // Usage changed: let the next check recalculate.
     await unlink(join(maildir, 'maildirsize')).catch(() => {});
     notifyFolderChanged(dir);
-    this.log.info({ user, folder: norm }, 'folder deleted');
+    this.log.info({ event: 'folder-deleted', user, folder: norm }, 'folder deleted');
   }
 
   async renameFolder(user: string, from: string, to: string): Promise<void> {
@@ -423,7 +423,10 @@ export class MaildirStore implements MailboxStore {
       );
     } catch (err) {
       if (err instanceof SmtpError) throw err;
-      this.log.error({ user, folder, err: String(err) }, 'delivery write failed');
+      this.log.error(
+        { event: 'store-write-failed', user, folder, err: String(err) },
+        'delivery write failed',
+      );
       throw new NoSpaceError({ cause: err });
     }
     const uid = written.uid;
@@ -434,7 +437,7 @@ export class MaildirStore implements MailboxStore {
     ]);
     await this.maildirSize(user).add(written.size, 1);
     notifyFolderChanged(dir);
-    this.log.info({ user, folder, uid, size: written.wireSize }, 'delivered');
+    this.log.info({ event: 'stored', user, folder, uid, size: written.wireSize }, 'delivered');
     return { folder, uid };
   }
 
