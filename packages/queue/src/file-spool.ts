@@ -144,11 +144,17 @@ export class FileSpool implements Spool, SpoolOperations {
       const dirs = { queueDir: this.queueDir, tmpDir: this.tmpDir, dirSync: this.dirSync };
       rec = await writeEntry(dirs, id, envelope, body, this.maxBytes, this.clock);
     } catch (err) {
-      this.log.warn({ queueId: id, err: String(err) }, 'enqueue failed');
+      this.log.warn({ event: 'enqueue-failed', queueId: id, err: String(err) }, 'enqueue failed');
       throw storageError(err);
     }
     this.log.info(
-      { queueId: id, from: envelope.mailFrom, rcpts: envelope.rcptTo.length, size: rec.size },
+      {
+        event: 'queued',
+        queueId: id,
+        from: envelope.mailFrom,
+        rcpts: envelope.rcptTo.length,
+        size: rec.size,
+      },
       'queued',
     );
     this.index.remember(rec);
@@ -186,7 +192,7 @@ export class FileSpool implements Spool, SpoolOperations {
       const leased = await this.withEntry(id, 'try', async (rec) => {
         if (rec.lease && isLeasedAt(rec, at) && leaseOwnerGone(rec.lease.owner)) {
           this.log.warn(
-            { queueId: id, holder: rec.lease.owner },
+            { event: 'lease-reclaimed', queueId: id, holder: rec.lease.owner },
             'lease of a process that is gone taken back',
           );
           rec.lease = null;
@@ -197,7 +203,8 @@ export class FileSpool implements Spool, SpoolOperations {
         // A lost lease only means the message is offered again, so no directory fsync here.
         return { result: rec, write: 'file' };
       });
-      if (leased) this.log.debug({ queueId: id, owner, attempt: leased.attempts + 1 }, 'leased');
+      if (leased)
+        this.log.debug({ event: 'leased', queueId: id, owner, attempt: leased.attempts + 1 }, 'leased');
       return leased;
     });
   }
@@ -218,18 +225,31 @@ export class FileSpool implements Spool, SpoolOperations {
         });
         const log = this.log.child({ queueId: id });
         for (const r of outcome.unmatched)
-          log.warn({ recipient: r.recipient }, 'result for no open recipient');
+          log.warn(
+            { event: 'settle-unknown-recipient', recipient: r.recipient },
+            'result for no open recipient',
+          );
         for (const r of rec.recipients) {
           if (r.lastAttemptAt === now) {
             log.info(
-              { recipient: r.address, status: r.status, reply: r.lastReply, failure: r.failure },
+              {
+                event: 'settled',
+                recipient: r.address,
+                status: r.status,
+                reply: r.lastReply,
+                failure: r.failure,
+              },
               'settled',
             );
           }
         }
         if (stale)
-          log.warn({ owner: options.owner, holder: rec.lease?.owner }, 'settle after lease passed on');
-        for (const e of outcome.events) log.info({ event: e.type, recipients: e.recipients.length }, 'event');
+          log.warn(
+            { event: 'settle-after-lease-lost', owner: options.owner, holder: rec.lease?.owner },
+            'settle after lease passed on',
+          );
+        for (const e of outcome.events)
+          log.info({ event: 'spool-event', kind: e.type, recipients: e.recipients.length }, 'event');
         if (rec.pendingEvents.length > 0) {
           // Record the events durably before telling anyone, so a crash re-raises them.
           await this.locks.rewrite(entry, formatMeta(rec));
@@ -237,7 +257,8 @@ export class FileSpool implements Spool, SpoolOperations {
         }
         return { result: true, write: 'durable' };
       });
-      if (!found) this.log.warn({ queueId: id }, 'settle for a message no longer queued');
+      if (!found)
+        this.log.warn({ event: 'settle-not-queued', queueId: id }, 'settle for a message no longer queued');
     });
   }
 
@@ -397,7 +418,10 @@ export class FileSpool implements Spool, SpoolOperations {
       orphans++;
     }
     if (removedTemps + quarantined + orphans > 0) {
-      this.log.warn({ removedTemps, quarantined, orphans }, 'recovered spool after a crash');
+      this.log.warn(
+        { event: 'spool-recovered', removedTemps, quarantined, orphans },
+        'recovered spool after a crash',
+      );
     }
     return { removedTemps, quarantined, orphans };
   }
@@ -460,7 +484,7 @@ export class FileSpool implements Spool, SpoolOperations {
         return rec.id === id ? rec : undefined;
       } catch (err) {
         if (!(err instanceof MetaFormatError)) throw err;
-        this.log.error({ queueId: id, err: err.message }, 'unreadable meta file');
+        this.log.error({ event: 'meta-unreadable', queueId: id, err: err.message }, 'unreadable meta file');
         return undefined;
       }
     }
@@ -495,7 +519,7 @@ export class FileSpool implements Spool, SpoolOperations {
     });
     if (info?.size === rec.size) return true;
     this.log.error(
-      { queueId: rec.id, expected: rec.size, found: info?.size ?? null },
+      { event: 'body-missing', queueId: rec.id, expected: rec.size, found: info?.size ?? null },
       'body missing or torn',
     );
     return false;
@@ -521,7 +545,7 @@ export class FileSpool implements Spool, SpoolOperations {
       rec = parseMeta(entry.text);
       if (rec.id !== id) throw new MetaFormatError(`meta of ${rec.id} under the name of ${id}`);
     } catch (err) {
-      this.log.error({ queueId: id, err: String(err) }, 'unreadable meta file');
+      this.log.error({ event: 'meta-unreadable', queueId: id, err: String(err) }, 'unreadable meta file');
       await this.quarantine(entry);
       return undefined;
     }
@@ -543,7 +567,10 @@ export class FileSpool implements Spool, SpoolOperations {
         published = true;
         await unlink(this.bodyPath(id)).catch(() => {});
         await this.dirSync.sync();
-        this.log.info({ queueId: id }, done.remove ? 'deleted' : 'removed: every recipient settled');
+        this.log.info(
+          { event: 'dequeued', queueId: id },
+          done.remove ? 'deleted' : 'removed: every recipient settled',
+        );
       } else {
         if (done.write) await this.locks.rewrite(entry, formatMeta(rec));
         await this.locks.publish(entry);
@@ -579,7 +606,10 @@ export class FileSpool implements Spool, SpoolOperations {
   /** Other processes' lease scans must not trust what they cached about this entry any more. */
   private async announceChange(): Promise<void> {
     await this.index.announceChange().catch((err) => {
-      this.log.warn({ err: String(err) }, 'could not announce an operator change');
+      this.log.warn(
+        { event: 'change-announce-failed', err: String(err) },
+        'could not announce an operator change',
+      );
     });
   }
 
@@ -598,7 +628,10 @@ export class FileSpool implements Spool, SpoolOperations {
       } catch (err) {
         pending.tries++;
         pending.nextTryAt = eventRetryAt(pending, now);
-        this.log.error({ queueId: rec.id, event: pending.type, err: String(err) }, 'event handler failed');
+        this.log.error(
+          { event: 'event-handler-failed', queueId: rec.id, kind: pending.type, err: String(err) },
+          'event handler failed',
+        );
         left.push(pending);
       }
     }
@@ -619,7 +652,7 @@ export class FileSpool implements Spool, SpoolOperations {
   private async quarantine(entry: LockedEntry): Promise<void> {
     await rename(entry.path, join(this.corruptDir, `${entry.id}.meta`)).catch(() => {});
     await rename(this.bodyPath(entry.id), join(this.corruptDir, `${entry.id}.eml`)).catch(() => {});
-    this.log.error({ queueId: entry.id }, 'entry moved to corrupt/');
+    this.log.error({ event: 'quarantined', queueId: entry.id }, 'entry moved to corrupt/');
   }
 
   private async quarantineUnlocked(id: string): Promise<boolean> {

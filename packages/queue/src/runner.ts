@@ -71,7 +71,7 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
       results = await target.deliver(deliveryEnvelope(message), message.blob);
     } catch (err) {
       const reply = replyFromError(err);
-      log.warn({ queueId: message.id, err: String(err) }, 'delivery attempt failed');
+      log.warn({ event: 'attempt-failed', queueId: message.id, err: String(err) }, 'delivery attempt failed');
       results = message.recipients
         .filter(isUnsettled)
         .map((r) => ({ recipient: r.recipient.address, reply }));
@@ -90,12 +90,14 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
         try {
           leased = await spool.lease(new Date(clock()), { owner, max: room, leaseMs });
         } catch (err) {
-          log.error({ err: String(err) }, 'lease failed');
+          log.error({ event: 'lease-failed', err: String(err) }, 'lease failed');
         }
       }
       for (const message of leased) {
         const job = deliver(message)
-          .catch((err) => log.error({ queueId: message.id, err: String(err) }, 'settle failed'))
+          .catch((err) =>
+            log.error({ event: 'settle-failed', queueId: message.id, err: String(err) }, 'settle failed'),
+          )
           .finally(() => {
             active.delete(job);
             kick();

@@ -52,12 +52,18 @@ export class SpoolWatcher {
         if (wanted(name === null ? null : String(name))) this.#onChange();
       });
       w.on('error', (err) => {
-        this.#log.warn({ dir, err: String(err) }, 'spool watch failed; polling only');
+        this.#log.warn(
+          { event: 'spool-watch-failed', dir, err: String(err) },
+          'spool watch failed; polling only',
+        );
         w.close();
       });
       this.#watchers.push(w);
     } catch (err) {
-      this.#log.warn({ dir, err: String(err) }, 'cannot watch the spool; polling only');
+      this.#log.warn(
+        { event: 'spool-watch-failed', dir, err: String(err) },
+        'cannot watch the spool; polling only',
+      );
     }
   }
 
