@@ -309,7 +309,9 @@ export class LineConnection<T> {
   #expire(reason: GoodbyeReason): void {
     this.#deadlines.delete(reason);
     if (this.#closed) return;
-    this.#options.logger.info({ event: reason === 'idle' ? 'idle-timeout' : 'deadline', reason });
+    this.#options.logger.info(
+      reason === 'idle' ? { event: 'idle-timeout' } : { event: 'deadline', what: reason },
+    );
     const socket = this.#socket;
     socket.write(this.#goodbye(reason), () => socket.destroy());
     setTimeout(() => socket.destroy(), 1000).unref();

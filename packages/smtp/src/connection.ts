@@ -123,7 +123,7 @@ export class ListenerConnection extends SMTPConnection {
     this._setListeners(() => {
       if (this._server.connections.size > this.#policy.maxConnections) {
         this.#policy.logger.warn(
-          { event: 'connection-refused', remote: this.remoteAddress, limit: this.#policy.maxConnections },
+          { event: 'too-many-connections', remote: this.remoteAddress, limit: this.#policy.maxConnections },
           'too many connections',
         );
         this.send(421, `4.7.0 ${this.name} Too many connections, try again later`, false);
@@ -132,9 +132,9 @@ export class ListenerConnection extends SMTPConnection {
       if (this.#fromSameClient() > this.#policy.maxConnectionsPerClient) {
         this.#policy.logger.warn(
           {
-            event: 'connection-refused',
+            event: 'too-many-connections-from-client',
             remote: this.remoteAddress,
-            limitPerClient: this.#policy.maxConnectionsPerClient,
+            limit: this.#policy.maxConnectionsPerClient,
           },
           'too many connections from one client',
         );
@@ -289,7 +289,7 @@ export class ListenerConnection extends SMTPConnection {
     this.#protocolErrors++;
     if (this.#protocolErrors >= this.#policy.maxProtocolErrors) {
       this.#policy.logger.warn(
-        { event: 'error-budget', remote: this.remoteAddress, errors: this.#protocolErrors },
+        { event: 'too-many-errors', remote: this.remoteAddress, errors: this.#protocolErrors },
         'too many protocol errors, closing',
       );
       super.send(421, `4.7.0 ${this.name} Too many errors, closing connection`, false);

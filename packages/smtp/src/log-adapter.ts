@@ -22,7 +22,7 @@ export function libraryLogger(logger: Logger): LibraryLogger {
     (level: 'debug' | 'warn' | 'error') =>
     (fields: unknown, message?: unknown, ...args: unknown[]) => {
       const text = typeof message === 'string' ? format(message, ...args) : undefined;
-      logger[level](plainFields(fields), text);
+      logger[level]({ event: 'smtp-library', library: plainFields(fields) }, text);
     };
   const debug = emit('debug');
   return { trace: debug, debug, info: debug, warn: emit('warn'), error: emit('error'), fatal: emit('error') };
