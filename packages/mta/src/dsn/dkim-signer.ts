@@ -73,7 +73,7 @@ export function headerFromDomain(message: Buffer): string | null {
 
 /** DKIM signing (RFC 6376, RFC 8463) for the outbound path, with mailauth's `dkimSign`. */
 export function createDkimSigner(options: DkimSignerOptions): DkimSigner {
-  const log = (options.logger ?? silentLogger).child({ agent: 'mta', part: 'dkim' });
+  const log = (options.logger ?? silentLogger).child({ agent: 'mta', component: 'dkim' });
   const keys = new Map<string, DkimDomainKey>();
   for (const [domain, key] of Object.entries(options.domains ?? {})) keys.set(domain.toLowerCase(), key);
   if (options.domain !== undefined) {
@@ -121,7 +121,10 @@ export function createDkimSigner(options: DkimSignerOptions): DkimSigner {
         return signed ? bufferBlob(signed) : blob;
       } catch (err) {
         // An unsigned message still goes out: a bad key must not hold the queue.
-        log.error({ from: envelope.mailFrom, err: String(err) }, 'dkim signing failed; sending unsigned');
+        log.error(
+          { event: 'dkim-sign-failed', from: envelope.mailFrom, err: String(err) },
+          'dkim signing failed; sending unsigned',
+        );
         return blob;
       }
     },

@@ -54,7 +54,7 @@ const FIVE_DAYS = 5 * 24 * 3600_000;
  * raises the event again later, so a notice is sent at least once.
  */
 export function createDsnNotifier(options: DsnNotifierOptions): SpoolEventHandler {
-  const log = (options.logger ?? silentLogger).child({ agent: 'mta', part: 'dsn' });
+  const log = (options.logger ?? silentLogger).child({ agent: 'mta', component: 'dsn' });
   const clock = options.clock ?? Date.now;
   const maxOriginalBytes = options.maxOriginalBytes ?? DEFAULT_MAX_ORIGINAL_BYTES;
   const giveUpAfterMs = options.giveUpAfterMs ?? FIVE_DAYS;
@@ -87,7 +87,15 @@ export function createDsnNotifier(options: DsnNotifierOptions): SpoolEventHandle
   async function send(dsn: Dsn, queueId: string, to: string): Promise<void> {
     const dsnId = await options.spool.enqueue(dsn.envelope, bufferBlob(dsn.bytes));
     log.info(
-      { queueId, dsnQueueId: dsnId, kind: dsn.kind, to, messageId: dsn.messageId, returned: dsn.returned },
+      {
+        event: 'dsn-queued',
+        queueId,
+        dsnQueueId: dsnId,
+        kind: dsn.kind,
+        to,
+        messageId: dsn.messageId,
+        returned: dsn.returned,
+      },
       'dsn queued',
     );
   }
@@ -105,7 +113,10 @@ export function createDsnNotifier(options: DsnNotifierOptions): SpoolEventHandle
     if (message.envelope.mailFrom === '' && !doubleBounce) {
       // A bounce that bounced is worth a line in the log: nobody else will hear of it.
       const level = event.type === 'failed' ? 'info' : 'debug';
-      log[level]({ queueId, event: event.type }, 'no dsn about a message from the null sender');
+      log[level](
+        { event: 'dsn-suppressed', queueId, kind: event.type },
+        'no dsn about a message from the null sender',
+      );
       return;
     }
     const reports = (

@@ -106,13 +106,13 @@ export function createInboundServer(options: InboundServerOptions): SmtpListener
         hostname,
       };
       const outcome = await authenticateMessage(input, options.authentication).catch((err: unknown) => {
-        logger.error(
-          { event: 'authentication-failed', session: session.id, err: String(err) },
-          'checks failed',
-        );
+        logger.error({ event: 'message-auth-error', session: session.id, err: String(err) }, 'checks failed');
         throw new SmtpError(451, '4.3.0', 'Authentication checks failed, try again later');
       });
-      logger.info({ event: 'authentication', session: session.id, ...outcome.results }, 'checked');
+      logger.info(
+        { event: 'message-auth-results', session: session.id, results: outcome.results },
+        'checked',
+      );
       if (outcome.refusal) throw outcome.refusal;
       authHeaders = outcome.headers;
     }
