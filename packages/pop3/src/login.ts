@@ -75,6 +75,6 @@ export async function login(host: LoginHost, user: string, password: string): Pr
   }
   host.setState({ name: 'transaction', user: account.user, maildrop: drop, release });
   const { count, octets } = drop.stat();
-  host.log.info({ event: 'login', user: account.user, messages: count });
+  host.log.info({ event: 'authenticated', user: account.user, messages: count });
   await host.ok(`maildrop has ${count} messages (${octets} octets)`);
 }

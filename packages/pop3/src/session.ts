@@ -177,7 +177,7 @@ export class Pop3Session implements CommandContext {
     const secure = await this.#conn.startTls();
     if (!secure) return;
     this.setState({ name: 'authorization' });
-    this.log.debug({ event: 'stls', protocol: secure.getProtocol() });
+    this.log.debug({ event: 'starttls', protocol: secure.getProtocol() });
   }
 
   async quit(): Promise<void> {

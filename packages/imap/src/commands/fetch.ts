@@ -156,7 +156,7 @@ export const fetch: CommandHandler<'FETCH'> = {
         // Read before anything went out for this message: drop it and say so in the tagged NO.
         for (const item of items)
           if (item.name === 'SECTION' && isStreamed(item.data)) item.data.stream.destroy();
-        ctx.log.warn({ event: 'fetch-failed', uid, err: String(err) });
+        ctx.log.warn({ event: 'read-failed', uid, err: String(err) });
         unreadable++;
         continue;
       }

@@ -30,6 +30,6 @@ export async function login(s: ImapSession, user: string, password: string): Pro
   }
   await s.throttle.recordSuccess(attempt);
   await s.setState({ name: 'authenticated', user: account.user });
-  s.log.info({ event: 'login', user: account.user });
+  s.log.info({ event: 'authenticated', user: account.user });
   return { status: 'OK', code: { code: 'CAPABILITY', capabilities: s.capabilities() }, text: 'logged in' };
 }
