@@ -95,11 +95,11 @@ export function closeOnSignals(close: () => Promise<unknown>): void {
   let stopping = false;
   const stop = (signal: 'SIGINT' | 'SIGTERM') => {
     if (stopping) {
-      process.stderr.write(`${JSON.stringify({ level: 'warn', event: 'stop-now', signal })}\n`);
+      logLine({ level: 'warn', event: 'stop-now', signal });
       process.exit(EXIT_SIGNAL[signal]);
     }
     stopping = true;
-    process.stderr.write(`${JSON.stringify({ level: 'info', event: 'stopping', signal })}\n`);
+    logLine({ level: 'info', event: 'stopping', signal });
     close().finally(() => process.exit(0));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -109,9 +109,13 @@ export function closeOnSignals(close: () => Promise<unknown>): void {
 /** Runs an entry's main with its arguments; a start-up failure is one JSON line and exit 70. */
 export function runMain(main: (argv: string[]) => Promise<void>): void {
   main(process.argv.slice(2)).catch((err: unknown) => {
-    process.stderr.write(
-      `${JSON.stringify({ level: 'error', event: 'startup-failed', err: String(err) })}\n`,
-    );
+    logLine({ level: 'error', event: 'startup-failed', err: String(err) });
     process.exit(EXIT_SOFTWARE);
   });
+}
+
+/** A line in the shape of @mailstack/log's (level, ISO time, event, fields), before any logger exists. */
+function logLine(fields: { level: string; [field: string]: unknown }): void {
+  const { level, ...rest } = fields;
+  process.stderr.write(`${JSON.stringify({ level, time: new Date().toISOString(), ...rest })}\n`);
 }

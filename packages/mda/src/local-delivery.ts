@@ -4,6 +4,7 @@ import {
   type Directory,
   type Envelope,
   isValidMailbox,
+  type LogContext,
   type Logger,
   type MailboxStore,
   type MessageBlob,
@@ -24,7 +25,7 @@ export interface LocalDeliveryOptions {
   /** Save `user+detail@` into folder `detail` when it exists (Dovecot's lmtp_save_to_detail_mailbox). */
   detailFolder?: boolean;
   /** Extra log fields for every delivery of this call (queueId, messageId...). */
-  logFields?: Record<string, unknown>;
+  logFields?: LogContext;
 }
 
 export const unknownUser = (): Reply => new SmtpError(550, '5.1.1', 'No such user here').reply;
