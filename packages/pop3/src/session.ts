@@ -184,16 +184,19 @@ export class Pop3Session implements CommandContext {
     const state = this.state;
     if (state.name === 'transaction') {
       this.state = { name: 'update', user: state.user };
+      let reply: () => Promise<void>;
       try {
         const removed = await state.maildrop.commit();
         this.log.info({ event: 'update', user: state.user, expunged: removed });
-        await this.ok(`bye (${removed} messages deleted)`);
+        reply = () => this.ok(`bye (${removed} messages deleted)`);
       } catch (err) {
         this.log.error({ event: 'update-failed', user: state.user, err: String(err) });
-        await this.err('[SYS/TEMP] some deleted messages not removed');
-      } finally {
-        await this.#leaveTransaction(state);
+        reply = () => this.err('[SYS/TEMP] some deleted messages not removed');
       }
+      // The lock goes before the reply: a client that logs in again the moment it reads +OK
+      // (in this process or another) must find the maildrop free.
+      await this.#leaveTransaction(state);
+      await reply();
     } else {
       await this.ok('bye');
     }
