@@ -68,9 +68,11 @@ function time(v: unknown, what: string): number {
 function optTime(v: unknown, what: string): number | undefined {
   return v === undefined ? undefined : time(v, what);
 }
+/** A reply is a record of what happened, not what drives delivery: a missing part reads as ''. */
 function reply(v: unknown, what: string): Reply {
   const r = obj(v, what);
-  return { code: num(r.code, `${what}.code`), enhanced: str(r.enhanced, what), text: str(r.text, what) };
+  const text = (x: unknown) => (typeof x === 'string' ? x : '');
+  return { code: num(r.code, `${what}.code`), enhanced: text(r.enhanced), text: text(r.text) };
 }
 
 const STATUSES = new Set(['pending', 'deferred', 'delivered', 'failed']);

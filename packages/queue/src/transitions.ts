@@ -88,7 +88,7 @@ export function applyResults(
     if (options.stale && !final) continue;
     const r = rec.recipients[i]!;
     r.attempts++;
-    r.lastReply = reply;
+    r.lastReply = storedReply(reply);
     r.lastAttemptAt = now;
     delete r.nextAttemptAt;
     if (final === 'delivered') {
@@ -163,4 +163,16 @@ export function requeueRecord(rec: SpoolRecord, now: number): void {
       delete r.nextAttemptAt;
     }
   }
+}
+
+/**
+ * The reply as the meta file keeps it: exactly code, enhanced, text, each of its type. A
+ * delivery target written in plain JavaScript (or one that spread extra fields in) must not be
+ * able to write a meta file the reader then refuses: the message would drop out of the queue.
+ */
+function storedReply(reply: Reply): Reply {
+  const code = Number.isFinite(reply.code) ? reply.code : 451;
+  const enhanced = typeof reply.enhanced === 'string' ? reply.enhanced : '';
+  const text = typeof reply.text === 'string' ? reply.text : String(reply.text ?? '');
+  return { code, enhanced, text };
 }

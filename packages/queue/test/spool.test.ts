@@ -178,6 +178,19 @@ describe('lease and settle', () => {
     });
   });
 
+  it('keeps a message whose target answered with a reply missing its enhanced code', async () => {
+    const id = await spool.enqueue(envelope(['a@r.test']), bufferBlob('x'));
+    await spool.lease(clock.date(), { owner: 'w1' });
+    const partial = { code: 451, text: 'try later' } as unknown as ReturnType<typeof reply>;
+    await spool.settle(id, [{ recipient: 'a@r.test', reply: partial }]);
+    const reopened = await openFileSpool(tmp.path, { clock: clock.now });
+    expect((await reopened.get(id))?.recipients[0]).toMatchObject({
+      status: 'deferred',
+      lastReply: { code: 451, enhanced: '', text: 'try later' },
+    });
+    expect((await reopened.list()).map((m) => m.id)).toEqual([id]);
+  });
+
   it('lines a full result list up by position even when the hop rewrote addresses', async () => {
     const id = await spool.enqueue(envelope(['alias@r.test', 'b@r.test']), bufferBlob('x'));
     await spool.lease(clock.date(), { owner: 'w1' });
