@@ -7,6 +7,7 @@ const TLS_ALLOWED: Record<string, readonly string[]> = {
   mda: ['none'],
   web: ['none'],
   msa: ['starttls', 'implicit'],
+  mta: ['none', 'starttls'],
 };
 
 const TRANSPORT = /^(smtp|lmtp):(\[[^\]]+\]|[^:[\]]+)(?::(\d+))?$/i;

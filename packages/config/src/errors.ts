@@ -10,7 +10,7 @@ export class ConfigError extends Error {
   readonly source: string;
 
   constructor(source: string, problems: string[]) {
-    super(`${source}: ${problems.length === 1 ? problems[0] : `\n  ${problems.join('\n  ')}`}`);
+    super(`${source}:${problems.length === 1 ? ` ${problems[0]}` : `\n  ${problems.join('\n  ')}`}`);
     this.name = 'ConfigError';
     this.source = source;
     this.problems = problems;

@@ -166,6 +166,11 @@ export interface SmtpListener {
   close(): Promise<void>;
   /** Open sessions right now. */
   readonly connections: number;
+  /**
+   * A new certificate and key (a renewal): STARTTLS and implicit-TLS connections from now on
+   * get them, sessions open keep theirs. A listener without TLS ignores it.
+   */
+  setTls(tls: { key: string | Buffer; cert: string | Buffer }): void;
 }
 
 const DEFAULTS = {
@@ -399,6 +404,10 @@ export function createSmtpListener(options: SmtpListenerOptions): SmtpListener {
     },
     get connections() {
       return server.connections.size;
+    },
+    setTls(tls) {
+      // The library reads its context map at every STARTTLS and implicit-TLS handshake.
+      if (options.tls) server.updateSecureContext({ key: tls.key, cert: tls.cert });
     },
   };
 }
