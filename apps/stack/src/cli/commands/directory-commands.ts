@@ -1,4 +1,6 @@
-import { DIRECTORY_CLI_EXIT, runDirectoryCli } from '@mailstack/directory';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { DIRECTORY_CLI_EXIT, openFileDirectory, runDirectoryCli } from '@mailstack/directory';
 import { createMaildirStore } from '@mailstack/maildir';
 import type { Command, CommandIo } from '../command.ts';
 import { takeConfigFlag, withConfig } from '../with-config.ts';
@@ -36,6 +38,9 @@ Exit: 0 ok, 64 usage, 65 data error, 66 no such file, 67 no such user/alias/doma
     async run(argv, io: CommandIo) {
       const { file, rest } = takeConfigFlag(argv);
       return withConfig(file, io, async ({ config, paths }) => {
+        // The config's domains are local before the first start too (`user add` right after
+        // writing the config); `domain del` is left to say what it finds.
+        if (!(noun === 'domain' && rest[0] === 'del')) await ensureDomains(paths.directory, config.domains);
         const code = await runDirectoryCli(['--file', paths.directory, noun, ...rest], io);
         if (code !== DIRECTORY_CLI_EXIT.ok || noun !== 'user' || rest[0] !== 'add') return code;
         const address = firstPositional(rest.slice(1));
@@ -45,6 +50,16 @@ Exit: 0 ok, 64 usage, 65 data error, 66 no such file, 67 no such user/alias/doma
       });
     },
   };
+}
+
+async function ensureDomains(file: string, domains: string[]): Promise<void> {
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  const directory = await openFileDirectory(file, { create: true });
+  try {
+    for (const domain of domains) if (!directory.isLocalDomain(domain)) await directory.addDomain(domain);
+  } finally {
+    await directory.close();
+  }
 }
 
 export const userCommand = directoryCommand(
