@@ -1,13 +1,16 @@
 import { openSync } from 'node:fs';
 import type { LoadedConfig } from '@mailstack/config';
 import type { Logger } from '@mailstack/core';
-import { createLogger } from '@mailstack/log';
+import { createLogger, parseLogLevel } from '@mailstack/log';
 
-/** The process logger the config asks for: `log.level`, to stderr or appended to `log.file`. */
-export function configLogger(loaded: LoadedConfig, bindings?: object): Logger {
+/**
+ * The process logger the config asks for: `log.level` (MAILSTACK_LOG_LEVEL wins, as it did
+ * before the config file), to stderr or appended to `log.file`.
+ */
+export function configLogger(loaded: LoadedConfig, bindings?: object, env = process.env): Logger {
   const file = loaded.paths.logFile;
   return createLogger({
-    level: loaded.config.log.level,
+    level: parseLogLevel(env.MAILSTACK_LOG_LEVEL) ?? loaded.config.log.level,
     ...(file ? { destination: openSync(file, 'a', 0o640) } : {}),
     ...(bindings ? { bindings } : {}),
   });
