@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { type TempDir, tempDir } from '@mailstack/testkit';
 import { generate } from 'selfsigned';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import {
   ConfigError,
   configSchema,
@@ -31,6 +32,10 @@ function problems(text: string): string[] {
 describe('the example file and the embedded defaults', () => {
   it('loading mailstack.example.yaml gives exactly the embedded defaults', () => {
     expect(parseConfig(readFileSync(EXAMPLE, 'utf8'), EXAMPLE)).toEqual(defaultConfig());
+  });
+
+  it('mailstack.example.yaml spells out every key, with no default left implicit', () => {
+    expect(parseYaml(readFileSync(EXAMPLE, 'utf8'))).toEqual(defaultConfig());
   });
 
   it('documents every key of the schema in the README', () => {

@@ -173,7 +173,8 @@ export interface SmtpListener {
   setTls(tls: { key: string | Buffer; cert: string | Buffer }): void;
 }
 
-const DEFAULTS = {
+/** What a listener does for options left out (the host config's defaults match these). */
+export const SMTP_LISTENER_DEFAULTS = Object.freeze({
   pregreetMs: 0,
   maxLineLength: 2048,
   maxConnections: 100,
@@ -186,10 +187,10 @@ const DEFAULTS = {
   maxRecipients: 1000,
   maxProtocolErrors: 10,
   closeTimeoutMs: 10_000,
-};
+});
 
 export function createSmtpListener(options: SmtpListenerOptions): SmtpListener {
-  const o = { ...DEFAULTS, ...definedOnly(options) };
+  const o = { ...SMTP_LISTENER_DEFAULTS, ...definedOnly(options) };
   const logger = options.logger ?? silentLogger;
   const lmtp = options.protocol === 'lmtp';
   const handlers = options.handlers;

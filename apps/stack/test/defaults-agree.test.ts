@@ -1,0 +1,73 @@
+/**
+ * The config's embedded defaults are the agents' own: an agent started from its package's
+ * main.ts (no config) and one started by `mailstack` (the config's defaults) behave alike.
+ * A default changed on one side only fails here.
+ */
+import { defaultConfig, durationMs, sizeBytes } from '@mailstack/config';
+import { DEFAULT_AUTH_THROTTLE } from '@mailstack/directory';
+import { LIMIT_DEFAULTS } from '@mailstack/line-server';
+import { INBOUND_DEFAULTS } from '@mailstack/mta';
+import { DEFAULT_RETRY_POLICY } from '@mailstack/queue';
+import { SMTP_LISTENER_DEFAULTS } from '@mailstack/smtp';
+import { expect, it } from 'vitest';
+
+const config = defaultConfig();
+
+it('retry schedule and lifetimes are the queue’s', () => {
+  expect({
+    delaysMs: config.queue.retry.map(durationMs),
+    delayNoticeAfterMs: durationMs(config.queue.delayNoticeAfter),
+    giveUpAfterMs: durationMs(config.queue.giveUpAfter),
+  }).toEqual({ ...DEFAULT_RETRY_POLICY });
+});
+
+it('the login throttle is the directory’s shared default', () => {
+  expect({
+    maxFailures: config.limits.authFailures.max,
+    windowMs: durationMs(config.limits.authFailures.window),
+  }).toEqual(DEFAULT_AUTH_THROTTLE);
+});
+
+it('IMAP and POP3 limits are the line server’s', () => {
+  for (const l of [config.limits.imap, config.limits.pop3]) {
+    expect({
+      maxConnectionsPerClient: l.connectionsPerClient,
+      loginTimeoutMs: durationMs(l.loginTimeout),
+      commandTimeoutMs: durationMs(l.commandTimeout),
+    }).toEqual({
+      maxConnectionsPerClient: LIMIT_DEFAULTS.maxConnectionsPerClient,
+      loginTimeoutMs: LIMIT_DEFAULTS.loginTimeoutMs,
+      commandTimeoutMs: LIMIT_DEFAULTS.commandTimeoutMs,
+    });
+  }
+});
+
+it('the inbound MTA’s pregreet and loop limit are its own', () => {
+  expect(durationMs(config.mta.pregreet)).toBe(INBOUND_DEFAULTS.pregreetMs);
+  expect(config.mta.maxReceivedHeaders).toBe(INBOUND_DEFAULTS.maxReceivedHeaders);
+});
+
+it('SMTP limits and the message size are the SMTP listener’s', () => {
+  const l = config.limits.smtp;
+  expect({
+    maxConnections: l.connections,
+    maxConnectionsPerClient: l.connectionsPerClient,
+    commandTimeoutMs: durationMs(l.commandTimeout),
+    dataTimeoutMs: durationMs(l.dataTimeout),
+    minDataRate: l.minDataRate,
+    idleTimeoutMs: durationMs(l.idleTimeout),
+    maxRecipients: l.recipientsPerMessage,
+    maxMessageSize: sizeBytes(config.limits.messageSize),
+    lmtpConnections: config.limits.lmtpConnections,
+  }).toEqual({
+    maxConnections: SMTP_LISTENER_DEFAULTS.maxConnections,
+    maxConnectionsPerClient: SMTP_LISTENER_DEFAULTS.maxConnectionsPerClient,
+    commandTimeoutMs: SMTP_LISTENER_DEFAULTS.commandTimeoutMs,
+    dataTimeoutMs: SMTP_LISTENER_DEFAULTS.dataTimeoutMs,
+    minDataRate: SMTP_LISTENER_DEFAULTS.minDataRate,
+    idleTimeoutMs: SMTP_LISTENER_DEFAULTS.idleTimeoutMs,
+    maxRecipients: SMTP_LISTENER_DEFAULTS.maxRecipients,
+    maxMessageSize: SMTP_LISTENER_DEFAULTS.maxMessageSize,
+    lmtpConnections: SMTP_LISTENER_DEFAULTS.maxConnections,
+  });
+});
