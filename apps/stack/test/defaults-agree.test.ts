@@ -3,13 +3,14 @@
  * main.ts (no config) and one started by `mailstack` (the config's defaults) behave alike.
  * A default changed on one side only fails here.
  */
-import { defaultConfig, durationMs, sizeBytes } from '@mailstack/config';
+import { defaultConfig, durationMs } from '@mailstack/config';
 import { DEFAULT_AUTH_THROTTLE } from '@mailstack/directory';
 import { LIMIT_DEFAULTS } from '@mailstack/line-server';
 import { INBOUND_DEFAULTS } from '@mailstack/mta';
 import { DEFAULT_RETRY_POLICY } from '@mailstack/queue';
 import { SMTP_LISTENER_DEFAULTS } from '@mailstack/smtp';
 import { expect, it } from 'vitest';
+import { smtpListenerLimits } from '../src/agents/smtp-limits.ts';
 
 const config = defaultConfig();
 
@@ -48,26 +49,10 @@ it('the inbound MTA’s pregreet and loop limit are its own', () => {
 });
 
 it('SMTP limits and the message size are the SMTP listener’s', () => {
-  const l = config.limits.smtp;
-  expect({
-    maxConnections: l.connections,
-    maxConnectionsPerClient: l.connectionsPerClient,
-    commandTimeoutMs: durationMs(l.commandTimeout),
-    dataTimeoutMs: durationMs(l.dataTimeout),
-    minDataRate: l.minDataRate,
-    idleTimeoutMs: durationMs(l.idleTimeout),
-    maxRecipients: l.recipientsPerMessage,
-    maxMessageSize: sizeBytes(config.limits.messageSize),
-    lmtpConnections: config.limits.lmtpConnections,
-  }).toEqual({
-    maxConnections: SMTP_LISTENER_DEFAULTS.maxConnections,
-    maxConnectionsPerClient: SMTP_LISTENER_DEFAULTS.maxConnectionsPerClient,
-    commandTimeoutMs: SMTP_LISTENER_DEFAULTS.commandTimeoutMs,
-    dataTimeoutMs: SMTP_LISTENER_DEFAULTS.dataTimeoutMs,
-    minDataRate: SMTP_LISTENER_DEFAULTS.minDataRate,
-    idleTimeoutMs: SMTP_LISTENER_DEFAULTS.idleTimeoutMs,
-    maxRecipients: SMTP_LISTENER_DEFAULTS.maxRecipients,
-    maxMessageSize: SMTP_LISTENER_DEFAULTS.maxMessageSize,
-    lmtpConnections: SMTP_LISTENER_DEFAULTS.maxConnections,
-  });
+  const limits = smtpListenerLimits(config);
+  const own = Object.fromEntries(
+    Object.keys(limits).map((k) => [k, SMTP_LISTENER_DEFAULTS[k as keyof typeof SMTP_LISTENER_DEFAULTS]]),
+  );
+  expect(limits).toEqual(own);
+  expect(config.limits.lmtpConnections).toBe(SMTP_LISTENER_DEFAULTS.maxConnections);
 });
