@@ -189,6 +189,42 @@ describe('each agent alone', () => {
     for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
   });
 
+  it('start --dev runs the whole host from a config file, prints the banner and stops on SIGTERM', async () => {
+    const file = join(dir.path, 'host.yaml');
+    await writeFile(
+      file,
+      'paths: {data: state}\nlisteners:\n  - {agent: mda, port: 0}\n  - {agent: pop3, port: 0, tls: starttls}\n',
+    );
+    const child = spawn(process.execPath, [BIN, 'start', '--dev', '--config', file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, MAILSTACK_DEMO_PASSWORD: 'demo pw', MAILSTACK_CONFIG: '', MAILSTACK_DATA: '' },
+    });
+    children.push(child);
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (c) => {
+        out += c;
+        if (out.includes('Ctrl-C stops the stack.')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`start exited ${code}: ${out}`)));
+    });
+    expect(out).toMatch(/ {2}pop3 {2}pop3 \(STLS\) +127\.0\.0\.1:\d+\n/);
+    expect(out).toContain('  users     alice@example.test, bob@example.test\n');
+    expect(out).toContain('  password  demo pw   (from MAILSTACK_DEMO_PASSWORD)\n');
+    expect(out).toContain(`  config    ${file}\n`);
+    expect(out).toContain(`  data      ${join(dir.path, 'state')}\n`);
+    expect(out).toContain('  cleartext AUTH on loopback: on (development switch)\n');
+    let err = '';
+    child.stderr!.on('data', (c) => {
+      err += c;
+    });
+    const exited = new Promise<string>((resolve) =>
+      child.once('exit', (code, signal) => resolve(`${code ?? signal}: ${err}`)),
+    );
+    child.kill('SIGTERM');
+    expect(await exited).toMatch(/^0: /);
+  });
+
   it('web and imap start from one config file, print their listeners and stop on SIGTERM', async () => {
     const file = join(dir.path, 'host.yaml');
     await writeFile(

@@ -42,10 +42,12 @@ SIGTERM or Ctrl-C stops it.
         } catch (err) {
           return startFailed(err, io, name);
         }
+        // The signal handlers first: whoever reads these lines may stop us at once.
+        const served = serveUntilSignal(() => agent.close(), io);
         for (const e of agent.endpoints) io.stdout.write(`${JSON.stringify({ event: 'listening', ...e })}\n`);
         if (name === 'queue-runner')
           io.stdout.write(`${JSON.stringify({ event: 'running', agent: name })}\n`);
-        return serveUntilSignal(() => agent.close(), io);
+        return served;
       });
     },
   };

@@ -37,8 +37,10 @@ where; logs are JSON lines (log.level, log.file). SIGTERM or Ctrl-C stops it.
         } catch (err) {
           return startFailed(err, io, 'stack');
         }
+        // The signal handlers first: whoever reads the banner may stop us at once.
+        const served = serveUntilSignal(() => stack.close(), io);
         io.stdout.write(banner(loaded, stack));
-        return serveUntilSignal(() => stack.close(), io);
+        return served;
       },
       values.dev ? withDevSwitch : undefined,
     );
