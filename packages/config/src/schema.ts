@@ -8,7 +8,11 @@ import { DURATION_HINT, isDuration, isSize, SIZE_HINT } from './units.ts';
  */
 
 const duration = z.string().refine(isDuration, { error: `expected ${DURATION_HINT}` });
-const size = z.string().refine(isSize, { error: `expected ${SIZE_HINT}` });
+// A plain number of bytes is taken too (as the string form, so `config print` shows one shape).
+const size = z.preprocess(
+  (v) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? String(v) : v),
+  z.string().refine(isSize, { error: `expected ${SIZE_HINT}` }),
+);
 const count = z.int().min(1, { error: 'expected a whole number of at least 1' });
 const port = z.int().min(0, { error: 'port out of range (0-65535)' }).max(65535, {
   error: 'port out of range (0-65535)',

@@ -92,6 +92,13 @@ describe('config errors name the key path and the problem', () => {
     ]);
   });
 
+  it('a size as bytes or with a unit, nothing else', () => {
+    expect(parseConfig('limits: {messageSize: 1048576}').limits.messageSize).toBe('1048576');
+    expect(problems('limits: {messageSize: 10MB}')).toEqual([
+      'limits.messageSize: expected a size in bytes, or with K, M or G (1024-based) like 25M, got "10MB"',
+    ]);
+  });
+
   it('a port out of range', () => {
     expect(problems('listeners:\n  - {agent: msa, port: 70000, tls: starttls}')).toEqual([
       'listeners[0].port: port out of range (0-65535), got 70000',

@@ -20,12 +20,12 @@ The config is --config FILE, else MAILSTACK_CONFIG, else the embedded defaults.
       io.stderr.write(`mailstack config: expected "check" or "print"\n\n${configCommand.usage}`);
       return EXIT.usage;
     }
-    return withConfig(file, io, async ({ config, file: source }) => {
+    return withConfig(file, io, async ({ config, file: source, paths }) => {
       if (verb === 'print') io.stdout.write(printConfig(config));
       else {
         const agents = [...new Set(config.listeners.map((l) => l.agent))].join(', ');
         io.stdout.write(
-          `${source ?? 'embedded defaults'}: ok (${config.listeners.length} listeners: ${agents}; data in ${config.paths.data})\n`,
+          `${source ?? 'embedded defaults'}: ok (${config.listeners.length} listeners: ${agents}; data in ${paths.data})\n`,
         );
       }
       return EXIT.ok;
