@@ -4,7 +4,7 @@
  * `user add` works on a running stack and gives the special-use folders, each agent starts alone.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -225,17 +225,21 @@ describe('each agent alone', () => {
     expect(await exited).toMatch(/^0: /);
   });
 
-  it('web and imap start from one config file, print their listeners and stop on SIGTERM', async () => {
+  it('web and imap start from one config file, print their listeners, log to log.file and stop on SIGTERM', async () => {
     const file = join(dir.path, 'host.yaml');
     await writeFile(
       file,
-      'paths: {data: state}\nlisteners:\n  - {agent: imap, port: 0, tls: starttls}\n  - {agent: web, port: 0}\n',
+      'paths: {data: state}\nlog: {file: agents.log}\nlisteners:\n  - {agent: imap, port: 0, tls: starttls}\n  - {agent: web, port: 0}\n',
     );
+    let stderr = '';
     for (const agent of ['web', 'imap']) {
       const child = spawn(process.execPath, [BIN, agent, '--config', file], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       children.push(child);
+      child.stderr!.on('data', (c) => {
+        stderr += c;
+      });
       const line = await new Promise<string>((resolve, reject) => {
         createInterface({ input: child.stdout! }).once('line', resolve);
         child.once('exit', (code) => reject(new Error(`${agent} exited ${code}`)));
@@ -259,5 +263,10 @@ describe('each agent alone', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     }
+    // The agents' log lines went to the file, not to stderr.
+    const log = (await readFile(join(dir.path, 'agents.log'), 'utf8')).trim().split('\n');
+    const events = log.map((l) => JSON.parse(l) as { event: string; agent: string });
+    expect(events.filter((e) => e.event === 'agent-started').map((e) => e.agent)).toEqual(['web', 'imap']);
+    expect(stderr).not.toContain('agent-started');
   });
 });

@@ -44,6 +44,7 @@ SIGTERM or Ctrl-C stops it.
         }
         // The signal handlers first: whoever reads these lines may stop us at once.
         const served = serveUntilSignal(() => agent.close(), io);
+        logger.info({ event: 'agent-started', endpoints: agent.endpoints }, 'agent started');
         for (const e of agent.endpoints) io.stdout.write(`${JSON.stringify({ event: 'listening', ...e })}\n`);
         if (name === 'queue-runner')
           io.stdout.write(`${JSON.stringify({ event: 'running', agent: name })}\n`);

@@ -39,6 +39,7 @@ where; logs are JSON lines (log.level, log.file). SIGTERM or Ctrl-C stops it.
         }
         // The signal handlers first: whoever reads the banner may stop us at once.
         const served = serveUntilSignal(() => stack.close(), io);
+        logger.info({ event: 'stack-started', endpoints: stack.endpoints }, 'stack started');
         io.stdout.write(banner(loaded, stack));
         return served;
       },
