@@ -14,7 +14,8 @@ import { createMaildirStore } from '@mailstack/maildir';
 import { type TempDir, tempDir } from '@mailstack/testkit';
 import { ImapFlow } from 'imapflow';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { devConfig, type RunningStack, startStack } from '../src/index.ts';
+import { type RunningStack, startStack } from '../src/index.ts';
+import { testConfig } from './test-config.ts';
 
 const BIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 
@@ -127,9 +128,7 @@ describe('mailstack user and queue on a running stack', () => {
   });
 
   it('adds a user who logs in at once and has the special-use folders; lists the queue', async () => {
-    const loaded = devConfig({ MAILSTACK_DATA: dir.path }, dir.path);
-    for (const listener of loaded.config.listeners) listener.port = 0;
-    stack = await startStack(loaded, silentLogger);
+    stack = await startStack(testConfig(dir.path), silentLogger);
     const env = { MAILSTACK_DATA: dir.path };
     const added = await mailstack(
       ['user', 'add', 'carol@example.test', '--password-stdin'],

@@ -4,22 +4,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { LoadedConfig } from '@mailstack/config';
 import { silentLogger } from '@mailstack/core';
 import { type TempDir, tempDir } from '@mailstack/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { banner, devConfig, type RunningStack, startStack } from '../src/index.ts';
+import { banner, type RunningStack, startStack } from '../src/index.ts';
+import { testConfig } from './test-config.ts';
 
 const CLI = fileURLToPath(new URL('../../../packages/directory/src/cli.ts', import.meta.url));
 
-function config(dataDir: string): LoadedConfig {
-  const c = devConfig({ MAILSTACK_DATA: dataDir }, dataDir);
-  // Nothing is sent in these tests; no port may collide with a running `npm start`.
-  c.config.dns.servers = ['127.0.0.1'];
-  c.config.outbound.mxPort = 1;
-  for (const listener of c.config.listeners) listener.port = 0;
-  return c;
-}
+// Nothing is sent in these tests; no port may collide with a running `npm start`.
+const config = (dataDir: string) => testConfig(dataDir, ['127.0.0.1']);
 
 function passwordLine(text: string): string {
   return text.split('\n').find((l) => l.trimStart().startsWith('password')) ?? '';

@@ -5,7 +5,8 @@
 import { silentLogger } from '@mailstack/core';
 import { runPython, type TempDir, tempDir } from '@mailstack/testkit';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { devConfig, type RunningStack, startStack } from '../src/index.ts';
+import { type RunningStack, startStack } from '../src/index.ts';
+import { testConfig } from './test-config.ts';
 
 let dir: TempDir;
 let stack: RunningStack | undefined;
@@ -19,9 +20,7 @@ afterEach(async () => {
 });
 
 it('applies limits.* and outbound.relayNetworks from the config', async () => {
-  const loaded = devConfig({ MAILSTACK_DATA: dir.path }, dir.path);
-  for (const listener of loaded.config.listeners) listener.port = 0;
-  loaded.config.dns.servers = ['127.0.0.1:1'];
+  const loaded = testConfig(dir.path);
   loaded.config.limits.imap.connectionsPerClient = 1;
   loaded.config.limits.smtp.recipientsPerMessage = 2;
   loaded.config.limits.sending.recipientsPerMessage = 1;

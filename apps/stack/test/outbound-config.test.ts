@@ -6,7 +6,8 @@ import { readAll, silentLogger } from '@mailstack/core';
 import { createSmtpListener } from '@mailstack/smtp';
 import { runPython, type TempDir, tempDir } from '@mailstack/testkit';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { devConfig, type RunningStack, startStack } from '../src/index.ts';
+import { type RunningStack, startStack } from '../src/index.ts';
+import { testConfig } from './test-config.ts';
 
 interface Sink {
   port: number;
@@ -47,10 +48,8 @@ it('sends by the transport map and the smarthost named in the config', async () 
   const relay = await smtpSink();
   const partner = await smtpSink();
   sinks.push(relay, partner);
-  const loaded = devConfig({ MAILSTACK_DATA: dir.path }, dir.path);
-  for (const listener of loaded.config.listeners) listener.port = 0;
   // No DNS answers: only the configured routes can deliver.
-  loaded.config.dns.servers = ['127.0.0.1:1'];
+  const loaded = testConfig(dir.path);
   loaded.config.outbound.smarthost = {
     host: '127.0.0.1',
     port: relay.port,

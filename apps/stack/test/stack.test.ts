@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import type { LoadedConfig } from '@mailstack/config';
 import { silentLogger } from '@mailstack/core';
 import { createMaildirStore } from '@mailstack/maildir';
 import { type DnsServer, runPython, startDnsServer, type TempDir, tempDir } from '@mailstack/testkit';
 import { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { banner, devConfig, type RunningStack, startStack } from '../src/index.ts';
+import { banner, type RunningStack, startStack } from '../src/index.ts';
+import { testConfig } from './test-config.ts';
 
 let dns: DnsServer;
 beforeAll(async () => {
@@ -22,14 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => dns.close());
 
-function testConfig(dataDir: string): LoadedConfig {
-  const loaded = devConfig({ MAILSTACK_DATA: dataDir }, dataDir);
-  loaded.config.dns.servers = [dns.address];
-  loaded.config.outbound.mxPort = 1;
-  // Every port ephemeral: the test must not collide with a running `npm start`.
-  for (const listener of loaded.config.listeners) listener.port = 0;
-  return loaded;
-}
+const config = (dataDir: string) => testConfig(dataDir, [dns.address]);
 
 const LMTP_SEND = `
 import smtplib, sys
@@ -52,8 +45,8 @@ describe('the stack on embedded defaults', () => {
   });
 
   it('creates the demo users, certificate and password, and delivers over LMTP into the Maildir', async () => {
-    const config = testConfig(dir.path);
-    stack = await startStack(config, silentLogger);
+    const loaded = config(dir.path);
+    stack = await startStack(loaded, silentLogger);
     expect(stack.certificateCreated).toBe(true);
     expect(stack.demo!.source).toBe('generated');
     expect(await readFile(join(dir.path, 'tls', 'cert.pem'), 'utf8')).toMatch(/BEGIN CERTIFICATE/);
@@ -78,7 +71,7 @@ describe('the stack on embedded defaults', () => {
     expect(folders.sort()).toEqual(['\\Archive', '\\Drafts', '\\Junk', '\\Sent', '\\Trash']);
     await inbox.close();
 
-    const text2 = banner(config, stack);
+    const text2 = banner(loaded, stack);
     expect(text2).toContain(stack.demo!.password);
     expect(text2).toContain(`127.0.0.1:${lmtp?.port}`);
     const imaps = stack.endpoints.find((e) => e.protocol === 'imaps (TLS)');
@@ -87,7 +80,7 @@ describe('the stack on embedded defaults', () => {
   });
 
   it('takes a submission with AUTH over STARTTLS and delivers it through the spool into the Maildir', async () => {
-    stack = await startStack(testConfig(dir.path), silentLogger);
+    stack = await startStack(config(dir.path), silentLogger);
     const submission = stack.endpoints.find((e) => e.protocol === 'submission (STARTTLS)')!;
     const submissions = stack.endpoints.find((e) => e.protocol === 'submissions (TLS)')!;
     const sent = await runPython(
@@ -144,7 +137,7 @@ except smtplib.SMTPAuthenticationError as e:
   });
 
   it('takes mail for its domain on the MTA port, relays nothing, and delivers it over LMTP', async () => {
-    stack = await startStack(testConfig(dir.path), silentLogger);
+    stack = await startStack(config(dir.path), silentLogger);
     const mta = stack.endpoints.find((e) => e.agent === 'mta' && e.protocol === 'smtp')!;
     const sent = await runPython(
       `
@@ -178,7 +171,7 @@ c.quit()
   });
 
   it('serves the delivered mail over POP3 with STLS and over POP3S', async () => {
-    stack = await startStack(testConfig(dir.path), silentLogger);
+    stack = await startStack(config(dir.path), silentLogger);
     const port = (protocol: string) => String(stack!.endpoints.find((e) => e.protocol === protocol)!.port);
     const lmtp = await runPython(LMTP_SEND, [port('lmtp')]);
     expect(lmtp.stdout.trim()).toBe('0');
@@ -201,7 +194,7 @@ s.user('alice@example.test'); s.pass_(sys.argv[3]); print(s.stat()[0]); s.quit()
   });
 
   it('serves a message submitted through the MSA to imapflow over IMAPS, with the special-use folders', async () => {
-    stack = await startStack(testConfig(dir.path), silentLogger);
+    stack = await startStack(config(dir.path), silentLogger);
     const port = (protocol: string) => stack!.endpoints.find((e) => e.protocol === protocol)!.port;
     expect(port('imap (STARTTLS)')).toBeGreaterThan(0);
     const sent = await runPython(
@@ -276,10 +269,10 @@ m.login('alice@example.test', sys.argv[2]); print(m.select('INBOX')[1][0].decode
   });
 
   it('keeps the generated password and certificate across restarts and lets the users log in', async () => {
-    stack = await startStack(testConfig(dir.path), silentLogger);
+    stack = await startStack(config(dir.path), silentLogger);
     const first = stack.demo!.password;
     await stack.close();
-    stack = await startStack(testConfig(dir.path), silentLogger);
+    stack = await startStack(config(dir.path), silentLogger);
     expect(stack.demo!).toMatchObject({ password: first, source: 'stored' });
     expect(stack.certificateCreated).toBe(false);
     const { openFileDirectory } = await import('@mailstack/directory');

@@ -6,12 +6,12 @@
 import { X509Certificate } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LoadedConfig } from '@mailstack/config';
 import { silentLogger } from '@mailstack/core';
 import { runPython, type TempDir, tempDir } from '@mailstack/testkit';
 import { generate } from 'selfsigned';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { devConfig, type RunningStack, startStack } from '../src/index.ts';
+import { type RunningStack, startStack } from '../src/index.ts';
+import { testConfig } from './test-config.ts';
 
 /** The SHA-256 of the certificate each listener presents, one line per port given. */
 const FINGERPRINTS = `
@@ -41,19 +41,11 @@ afterEach(async () => {
   await dir.cleanup();
 });
 
-function testConfig(): LoadedConfig {
-  const loaded = devConfig({ MAILSTACK_DATA: dir.path }, dir.path);
-  loaded.config.dns.servers = ['127.0.0.1:1'];
-  loaded.config.outbound.mxPort = 1;
-  for (const listener of loaded.config.listeners) listener.port = 0;
-  return loaded;
-}
-
 const fingerprint = (pem: string | Buffer) =>
   new X509Certificate(pem).fingerprint256.replaceAll(':', '').toLowerCase();
 
 it('serves a replaced certificate on every TLS listener without a restart', async () => {
-  stack = await startStack(testConfig(), silentLogger);
+  stack = await startStack(testConfig(dir.path), silentLogger);
   const kinds: Record<string, string> = {
     smtp: 'smtp',
     'submission (STARTTLS)': 'smtp',
