@@ -1,5 +1,6 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { MailstackConfig } from './schema.ts';
 
 /** A listener's agent decides which TLS modes make sense. */
@@ -45,6 +46,27 @@ export function checkConsistency(config: MailstackConfig): string[] {
       );
     }
   }
+  config.outbound.relayNetworks.forEach((entry, i) => {
+    if (!isCidr(entry)) {
+      problems.push(
+        `outbound.relayNetworks[${i}]: expected an address or CIDR like 192.0.2.0/24, got ${JSON.stringify(entry)}`,
+      );
+    }
+  });
+  config.dns.servers.forEach((entry, i) => {
+    if (!isDnsServer(entry)) {
+      problems.push(
+        `dns.servers[${i}]: expected an IP address, optionally with :port, got ${JSON.stringify(entry)}`,
+      );
+    }
+  });
+  const local = new Set(config.domains.map((d) => d.toLowerCase()));
+  config.dev.demoUsers.forEach((user, i) => {
+    const domain = user.slice(user.lastIndexOf('@') + 1).toLowerCase();
+    if (!user.includes('@') || !local.has(domain)) {
+      problems.push(`dev.demoUsers[${i}]: ${JSON.stringify(user)} is not an address in one of the domains`);
+    }
+  });
   if ((config.tls.cert === null) !== (config.tls.key === null)) {
     const missing = config.tls.cert === null ? 'tls.cert' : 'tls.key';
     const given = config.tls.cert === null ? 'tls.key' : 'tls.cert';
@@ -91,4 +113,19 @@ function readPem(path: string, key: string): Buffer | string {
     if (code === 'ENOENT') return `${key}: file ${path} not found`;
     return `${key}: cannot read ${path} (${code ?? String(err)})`;
   }
+}
+
+/** `192.0.2.7`, `192.0.2.0/24`, `2001:db8::/32`: what the inbound MTA's relay check takes. */
+function isCidr(entry: string): boolean {
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/** `192.0.2.53`, `192.0.2.53:5353`, `2001:db8::53`, `[2001:db8::53]:5353`. */
+function isDnsServer(entry: string): boolean {
+  if (isIP(entry)) return true;
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(entry);
+  return !!m && isIP(m[1] ?? m[2] ?? '') !== 0 && Number(m[3]) <= 65535;
 }

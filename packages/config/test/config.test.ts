@@ -125,6 +125,21 @@ listeners:
     ]);
   });
 
+  it('addresses that are not addresses', () => {
+    expect(
+      problems(`
+dns: {servers: [192.0.2.53, "192.0.2.53:5353", "[2001:db8::53]:53", resolver.example]}
+outbound: {relayNetworks: [192.0.2.0/24, 2001:db8::/32, 192.0.2.0/33, office]}
+dev: {demoUsers: [alice@example.test, carol@other.test]}
+`),
+    ).toEqual([
+      'outbound.relayNetworks[2]: expected an address or CIDR like 192.0.2.0/24, got "192.0.2.0/33"',
+      'outbound.relayNetworks[3]: expected an address or CIDR like 192.0.2.0/24, got "office"',
+      'dns.servers[3]: expected an IP address, optionally with :port, got "resolver.example"',
+      'dev.demoUsers[1]: "carol@other.test" is not an address in one of the domains',
+    ]);
+  });
+
   it('a TLS mode the agent does not have', () => {
     expect(
       problems('listeners:\n  - {agent: mda, port: 24, tls: implicit}\n  - {agent: msa, port: 587}'),
