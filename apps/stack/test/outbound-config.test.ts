@@ -15,10 +15,11 @@ interface Sink {
   close(): Promise<void>;
 }
 
-/** An SMTP server on 127.0.0.1 that keeps what it is sent. */
-async function smtpSink(): Promise<Sink> {
+/** An SMTP (or LMTP) server on 127.0.0.1 that keeps what it is sent. */
+async function smtpSink(protocol: 'smtp' | 'lmtp' = 'smtp'): Promise<Sink> {
   const received: Sink['received'] = [];
   const listener = createSmtpListener({
+    protocol,
     handlers: {
       async onData(message) {
         const text = (await readAll(message.stream)).toString('latin1');
@@ -80,4 +81,28 @@ print(len(s.sendmail('alice@example.test', ['carol@partner.test', 'dave@elsewher
   const signature = /^DKIM-Signature:.*?\r\n(?!\s)/s.exec(relay.received[0]?.text ?? '')?.[0] ?? '';
   expect(signature).toMatch(/\bd=example\.test;/);
   expect(signature).toMatch(/\bs=mailstack;/);
+});
+
+it('delivers local mail to the LMTP server named by queue.lmtp, with no mda listener', async () => {
+  const lmtp = await smtpSink('lmtp');
+  sinks.push(lmtp);
+  const loaded = testConfig(dir.path);
+  loaded.config.listeners = loaded.config.listeners.filter((l) => l.agent !== 'mda');
+  loaded.config.queue.lmtp = `127.0.0.1:${lmtp.port}`;
+  stack = await startStack(loaded, silentLogger);
+  expect(stack.endpoints.some((e) => e.agent === 'mda')).toBe(false);
+  const submissions = stack.endpoints.find((e) => e.protocol === 'submissions (TLS)')!;
+  const sent = await runPython(
+    `
+import smtplib, ssl, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = smtplib.SMTP_SSL('127.0.0.1', int(sys.argv[1]), context=ctx); s.login('alice@example.test', sys.argv[2])
+print(len(s.sendmail('alice@example.test', ['bob@example.test'], b'From: alice@example.test\\r\\nSubject: local\\r\\n\\r\\nhi\\r\\n'))); s.quit()
+`,
+    [String(submissions.port), stack.demo!.password],
+  );
+  expect(sent.stderr).toBe('');
+  expect(sent.stdout.trim()).toBe('0');
+  for (let i = 0; i < 200 && lmtp.received.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(lmtp.received.map((m) => m.to)).toEqual([['bob@example.test']]);
 });

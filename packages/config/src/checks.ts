@@ -60,6 +60,11 @@ export function checkConsistency(config: MailstackConfig): string[] {
       );
     }
   });
+  if (config.queue.lmtp !== null && !isHostPort(config.queue.lmtp)) {
+    problems.push(
+      `queue.lmtp: expected host:port like 127.0.0.1:24, got ${JSON.stringify(config.queue.lmtp)}`,
+    );
+  }
   const local = new Set(config.domains.map((d) => d.toLowerCase()));
   config.dev.demoUsers.forEach((user, i) => {
     const domain = user.slice(user.lastIndexOf('@') + 1).toLowerCase();
@@ -121,6 +126,12 @@ function isCidr(entry: string): boolean {
   const family = isIP(address);
   if (family === 0 || extra !== undefined) return false;
   return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/** `127.0.0.1:24`, `lmtp.example:24`, `[::1]:24`. */
+function isHostPort(entry: string): boolean {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)$/.exec(entry);
+  return !!m && Number(m[3]) >= 1 && Number(m[3]) <= 65535;
 }
 
 /** `192.0.2.53`, `192.0.2.53:5353`, `2001:db8::53`, `[2001:db8::53]:5353`. */

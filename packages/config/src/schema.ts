@@ -139,6 +139,7 @@ export const configSchema = z.strictObject({
         .default(['5m', '10m', '20m', '40m', '1h']),
       delayNoticeAfter: duration.default('4h'),
       giveUpAfter: duration.default('5d'),
+      lmtp: nonEmpty.nullable().default(null),
     })
     .prefault({}),
   log: z

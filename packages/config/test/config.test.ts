@@ -131,11 +131,13 @@ listeners:
 dns: {servers: [192.0.2.53, "192.0.2.53:5353", "[2001:db8::53]:53", resolver.example]}
 outbound: {relayNetworks: [192.0.2.0/24, 2001:db8::/32, 192.0.2.0/33, office]}
 dev: {demoUsers: [alice@example.test, carol@other.test]}
+queue: {lmtp: "127.0.0.1"}
 `),
     ).toEqual([
       'outbound.relayNetworks[2]: expected an address or CIDR like 192.0.2.0/24, got "192.0.2.0/33"',
       'outbound.relayNetworks[3]: expected an address or CIDR like 192.0.2.0/24, got "office"',
       'dns.servers[3]: expected an IP address, optionally with :port, got "resolver.example"',
+      'queue.lmtp: expected host:port like 127.0.0.1:24, got "127.0.0.1"',
       'dev.demoUsers[1]: "carol@other.test" is not an address in one of the domains',
     ]);
   });

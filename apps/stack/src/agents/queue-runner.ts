@@ -43,13 +43,23 @@ export async function startQueueRunner(shared: SharedState): Promise<RunningAgen
   return { name: 'queue-runner', endpoints: [], close: () => worker.stop() };
 }
 
-/** The MDA's LMTP listener: the one started in this process, else the config's first. */
+/**
+ * Where local mail goes: `queue.lmtp` when set (Dovecot's LMTP, say), else the MDA's listener
+ * started in this process, else the config's first one.
+ */
 function lmtpHop(shared: SharedState): { host: string; port: number } {
+  const given = shared.config.queue.lmtp;
+  if (given) {
+    const at = given.lastIndexOf(':');
+    return { host: given.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(given.slice(at + 1)) };
+  }
   const running = shared.endpoints.find((e) => e.agent === 'mda');
   const configured = shared.config.listeners.find((l) => l.agent === 'mda');
   const hop = running ?? (configured ? { host: configured.address, port: configured.port } : undefined);
   if (!hop || hop.port === 0) {
-    throw new Error('queue-runner: the config has no mda listener with a port to deliver local mail to');
+    throw new Error(
+      'queue-runner: nowhere to deliver local mail: set queue.lmtp, or give the config an mda listener with a port',
+    );
   }
   return { host: WILDCARD.has(hop.host) ? '127.0.0.1' : hop.host, port: hop.port };
 }
