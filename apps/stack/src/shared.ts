@@ -134,8 +134,7 @@ export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedSta
     authThrottle,
     tls,
     async close() {
-      for (const close of closers.reverse()) await close();
-      closers.length = 0;
+      for (const close of closers.splice(0).reverse()) await close();
     },
   };
 }
