@@ -30,7 +30,12 @@ export async function listenAll(
   const endpoints: Endpoint[] = [];
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
-    await Promise.allSettled(closers.splice(0).reverse().map((c) => c()));
+    await Promise.allSettled(
+      closers
+        .splice(0)
+        .reverse()
+        .map((c) => c()),
+    );
   };
   try {
     for (const listener of shared.config.listeners.filter((l) => l.agent === agent)) {
