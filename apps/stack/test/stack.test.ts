@@ -6,7 +6,8 @@ import { createMaildirStore } from '@mailstack/maildir';
 import { type DnsServer, runPython, startDnsServer, type TempDir, tempDir } from '@mailstack/testkit';
 import { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { banner, defaultConfig, type RunningStack, type StackConfig, startStack } from '../src/index.ts';
+import { banner, type RunningStack, startStack } from '../src/index.ts';
+import { testConfig } from './test-config.ts';
 
 let dns: DnsServer;
 beforeAll(async () => {
@@ -21,13 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => dns.close());
 
-function testConfig(dataDir: string): StackConfig {
-  const config = defaultConfig({ MAILSTACK_DATA: dataDir }, dataDir);
-  config.outbound = { dnsServers: [dns.address], port: 1 };
-  // Every port ephemeral: the test must not collide with a running `npm start`.
-  for (const key of Object.keys(config.ports) as Array<keyof StackConfig['ports']>) config.ports[key] = 0;
-  return config;
-}
+const config = (dataDir: string) => testConfig(dataDir, [dns.address]);
 
 const LMTP_SEND = `
 import smtplib, sys
@@ -50,10 +45,10 @@ describe('the stack on embedded defaults', () => {
   });
 
   it('creates the demo users, certificate and password, and delivers over LMTP into the Maildir', async () => {
-    const config = testConfig(dir.path);
-    stack = await startStack(config, silentLogger);
+    const loaded = config(dir.path);
+    stack = await startStack(loaded, silentLogger);
     expect(stack.certificateCreated).toBe(true);
-    expect(stack.demo.source).toBe('generated');
+    expect(stack.demo!.source).toBe('generated');
     expect(await readFile(join(dir.path, 'tls', 'cert.pem'), 'utf8')).toMatch(/BEGIN CERTIFICATE/);
     const lmtp = stack.endpoints.find((e) => e.protocol === 'lmtp');
     expect(lmtp?.host).toBe('127.0.0.1');
@@ -76,16 +71,16 @@ describe('the stack on embedded defaults', () => {
     expect(folders.sort()).toEqual(['\\Archive', '\\Drafts', '\\Junk', '\\Sent', '\\Trash']);
     await inbox.close();
 
-    const text2 = banner(config, stack);
-    expect(text2).toContain(stack.demo.password);
+    const text2 = banner(loaded, stack);
+    expect(text2).toContain(stack.demo!.password);
     expect(text2).toContain(`127.0.0.1:${lmtp?.port}`);
     const imaps = stack.endpoints.find((e) => e.protocol === 'imaps (TLS)');
     expect(text2).toMatch(new RegExp(`imap +imaps \\(TLS\\) +127\\.0\\.0\\.1:${imaps?.port}\\n`));
-    expect(text2.split('not built yet')[1]).not.toContain('imap');
+    expect(text2).not.toContain('not built yet');
   });
 
   it('takes a submission with AUTH over STARTTLS and delivers it through the spool into the Maildir', async () => {
-    stack = await startStack(testConfig(dir.path), silentLogger);
+    stack = await startStack(config(dir.path), silentLogger);
     const submission = stack.endpoints.find((e) => e.protocol === 'submission (STARTTLS)')!;
     const submissions = stack.endpoints.find((e) => e.protocol === 'submissions (TLS)')!;
     const sent = await runPython(
@@ -101,7 +96,7 @@ try:
 except smtplib.SMTPAuthenticationError as e:
     print(e.smtp_code)
 `,
-      [String(submission.port), String(submissions.port), stack.demo.password],
+      [String(submission.port), String(submissions.port), stack.demo!.password],
     );
     expect(sent.stderr).toBe('');
     expect(sent.stdout.trim().split('\n')).toEqual(['0', '535']);
@@ -142,7 +137,7 @@ except smtplib.SMTPAuthenticationError as e:
   });
 
   it('takes mail for its domain on the MTA port, relays nothing, and delivers it over LMTP', async () => {
-    stack = await startStack(testConfig(dir.path), silentLogger);
+    stack = await startStack(config(dir.path), silentLogger);
     const mta = stack.endpoints.find((e) => e.agent === 'mta' && e.protocol === 'smtp')!;
     const sent = await runPython(
       `
@@ -176,7 +171,7 @@ c.quit()
   });
 
   it('serves the delivered mail over POP3 with STLS and over POP3S', async () => {
-    stack = await startStack(testConfig(dir.path), silentLogger);
+    stack = await startStack(config(dir.path), silentLogger);
     const port = (protocol: string) => String(stack!.endpoints.find((e) => e.protocol === protocol)!.port);
     const lmtp = await runPython(LMTP_SEND, [port('lmtp')]);
     expect(lmtp.stdout.trim()).toBe('0');
@@ -192,14 +187,14 @@ p.quit()
 s = poplib.POP3_SSL('127.0.0.1', int(sys.argv[2]), context=ctx)
 s.user('alice@example.test'); s.pass_(sys.argv[3]); print(s.stat()[0]); s.quit()
 `,
-      [port('pop3 (STLS)'), port('pop3s (TLS)'), stack.demo.password],
+      [port('pop3 (STLS)'), port('pop3s (TLS)'), stack.demo!.password],
     );
     expect(fetched.stderr).toBe('');
     expect(fetched.stdout.trim().split('\n')).toEqual(['1', 'hello alice', '1']);
   });
 
   it('serves a message submitted through the MSA to imapflow over IMAPS, with the special-use folders', async () => {
-    stack = await startStack(testConfig(dir.path), silentLogger);
+    stack = await startStack(config(dir.path), silentLogger);
     const port = (protocol: string) => stack!.endpoints.find((e) => e.protocol === protocol)!.port;
     expect(port('imap (STARTTLS)')).toBeGreaterThan(0);
     const sent = await runPython(
@@ -210,7 +205,7 @@ msg = b'From: bob@example.test\\r\\nTo: alice@example.test\\r\\nSubject: over IM
 s = smtplib.SMTP_SSL('127.0.0.1', int(sys.argv[1]), context=ctx); s.login('bob@example.test', sys.argv[2])
 print(len(s.sendmail('bob@example.test', ['alice@example.test'], msg))); s.quit()
 `,
-      [String(port('submissions (TLS)')), stack.demo.password],
+      [String(port('submissions (TLS)')), stack.demo!.password],
     );
     expect(sent.stderr).toBe('');
     expect(sent.stdout.trim()).toBe('0');
@@ -220,7 +215,7 @@ print(len(s.sendmail('bob@example.test', ['alice@example.test'], msg))); s.quit(
       port: port('imaps (TLS)'),
       secure: true,
       tls: { rejectUnauthorized: false },
-      auth: { user: 'alice@example.test', pass: stack.demo.password },
+      auth: { user: 'alice@example.test', pass: stack.demo!.password },
       logger: false,
     });
     client.on('error', () => {});
@@ -251,7 +246,7 @@ ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode 
 m = imaplib.IMAP4('127.0.0.1', int(sys.argv[1])); m.starttls(ssl_context=ctx)
 m.login('alice@example.test', sys.argv[2]); print(m.select('INBOX')[1][0].decode()); m.logout()
 `,
-      [String(port('imap (STARTTLS)')), stack.demo.password],
+      [String(port('imap (STARTTLS)')), stack.demo!.password],
     );
     expect(starttls.stderr).toBe('');
     expect(starttls.stdout.trim()).toBe('1');
@@ -274,11 +269,11 @@ m.login('alice@example.test', sys.argv[2]); print(m.select('INBOX')[1][0].decode
   });
 
   it('keeps the generated password and certificate across restarts and lets the users log in', async () => {
-    stack = await startStack(testConfig(dir.path), silentLogger);
-    const first = stack.demo.password;
+    stack = await startStack(config(dir.path), silentLogger);
+    const first = stack.demo!.password;
     await stack.close();
-    stack = await startStack(testConfig(dir.path), silentLogger);
-    expect(stack.demo).toMatchObject({ password: first, source: 'stored' });
+    stack = await startStack(config(dir.path), silentLogger);
+    expect(stack.demo!).toMatchObject({ password: first, source: 'stored' });
     expect(stack.certificateCreated).toBe(false);
     const { openFileDirectory } = await import('@mailstack/directory');
     const directory = await openFileDirectory(stack.paths.directory);
