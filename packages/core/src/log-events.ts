@@ -68,6 +68,36 @@ export const LOG_EVENTS = {
     when: 'an agent could not start; the process exits 70',
     fields: { err: 'string' },
   },
+  'agent-started': {
+    group: 'process',
+    levels: ['info'],
+    when: '`mailstack <agent>` has every listener of its agent bound',
+    fields: { endpoints: 'object' },
+  },
+  'stack-started': {
+    group: 'process',
+    levels: ['info'],
+    when: '`mailstack start` has every agent of the host started',
+    fields: { endpoints: 'object' },
+  },
+  'tls-reloaded': {
+    group: 'process',
+    levels: ['info'],
+    when: 'a changed certificate/key pair was read and handed to every TLS listener',
+    fields: { cert: 'string' },
+  },
+  'tls-reload-failed': {
+    group: 'process',
+    levels: ['warn'],
+    when: 'the certificate or key changed but could not be read or did not match; the old pair stays',
+    fields: { cert: 'string', err: 'string' },
+  },
+  'tls-watch-failed': {
+    group: 'process',
+    levels: ['warn'],
+    when: 'the folder of the certificate or key cannot be watched; a renewal needs a restart',
+    fields: { dir: 'string', err: 'string' },
+  },
 
   // connection: listeners and sessions of every protocol
   connect: {
