@@ -10,11 +10,12 @@ const LABEL = `[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"`;
 const SAMPLE = new RegExp(`^(${NAME})(?:\\{((?:${LABEL})(?:,${LABEL})*,?)?\\})? (\\S+)(?: -?\\d+)?$`);
 const HELP = new RegExp(`^# HELP (${NAME}) .*$`);
 const TYPE = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`);
-const VALUE = /^(?:[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?Inf|NaN)$/;
+// Go's ParseFloat, which Prometheus uses: Inf and NaN in any case (prom-client writes `Nan`).
+const VALUE = /^(?:[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?inf(?:inity)?|nan)$/i;
 
 /**
- * Reads the Prometheus text exposition format (0.0.4) strictly: every line must be a HELP,
- * a TYPE or a sample with a valid name, labels and value, and a sample's family must have
+ * Reads the Prometheus text exposition format (0.0.4) strictly: every line must be empty, a
+ * HELP, a TYPE or a sample with a valid name, labels and value, and a sample's family must have
  * been typed. Throws on the first bad line, naming it. For tests and health checks; the
  * interop stage also runs `promtool check metrics`.
  */
@@ -25,7 +26,8 @@ export function parseExposition(text: string): Sample[] {
   const lines = text.split('\n').slice(0, -1);
   for (const [i, line] of lines.entries()) {
     const where = `line ${i + 1}: ${JSON.stringify(line)}`;
-    if (HELP.test(line)) continue;
+    // The format ignores empty lines; prom-client puts one between families.
+    if (line === '' || HELP.test(line)) continue;
     const type = TYPE.exec(line);
     if (type) {
       if (typed.has(type[1] as string)) throw new Error(`${where}: second TYPE for the family`);
@@ -37,9 +39,16 @@ export function parseExposition(text: string): Sample[] {
     const [, name = '', labelText = '', value = ''] = sample;
     if (!VALUE.test(value)) throw new Error(`${where}: bad value`);
     if (!typed.has(familyOf(name, typed))) throw new Error(`${where}: sample of an untyped family`);
-    samples.push({ name, labels: parseLabels(labelText), value: Number(value.replace('Inf', 'Infinity')) });
+    samples.push({ name, labels: parseLabels(labelText), value: numberOf(value) });
   }
   return samples;
+}
+
+function numberOf(value: string): number {
+  const lower = value.toLowerCase();
+  if (lower === 'nan') return Number.NaN;
+  if (/^[+-]?inf/.test(lower)) return lower.startsWith('-') ? -Infinity : Infinity;
+  return Number(value);
 }
 
 /** `x_bucket`, `x_sum`, `x_count` belong to histogram/summary `x`. */
