@@ -1,8 +1,8 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { parseZone, txtValue } from '@mailstack/testkit';
 import { describe, expect, it } from 'vitest';
 import { dnsRecords, STANDARD_SERVICES } from '../src/index.ts';
 import { HOST } from './fixtures.ts';
-import { parseZone, txtValue } from './zone-lines.ts';
 
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const DKIM = {

@@ -9,7 +9,7 @@ export interface ZoneRecord {
 const NAME = String.raw`(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+`;
 const QUOTED = String.raw`"(?:[^"\\]|\\.){0,255}"`;
 /** Strict shapes of the data part, per type. */
-export const DATA: Record<string, RegExp> = {
+const DATA: Record<string, RegExp> = {
   MX: new RegExp(`^\\d{1,5} ${NAME}$`),
   A: /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/,
   AAAA: /^[0-9a-f:]+$/,
