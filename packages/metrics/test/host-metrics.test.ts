@@ -33,6 +33,8 @@ describe('host metrics', () => {
     expect(sampleValue(s, 'mailstack_queue_oldest_age_seconds')).toBe(0);
     // Node's process metrics come along, under our prefix.
     expect(s.some((x) => x.name === 'mailstack_process_resident_memory_bytes')).toBe(true);
+    // ... but no gauge named like a counter (promtool's lint refuses `*_total` gauges).
+    expect(s.some((x) => x.name === 'mailstack_nodejs_active_handles_total')).toBe(false);
   });
 
   it('counts and observes through the MetricsSink calls agents make', async () => {
