@@ -37,3 +37,31 @@ export function servicesOf(host: MailHost, protocol: ServiceEndpoint['protocol']
   const rank = { implicit: 0, starttls: 1, none: 2 } as const;
   return host.services.filter((s) => s.protocol === protocol).sort((a, b) => rank[a.tls] - rank[b.tls]);
 }
+
+/** A listener as the host config lists it (`@mailstack/config`'s ListenerConfig fits). */
+export interface ListenerLike {
+  agent: string;
+  port: number;
+  tls: TlsMode;
+}
+
+/** The agents clients and other MTAs connect to, and the service each one is. */
+const SERVICE_OF_AGENT: Record<string, ServiceEndpoint['protocol']> = {
+  msa: 'submission',
+  mta: 'smtp',
+  imap: 'imap',
+  pop3: 'pop3',
+};
+
+/** The public services among a host's listeners (LMTP and web are not for mail clients). */
+export function mailHostFromListeners(
+  hostname: string,
+  domain: string,
+  listeners: readonly ListenerLike[],
+): MailHost {
+  const services = listeners.flatMap(({ agent, port, tls }) => {
+    const protocol = SERVICE_OF_AGENT[agent];
+    return protocol ? [{ protocol, port, tls }] : [];
+  });
+  return { hostname, domain, services };
+}

@@ -31,12 +31,21 @@ export interface WebAgent {
 
 const AUTOCONFIG_PATHS = new Set(['/.well-known/autoconfig/mail/config-v1.1.xml', '/mail/config-v1.1.xml']);
 
+/** The web agent's server before it listens: the shape every agent listener has. */
+export interface WebServer {
+  /** Port 0 picks a free one; resolves with the bound address. */
+  listen(port: number, host?: string): Promise<{ port: number; host: string }>;
+  close(): Promise<void>;
+  /** Open HTTP connections right now. */
+  readonly connections: number;
+}
+
 /**
  * The web agent: `/healthz` (the process answers), `/readyz` (every check passes, else 503
  * naming what is not ready), `/metrics` (Prometheus text) and the Thunderbird autoconfig
  * file. Read-only, GET and HEAD only; no state of its own.
  */
-export async function startWebAgent(options: WebAgentOptions): Promise<WebAgent> {
+export function createWebServer(options: Omit<WebAgentOptions, 'port' | 'host'>): WebServer {
   const logger = (options.logger ?? silentLogger).child({ agent: 'web' });
   const checks = options.readiness ?? [];
   const autoconfig = autoconfigXml(options.mailHost);
@@ -76,21 +85,36 @@ export async function startWebAgent(options: WebAgentOptions): Promise<WebAgent>
       res.end('internal error\n');
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8025, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
+  let open = 0;
+  server.on('connection', (socket) => {
+    open++;
+    socket.once('close', () => open--);
   });
-  const port = (server.address() as AddressInfo).port;
-  logger.info({ event: 'listening', protocol: 'http', port });
   return {
-    port,
+    get connections() {
+      return open;
+    },
+    listen: (port, host = '127.0.0.1') =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const bound = server.address() as AddressInfo;
+          logger.info({ event: 'listening', protocol: 'http', host: bound.address, port: bound.port });
+          resolve({ port: bound.port, host: bound.address });
+        });
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
+}
+
+/** Creates the web agent and listens (default 127.0.0.1:8025). */
+export async function startWebAgent(options: WebAgentOptions): Promise<WebAgent> {
+  const server = createWebServer(options);
+  const { port } = await server.listen(options.port ?? 8025, options.host ?? '127.0.0.1');
+  return { port, close: () => server.close() };
 }

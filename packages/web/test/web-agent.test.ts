@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createHostMetrics, parseExposition, sampleValue } from '@mailstack/metrics';
 import { runPython, type TempDir, tempDir } from '@mailstack/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { folderReady, listenerReady, startWebAgent, type WebAgent } from '../src/index.ts';
+import { createWebServer, folderReady, listenerReady, startWebAgent, type WebAgent } from '../src/index.ts';
 import { freePort, HOST } from './fixtures.ts';
 
 let dir: TempDir;
@@ -123,5 +123,17 @@ describe('web agent', () => {
     await web.close();
     web = await startWebAgent({ port, mailHost: HOST });
     expect(web.port).toBe(port);
+  });
+
+  it("is also a listener like the other agents' (listen/close/connections) for the stack's wiring", async () => {
+    const server = createWebServer({ mailHost: HOST });
+    const { port, host } = await server.listen(0);
+    expect(host).toBe('127.0.0.1');
+    expect(server.connections).toBe(0);
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { connection: 'keep-alive' } });
+    expect(res.status).toBe(200);
+    expect(server.connections).toBe(1);
+    await server.close();
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
 });

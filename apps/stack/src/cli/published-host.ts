@@ -1,67 +1,71 @@
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { isLoopback } from '@mailstack/core';
-import type { MailHost, ServiceEndpoint } from '@mailstack/web';
+import { type ListenerLike, type MailHost, mailHostFromListeners } from '@mailstack/web';
 import type { StackConfig } from '../defaults.ts';
 
 /**
- * What `dns-records` and `client-config` need from a host's config: its names, the public
- * listeners with their TLS modes and bind addresses, and where the DKIM key lives. Any config
- * shape maps onto it in a few lines (`publishedHostOf` does it for StackConfig).
+ * What `dns-records` and `client-config` need from a host's config: its names, its listeners
+ * (shaped as the config file lists them: agent, address, port, TLS mode) and where the DKIM
+ * key lives. From `@mailstack/config`'s LoadedConfig: `{ hostname: config.hostname, domain:
+ * config.domains[0], listeners: config.listeners, dkimDir: paths.dkim, dkimSelector:
+ * config.outbound.dkimSelector }`.
  */
 export interface PublishedHost {
   hostname: string;
   domain: string;
-  listeners: Array<ServiceEndpoint & { address: string }>;
+  listeners: ReadonlyArray<ListenerLike & { address: string }>;
   /** The folder ensureDkimKey keeps the domain's key and TXT record in. */
   dkimDir: string;
+  dkimSelector?: string;
 }
 
+/** The same from today's embedded defaults (StackConfig). */
 export function publishedHostOf(config: StackConfig): PublishedHost {
-  const at = (protocol: ServiceEndpoint['protocol'], port: number, tls: ServiceEndpoint['tls']) => ({
-    protocol,
+  const p = config.ports;
+  const at = (agent: string, port: number, tls: ListenerLike['tls']) => ({
+    agent,
     port,
     tls,
-    address: config.bindAddress,
+    address: agent === 'mda' ? config.lmtpAddress : config.bindAddress,
   });
-  const p = config.ports;
   return {
     hostname: config.hostname,
     domain: config.domain,
     listeners: [
-      at('imap', p.imaps, 'implicit'),
+      at('mta', p.mta, 'starttls'),
+      at('msa', p.submission, 'starttls'),
+      at('msa', p.submissions, 'implicit'),
+      at('mda', p.lmtp, 'none'),
       at('imap', p.imap, 'starttls'),
-      at('pop3', p.pop3s, 'implicit'),
+      at('imap', p.imaps, 'implicit'),
       at('pop3', p.pop3, 'starttls'),
-      at('submission', p.submissions, 'implicit'),
-      at('submission', p.submission, 'starttls'),
-      at('smtp', p.mta, 'starttls'),
+      at('pop3', p.pop3s, 'implicit'),
     ],
     dkimDir: join(config.dataDir, 'dkim'),
   };
 }
 
 export function mailHostOf(host: PublishedHost): MailHost {
-  return {
-    hostname: host.hostname,
-    domain: host.domain,
-    services: host.listeners.map(({ protocol, port, tls }) => ({ protocol, port, tls })),
-  };
+  return mailHostFromListeners(host.hostname, host.domain, host.listeners);
 }
 
+const WILDCARDS = new Set(['0.0.0.0', '::', '']);
+
 /**
- * The addresses to publish for the host name: the listeners' own when they bind a public
- * one, the machine's non-loopback ones when they bind every address, none (with the reason)
- * when they bind loopback only.
+ * The addresses to publish for the host name: the public listeners' own when they bind a
+ * public one, the machine's non-loopback ones when they bind every address, none (with the
+ * reason) when they bind loopback only. LMTP and web are not public, so they do not count.
  */
 export function publicAddresses(
   host: PublishedHost,
   interfaces = networkInterfaces(),
 ): { addresses: string[]; note?: string } {
-  const binds = [...new Set(host.listeners.map((l) => l.address))];
-  const wildcard = binds.some((a) => a === '0.0.0.0' || a === '::' || a === '');
-  const explicit = binds.filter((a) => a !== '0.0.0.0' && a !== '::' && a !== '' && !isLoopback(a));
-  const found = wildcard
+  const binds = [
+    ...new Set(host.listeners.filter((l) => l.agent !== 'mda' && l.agent !== 'web').map((l) => l.address)),
+  ];
+  const explicit = binds.filter((a) => !WILDCARDS.has(a) && !isLoopback(a));
+  const found = binds.some((a) => WILDCARDS.has(a))
     ? Object.values(interfaces)
         .flat()
         .filter((i) => i && !i.internal && !i.address.startsWith('fe80:'))

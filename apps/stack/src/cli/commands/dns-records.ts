@@ -49,7 +49,8 @@ export async function run(argv: string[], io: CommandIo, config?: PublishedHost)
     return EX_USAGE;
   }
   // The stack signs only its own domain's mail, so only that domain has a key to publish.
-  const dkim = domain === host.domain ? await ensureDkimKey(host.dkimDir, domain) : undefined;
+  const dkim =
+    domain === host.domain ? await ensureDkimKey(host.dkimDir, domain, host.dkimSelector) : undefined;
   const { addresses, note } = publicAddresses(host);
   io.stdout.write(
     dnsRecords({
