@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TempDir, tempDir } from '@mailstack/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { composeServices } from '../helpers/compose-services.ts';
 import { PROGRAMS, requirePrograms } from '../helpers/programs.ts';
 import { run } from '../helpers/run.ts';
@@ -46,7 +47,7 @@ describe('docker-compose.yml', () => {
     expect(services.map((s) => s.name).sort()).toEqual([...AGENTS].sort());
     for (const s of services) {
       expect(s.command, s.name).toEqual(['npx', '--no', 'mailstack', s.name, '--config', CONFIG]);
-      expect(s.volumes, s.name).toContain(`bind:./mailstack.yaml:${CONFIG}:ro`);
+      expect(s.volumes, s.name).toContain(`bind:./deploy/mailstack.yaml:${CONFIG}:ro`);
       expect(s.volumes, s.name).toContain('state:/var/lib/mailstack');
     }
   });
@@ -71,10 +72,25 @@ describe('docker-compose.yml', () => {
       expect(s.healthcheck?.[0], s.name).toBe('CMD');
       if (s.name === 'web') {
         expect(s.ports).toEqual([8025]);
-        expect(s.healthcheck?.join(' ')).toContain('http://127.0.0.1:8025/readyz');
+        expect(s.healthcheck?.join(' ')).toContain('http://web:8025/readyz');
       } else {
-        expect(s.ports, s.name).toContain(Number(s.healthcheck?.at(-1)));
+        // node -e <tcp check> PORT HOST: the agent binds its service name, not loopback.
+        expect(s.healthcheck?.at(-1), s.name).toBe(s.name);
+        expect(s.ports, s.name).toContain(Number(s.healthcheck?.at(-2)));
       }
+    }
+  });
+
+  it('declares exactly the ports the mounted config makes each agent listen on, at its service name', async () => {
+    const config = parse(await readFile(join(ROOT, 'deploy', 'mailstack.yaml'), 'utf8')) as {
+      listeners: Array<{ agent: string; address: string; port: number }>;
+      paths: { data: string };
+    };
+    expect(config.paths.data).toBe('/var/lib/mailstack');
+    for (const s of composeServices(COMPOSE)) {
+      const own = config.listeners.filter((l) => l.agent === s.name);
+      expect(own.map((l) => l.port).sort(), s.name).toEqual([...s.ports].sort());
+      for (const l of own) expect(l.address, s.name).toBe(s.name);
     }
   });
 });
