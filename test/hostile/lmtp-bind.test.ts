@@ -1,6 +1,6 @@
 /**
  * LMTP puts mail into any mailbox without a login. When the stack is bound to an address other
- * hosts reach, its LMTP listener must stay on loopback (config `lmtpAddress`, default
+ * hosts reach, its LMTP listener must stay on loopback (its own `listeners` entry, default
  * 127.0.0.1), and the MDA's main.ts must not bind every address for a port without a host.
  */
 import { readdir } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { silentLogger } from '@mailstack/core';
 import { createMaildirStore } from '@mailstack/maildir';
-import { defaultConfig, type RunningStack, type StackConfig, startStack } from '@mailstack/stack';
+import { devConfig, type RunningStack, startStack } from '@mailstack/stack';
 import { type TempDir, tempDir } from '@mailstack/testkit';
 import { createTransport } from 'nodemailer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -34,11 +34,15 @@ describe('the stack bound to a non-loopback address', () => {
   });
 
   it('keeps LMTP on 127.0.0.1, and local mail still reaches the mailbox through it', async () => {
-    const config: StackConfig = defaultConfig({ MAILSTACK_DATA: dir.path }, dir.path);
-    config.bindAddress = PUBLIC;
-    // Every port ephemeral; mail for other domains would go nowhere (and none is sent).
-    for (const key of Object.keys(config.ports) as Array<keyof StackConfig['ports']>) config.ports[key] = 0;
-    config.outbound = { dnsServers: ['127.0.0.1:9'], port: 1 };
+    const config = devConfig({ MAILSTACK_DATA: dir.path }, dir.path);
+    // Every listener but LMTP on the public address, every port ephemeral; mail for other
+    // domains would go nowhere (and none is sent).
+    for (const listener of config.config.listeners) {
+      listener.port = 0;
+      if (listener.agent !== 'mda') listener.address = PUBLIC;
+    }
+    config.config.dns.servers = ['127.0.0.1:9'];
+    config.config.outbound.mxPort = 1;
     stack = await startStack(config, silentLogger);
 
     const lmtp = stack.endpoints.find((e) => e.protocol === 'lmtp');

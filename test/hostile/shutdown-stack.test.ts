@@ -4,7 +4,7 @@
  * out a 10 s close timeout with IMAP and POP3 clients dropped silently.
  */
 import { silentLogger } from '@mailstack/core';
-import { defaultConfig, type RunningStack, type StackConfig, startStack } from '@mailstack/stack';
+import { devConfig, type RunningStack, startStack } from '@mailstack/stack';
 import { type TempDir, tempDir } from '@mailstack/testkit';
 import { afterEach, expect, it } from 'vitest';
 import { type RawClient, rawClient } from './limits-helpers.ts';
@@ -28,9 +28,10 @@ const GOODBYES: Record<string, RegExp> = {
 
 it('close() sends every idle client its goodbye', async () => {
   dir = await tempDir('shutdown-stack-');
-  const config = defaultConfig({ MAILSTACK_DATA: dir.path }, dir.path);
-  config.outbound = { dnsServers: ['127.0.0.1:1'], port: 1 };
-  for (const key of Object.keys(config.ports) as Array<keyof StackConfig['ports']>) config.ports[key] = 0;
+  const config = devConfig({ MAILSTACK_DATA: dir.path }, dir.path);
+  config.config.dns.servers = ['127.0.0.1:1'];
+  config.config.outbound.mxPort = 1;
+  for (const listener of config.config.listeners) listener.port = 0;
   stack = await startStack(config, silentLogger);
   const plain = stack.endpoints.filter((e) => GOODBYES[e.agent] && !e.protocol.includes('(TLS)'));
   expect(plain.map((e) => e.agent).sort()).toEqual(['imap', 'mda', 'mta', 'pop3']);

@@ -1,42 +1,29 @@
-import type { StackConfig } from './defaults.ts';
+import type { LoadedConfig } from '@mailstack/config';
 import type { RunningStack } from './start.ts';
 
-/** The agents of the full stack; the ones not running yet are listed so the plan is visible. */
-const PLANNED: Array<{ agent: string; protocol: string; port: (c: StackConfig) => number }> = [
-  { agent: 'mta', protocol: 'smtp', port: (c) => c.ports.mta },
-  { agent: 'msa', protocol: 'submission (STARTTLS)', port: (c) => c.ports.submission },
-  { agent: 'msa', protocol: 'submissions (TLS)', port: (c) => c.ports.submissions },
-  { agent: 'imap', protocol: 'imap (STARTTLS)', port: (c) => c.ports.imap },
-  { agent: 'imap', protocol: 'imaps (TLS)', port: (c) => c.ports.imaps },
-  { agent: 'pop3', protocol: 'pop3 (STLS)', port: (c) => c.ports.pop3 },
-  { agent: 'pop3', protocol: 'pop3s (TLS)', port: (c) => c.ports.pop3s },
-  { agent: 'web', protocol: 'http', port: (c) => c.ports.web },
-];
-
-export function banner(config: StackConfig, stack: RunningStack): string {
+/** What runs where, the demo password and where things are: printed by `mailstack start`. */
+export function banner(loaded: LoadedConfig, stack: RunningStack): string {
+  const { config } = loaded;
   const lines = ['', 'Mailstack is running', ''];
   for (const e of stack.endpoints)
     lines.push(`  ${e.agent.padEnd(5)} ${e.protocol.padEnd(24)} ${e.host}:${e.port}`);
-  const running = new Set(stack.endpoints.map((e) => e.protocol));
-  const later = PLANNED.filter((p) => !running.has(p.protocol));
-  if (later.length) {
-    lines.push('', '  not built yet (ports reserved):');
-    for (const p of later)
-      lines.push(`  ${p.agent.padEnd(5)} ${p.protocol.padEnd(24)} ${config.bindAddress}:${p.port(config)}`);
+  lines.push('');
+  if (stack.demo) {
+    const how = {
+      environment: 'from MAILSTACK_DEMO_PASSWORD',
+      generated: `generated now, kept in ${stack.paths.data}/demo-password`,
+      stored: `kept in ${stack.paths.data}/demo-password`,
+    }[stack.demo.source];
+    lines.push(`  users     ${stack.demo.users.join(', ')}`, `  password  ${demoPassword(stack.demo, how)}`);
   }
-  const how = {
-    environment: 'from MAILSTACK_DEMO_PASSWORD',
-    generated: `generated now, kept in ${stack.paths.data}/demo-password`,
-    stored: `kept in ${stack.paths.data}/demo-password`,
-  }[stack.demo.source];
+  const domain = config.domains[0];
+  const selector = config.outbound.dkimSelector;
   lines.push(
-    '',
-    `  users     ${stack.demo.users.join(', ')}`,
-    `  password  ${demoPassword(stack.demo, how)}`,
+    `  config    ${loaded.file ?? 'embedded defaults (no --config file)'}`,
     `  data      ${stack.paths.data}`,
-    `  tls       ${stack.paths.tls}/cert.pem${stack.certificateCreated ? ' (self-signed, made now)' : ''}`,
-    `  dkim      ${stack.paths.dkim}/${config.domain}.mailstack.txt (publish at mailstack._domainkey.${config.domain})`,
-    `  cleartext AUTH on loopback: ${config.devCleartextAuth ? 'on (development switch)' : 'off'}`,
+    `  tls       ${stack.paths.cert}${stack.certificateCreated ? ' (self-signed, made now)' : ''}`,
+    `  dkim      ${stack.paths.dkim}/${domain}.${selector}.txt (publish at ${selector}._domainkey.${domain})`,
+    `  cleartext AUTH on loopback: ${config.dev.cleartextAuthOnLoopback ? 'on (development switch)' : 'off'}`,
     '',
     '  Ctrl-C stops the stack.',
     '',
@@ -45,8 +32,8 @@ export function banner(config: StackConfig, stack: RunningStack): string {
 }
 
 /** Only what is true: the password where it still opens the account, else where it is managed. */
-function demoPassword(demo: RunningStack['demo'], how: string): string {
-  const changed = 'changed since; manage it with the directory CLI (mailstack-directory user passwd)';
+function demoPassword(demo: NonNullable<RunningStack['demo']>, how: string): string {
+  const changed = 'changed since; manage it with the directory CLI (mailstack user passwd)';
   if (demo.current.length === demo.users.length) return `${demo.password}   (${how})`;
   if (demo.current.length === 0) return `not shown: ${changed}`;
   return `${demo.password} for ${demo.current.join(', ')} (${how}); for the others ${changed}`;

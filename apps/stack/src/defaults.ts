@@ -1,56 +1,29 @@
+import { type ConfigInput, type LoadedConfig, loadConfig } from '@mailstack/config';
+
+/** The demo users `npm start` makes in the first local domain. */
+export const DEMO_USER_NAMES = ['alice', 'bob'] as const;
+
 /**
- * The embedded defaults `npm start` runs on. Later a validated config file overrides them;
- * every agent reads its part of this one shape.
+ * The development switch `npm start` (`mailstack start --dev`) turns on over whatever the
+ * config says: cleartext AUTH from loopback, and the demo users alice@ and bob@ of the first
+ * domain unless `dev.demoUsers` names others. Nothing else changes.
  */
-export interface StackConfig {
-  /** Everything the stack writes (mail, accounts, TLS material) lives below this folder. */
-  dataDir: string;
-  hostname: string;
-  domain: string;
-  demoUsers: string[];
-  bindAddress: string;
-  /**
-   * Where the MDA's LMTP listener binds: it puts mail into any mailbox without a login, so it
-   * stays on loopback (default 127.0.0.1) whatever `bindAddress` says, unless set here.
-   */
-  lmtpAddress: string;
-  ports: {
-    mta: number;
-    submission: number;
-    submissions: number;
-    lmtp: number;
-    imap: number;
-    imaps: number;
-    pop3: number;
-    pop3s: number;
-    web: number;
-  };
-  /** Cleartext AUTH on loopback: a development switch, on only under `npm start`. */
-  devCleartextAuth: boolean;
-  /** How mail for other domains leaves: MX lookups through these DNS servers (`ip` or `ip:port`; default the system's) on this port (default 25). */
-  outbound: { dnsServers?: string[]; port?: number };
+export function withDevSwitch(input: ConfigInput): ConfigInput {
+  const domain = input.domains?.[0] ?? 'example.test';
+  const demoUsers = input.dev?.demoUsers?.length
+    ? input.dev.demoUsers
+    : DEMO_USER_NAMES.map((name) => `${name}@${domain}`);
+  return { ...input, dev: { ...input.dev, cleartextAuthOnLoopback: true, demoUsers } };
 }
 
-export function defaultConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): StackConfig {
-  return {
-    dataDir: env.MAILSTACK_DATA ?? `${cwd}/.mailstack`,
-    hostname: 'mail.example.test',
-    domain: 'example.test',
-    demoUsers: ['alice@example.test', 'bob@example.test'],
-    bindAddress: '127.0.0.1',
-    lmtpAddress: '127.0.0.1',
-    ports: {
-      mta: 2525,
-      submission: 2587,
-      submissions: 2465,
-      lmtp: 2424,
-      imap: 2143,
-      imaps: 2993,
-      pop3: 2110,
-      pop3s: 2995,
-      web: 8025,
-    },
-    devCleartextAuth: true,
-    outbound: {},
-  };
+/**
+ * What `npm start` runs on with no config file: the embedded defaults with the dev switch
+ * (domain example.test, alice@ and bob@, everything under `<cwd>/.mailstack` or
+ * MAILSTACK_DATA, 127.0.0.1 only, ports 2525, 2587, 2465, 2424, 2143, 2993, 2110, 2995, 8025).
+ */
+export function devConfig(
+  env: Record<string, string | undefined> = process.env,
+  cwd = process.cwd(),
+): LoadedConfig {
+  return loadConfig({ env: { ...env, MAILSTACK_CONFIG: undefined }, cwd, overrides: withDevSwitch });
 }

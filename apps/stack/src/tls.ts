@@ -1,5 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { generate } from 'selfsigned';
 
 export interface TlsMaterial {
@@ -23,10 +23,47 @@ export async function ensureCertificate(dir: string, hostname: string): Promise<
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const pems = await selfSigned(hostname);
+  // The pair is written in a folder of its own and renamed into place whole: agents started
+  // as separate processes at once each make a pair, the first rename wins and the others read
+  // the winner's. A crash leaves only a stray temporary folder, never a cert without its key.
+  await mkdir(dirname(dir), { recursive: true, mode: 0o700 });
+  const staging = await mkdtemp(`${dir}.new-`);
+  await writeFile(join(staging, 'key.pem'), pems.private, { mode: 0o600 });
+  await writeFile(join(staging, 'cert.pem'), pems.cert, { mode: 0o644 });
+  await chmod(staging, 0o700);
+  try {
+    // rename(2) replaces an empty folder (one a crashed start left) but not a full one.
+    await rename(staging, dir);
+    return { key: pems.private, cert: pems.cert, created: true };
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+  }
+  try {
+    const [key, cert] = await Promise.all([readFile(keyPath, 'utf8'), readFile(certPath, 'utf8')]);
+    return { key, cert, created: false };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  // The folder holds something else but not a pair (a key whose certificate was deleted):
+  // ours goes in file by file, the key first, so a cert.pem always has its key.
+  for (const [name, pem, mode] of [
+    ['key.pem', pems.private, 0o600],
+    ['cert.pem', pems.cert, 0o644],
+  ] as const) {
+    const tmp = join(dir, `${name}.${process.pid}.tmp`);
+    await writeFile(tmp, pem, { mode });
+    await rename(tmp, join(dir, name));
+  }
+  return { key: pems.private, cert: pems.cert, created: true };
+}
+
+function selfSigned(hostname: string) {
   const notBefore = new Date();
   const notAfter = new Date(notBefore.getTime() + 825 * 24 * 3600 * 1000);
-  const pems = await generate([{ name: 'commonName', value: hostname }], {
+  return generate([{ name: 'commonName', value: hostname }], {
     keyType: 'ec',
     curve: 'P-256',
     algorithm: 'sha256',
@@ -46,11 +83,4 @@ export async function ensureCertificate(dir: string, hostname: string): Promise<
       },
     ],
   });
-  // Key first, then the certificate: a crash in between leaves no cert.pem, so the next
-  // start makes a fresh pair instead of pairing a new cert with an old key.
-  await writeFile(`${keyPath}.tmp`, pems.private, { mode: 0o600 });
-  await rename(`${keyPath}.tmp`, keyPath);
-  await writeFile(`${certPath}.tmp`, pems.cert, { mode: 0o644 });
-  await rename(`${certPath}.tmp`, certPath);
-  return { key: pems.private, cert: pems.cert, created: true };
 }

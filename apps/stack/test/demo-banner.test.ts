@@ -4,18 +4,20 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { LoadedConfig } from '@mailstack/config';
 import { silentLogger } from '@mailstack/core';
 import { type TempDir, tempDir } from '@mailstack/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { banner, defaultConfig, type RunningStack, type StackConfig, startStack } from '../src/index.ts';
+import { banner, devConfig, type RunningStack, startStack } from '../src/index.ts';
 
 const CLI = fileURLToPath(new URL('../../../packages/directory/src/cli.ts', import.meta.url));
 
-function config(dataDir: string): StackConfig {
-  const c = defaultConfig({ MAILSTACK_DATA: dataDir }, dataDir);
+function config(dataDir: string): LoadedConfig {
+  const c = devConfig({ MAILSTACK_DATA: dataDir }, dataDir);
   // Nothing is sent in these tests; no port may collide with a running `npm start`.
-  c.outbound = { dnsServers: ['127.0.0.1'], port: 1 };
-  for (const key of Object.keys(c.ports) as Array<keyof StackConfig['ports']>) c.ports[key] = 0;
+  c.config.dns.servers = ['127.0.0.1'];
+  c.config.outbound.mxPort = 1;
+  for (const listener of c.config.listeners) listener.port = 0;
   return c;
 }
 
@@ -50,7 +52,7 @@ describe('the demo password in the start banner', () => {
 
   it('does not offer a kept password to a user whose password was changed with the directory CLI', async () => {
     const first = await start();
-    const kept = first.stack.demo.password;
+    const kept = first.stack.demo?.password;
     expect(passwordLine(first.text)).toContain(kept);
     await first.stack.close();
     stack = undefined;
@@ -71,7 +73,7 @@ describe('the demo password in the start banner', () => {
     const { stack: again, text } = await start();
     expect(passwordLine(text)).toMatch(new RegExp(`${kept} for bob@example\\.test \\(`));
     expect(passwordLine(text)).toContain('directory CLI');
-    expect(again.demo.current).toEqual(['bob@example.test']);
+    expect(again.demo?.current).toEqual(['bob@example.test']);
 
     execFileSync(process.execPath, [
       CLI,
@@ -89,7 +91,7 @@ describe('the demo password in the start banner', () => {
   });
 
   it('after a start with another MAILSTACK_DEMO_PASSWORD, does not print the kept one', async () => {
-    const kept = (await start()).stack.demo.password;
+    const kept = (await start()).stack.demo?.password;
     const withEnv = await start('from-the-environment');
     expect(passwordLine(withEnv.text)).toContain('from-the-environment');
     const { stack: later, text } = await start();

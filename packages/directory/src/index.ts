@@ -1,6 +1,11 @@
 export { addressKey, domainKey, loginKey, throttleAccountKey } from './address-key.ts';
 export { writeFileAtomic } from './atomic-write.ts';
 export {
+  EXIT as DIRECTORY_CLI_EXIT,
+  runCli as runDirectoryCli,
+  USAGE as DIRECTORY_CLI_USAGE,
+} from './cli-run.ts';
+export {
   type DirectoryData,
   parseDirectoryData,
   serializeDirectoryData,

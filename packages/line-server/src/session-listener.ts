@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { type SecureContext, TLSSocket } from 'node:tls';
+import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
 import type { Logger } from '@mailstack/core';
 import { ClientCounter } from './client-counter.ts';
 import { LIMIT_DEFAULTS } from './limits.ts';
@@ -35,6 +35,11 @@ export interface SessionListenerOptions {
   /** How long close() lets commands in progress finish before it drops them. Default 10 000. */
   closeTimeoutMs?: number;
   logger: Logger;
+  /**
+   * Told the new context when `setTls` replaces the certificate, for what the listener does not
+   * hold itself (the STARTTLS context its sessions use).
+   */
+  onSecureContext?(context: SecureContext): void;
   /** Makes the session for an accepted (and, for implicit TLS, secured) socket. */
   createSession(socket: Socket, tlsActive: boolean): ListenedSession;
 }
@@ -49,6 +54,11 @@ export interface SessionListener {
   close(): Promise<void>;
   /** Sessions open right now. */
   readonly connections: number;
+  /**
+   * A new certificate and key (a renewal): connections from now on get them, those open keep
+   * theirs. A listener without TLS ignores it.
+   */
+  setTls(tls: { key: string | Buffer; cert: string | Buffer }): void;
 }
 
 /** A TCP listener for line-protocol sessions: connection caps, implicit TLS, graceful close. */
@@ -61,6 +71,8 @@ export function createSessionListener(options: SessionListenerOptions): SessionL
   const handshaking = new Set<Socket>();
   const perClient = new ClientCounter();
   const perClientCap = options.maxConnectionsPerClient ?? LIMIT_DEFAULTS.maxConnectionsPerClient;
+  /** The implicit-TLS context; replaced by setTls. */
+  let implicitTls = options.implicitTls;
 
   const secure = async (raw: Socket, context: SecureContext): Promise<Socket | null> => {
     const tls = new TLSSocket(raw, { isServer: true, secureContext: context });
@@ -75,7 +87,7 @@ export function createSessionListener(options: SessionListenerOptions): SessionL
   };
 
   const refuse = (raw: Socket, reply: string): void => {
-    if (options.implicitTls) return void raw.destroy();
+    if (implicitTls) return void raw.destroy();
     raw.end(reply);
     // A refused client that never closes its side must not keep counting against the caps.
     raw.setTimeout(options.handshakeTimeoutMs, () => raw.destroy());
@@ -99,13 +111,14 @@ export function createSessionListener(options: SessionListenerOptions): SessionL
       return refuse(raw, options.clientBusyReply ?? options.busyReply);
     }
     handshaking.add(raw);
-    const socket = options.implicitTls ? await secure(raw, options.implicitTls) : raw;
+    const context = implicitTls;
+    const socket = context ? await secure(raw, context) : raw;
     handshaking.delete(raw);
     if (!socket || !server) {
       socket?.destroy();
       return;
     }
-    const session = options.createSession(socket, !!options.implicitTls);
+    const session = options.createSession(socket, !!context);
     sessions.add(session);
     logger.debug({ event: 'connect', remote: raw.remoteAddress });
     const run = session.run();
@@ -119,6 +132,12 @@ export function createSessionListener(options: SessionListenerOptions): SessionL
   return {
     get connections() {
       return sessions.size;
+    },
+    setTls(tls) {
+      if (!implicitTls && !options.onSecureContext) return;
+      const context = createSecureContext({ key: tls.key, cert: tls.cert });
+      if (implicitTls) implicitTls = context;
+      options.onSecureContext?.(context);
     },
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {

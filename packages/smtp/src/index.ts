@@ -15,6 +15,7 @@ export {
   createSmtpListener,
   type IncomingMessage,
   type ListenerAddress,
+  SMTP_LISTENER_DEFAULTS,
   type SmtpAddress,
   type SmtpAuthOptions,
   type SmtpConnectionLimits,

@@ -166,9 +166,15 @@ export interface SmtpListener {
   close(): Promise<void>;
   /** Open sessions right now. */
   readonly connections: number;
+  /**
+   * A new certificate and key (a renewal): STARTTLS and implicit-TLS connections from now on
+   * get them, sessions open keep theirs. A listener without TLS ignores it.
+   */
+  setTls(tls: { key: string | Buffer; cert: string | Buffer }): void;
 }
 
-const DEFAULTS = {
+/** What a listener does for options left out (the host config's defaults match these). */
+export const SMTP_LISTENER_DEFAULTS = Object.freeze({
   pregreetMs: 0,
   maxLineLength: 2048,
   maxConnections: 100,
@@ -181,10 +187,10 @@ const DEFAULTS = {
   maxRecipients: 1000,
   maxProtocolErrors: 10,
   closeTimeoutMs: 10_000,
-};
+});
 
 export function createSmtpListener(options: SmtpListenerOptions): SmtpListener {
-  const o = { ...DEFAULTS, ...definedOnly(options) };
+  const o = { ...SMTP_LISTENER_DEFAULTS, ...definedOnly(options) };
   const logger = options.logger ?? silentLogger;
   const lmtp = options.protocol === 'lmtp';
   const handlers = options.handlers;
@@ -399,6 +405,10 @@ export function createSmtpListener(options: SmtpListenerOptions): SmtpListener {
     },
     get connections() {
       return server.connections.size;
+    },
+    setTls(tls) {
+      // The library reads its context map at every STARTTLS and implicit-TLS handshake.
+      if (options.tls) server.updateSecureContext({ key: tls.key, cert: tls.cert });
     },
   };
 }

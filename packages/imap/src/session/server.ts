@@ -1,4 +1,4 @@
-import { createSecureContext } from 'node:tls';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Directory, Logger, MailboxStore, MetricsSink } from '@mailstack/core';
 import { noMetrics, silentLogger } from '@mailstack/core';
 import { type AuthThrottle, createAuthThrottle } from '@mailstack/directory';
@@ -68,6 +68,10 @@ export function createImapServer(options: ImapServerOptions): ImapServer {
     closeTimeoutMs: limits.closeTimeoutMs,
     handshakeTimeoutMs: Math.min(config.idleTimeoutMs, 60_000),
     logger,
+    // A renewed certificate: STARTTLS from the next session on uses it too.
+    ...(secureContext
+      ? { onSecureContext: (context: SecureContext) => (config.secureContext = context) }
+      : {}),
     createSession: (socket, tlsActive) => new ImapSession(socket, config, tlsActive),
   });
 }

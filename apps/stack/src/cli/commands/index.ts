@@ -1,0 +1,17 @@
+import type { Command } from '../command.ts';
+import { agentCommands } from './agents.ts';
+import { configCommand } from './config.ts';
+import { aliasCommand, domainCommand, userCommand } from './directory-commands.ts';
+import { queueCommand } from './queue.ts';
+import { startCommand } from './start.ts';
+
+/** Every `mailstack` subcommand, in the order `mailstack --help` lists them. Add one line per new file. */
+export const COMMANDS: readonly Command[] = [
+  startCommand,
+  ...agentCommands,
+  userCommand,
+  domainCommand,
+  aliasCommand,
+  queueCommand,
+  configCommand,
+];

@@ -1,0 +1,17 @@
+import { openSync } from 'node:fs';
+import type { LoadedConfig } from '@mailstack/config';
+import type { Logger } from '@mailstack/core';
+import { createLogger, parseLogLevel } from '@mailstack/log';
+
+/**
+ * The process logger the config asks for: `log.level` (MAILSTACK_LOG_LEVEL wins, as it did
+ * before the config file), to stderr or appended to `log.file`.
+ */
+export function configLogger(loaded: LoadedConfig, bindings?: object, env = process.env): Logger {
+  const file = loaded.paths.logFile;
+  return createLogger({
+    level: parseLogLevel(env.MAILSTACK_LOG_LEVEL) ?? loaded.config.log.level,
+    ...(file ? { destination: openSync(file, 'a', 0o640) } : {}),
+    ...(bindings ? { bindings } : {}),
+  });
+}

@@ -1,0 +1,141 @@
+import { mkdir } from 'node:fs/promises';
+import type { ConfigPaths, LoadedConfig, MailstackConfig } from '@mailstack/config';
+import { durationMs } from '@mailstack/config';
+import type { Logger } from '@mailstack/core';
+import {
+  type AuthThrottle,
+  type FileDirectory,
+  openFileDirectory,
+  openSharedAuthThrottle,
+  sharedThrottlePath,
+} from '@mailstack/directory';
+import { createMaildirStore, type MaildirStore } from '@mailstack/maildir';
+import { type FileSpool, openFileSpool } from '@mailstack/queue';
+import { openTlsSource, type TlsSource } from './tls-source.ts';
+
+/** One listening endpoint of a running agent, for the start banner and for tests. */
+export interface Endpoint {
+  agent: string;
+  protocol: string;
+  host: string;
+  port: number;
+}
+
+/**
+ * What the agents of one process share, each opened on first use: `mailstack start` opens
+ * each once for every agent, an agent started alone opens only what it needs. State that
+ * must be one across processes (login throttle, directory, store, spool) lives in files
+ * every process opens.
+ */
+export interface SharedState {
+  readonly config: MailstackConfig;
+  readonly paths: ConfigPaths;
+  readonly logger: Logger;
+  /** Every listener started in this process so far (the queue runner finds the MDA here). */
+  readonly endpoints: Endpoint[];
+  directory(): Promise<FileDirectory>;
+  store(): Promise<MaildirStore>;
+  spool(): Promise<FileSpool>;
+  authThrottle(): Promise<AuthThrottle>;
+  tls(): Promise<TlsSource>;
+  close(): Promise<void>;
+}
+
+export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedState {
+  const { config, paths } = loaded;
+  const closers: Array<() => unknown> = [];
+  const once = <T>(open: () => Promise<T>, close: (value: T) => unknown) => {
+    let opened: Promise<T> | undefined;
+    return () => {
+      if (!opened) {
+        opened = open();
+        opened.then((v) => closers.push(() => close(v))).catch(() => {});
+      }
+      return opened;
+    };
+  };
+  const data = once(
+    () => mkdir(paths.data, { recursive: true, mode: 0o700 }),
+    () => {},
+  );
+  const directory = once(
+    async () => {
+      await data();
+      const dir = await openFileDirectory(paths.directory, { create: true, watch: true, logger });
+      // The config's local domains are the directory's too (another process may add one first).
+      for (const domain of config.domains) {
+        if (!dir.isLocalDomain(domain)) await dir.addDomain(domain).catch(() => {});
+      }
+      return dir;
+    },
+    (d) => d.close(),
+  );
+  const store = once(
+    async () => {
+      const dir = await directory();
+      await mkdir(paths.mail, { recursive: true, mode: 0o700 });
+      return createMaildirStore({
+        root: paths.mail,
+        hostname: config.hostname,
+        logger,
+        quota: async (user) => {
+          const account = await dir.account(user);
+          return { limitBytes: account?.quotaBytes, limitMessages: account?.quotaMessages };
+        },
+      });
+    },
+    () => {},
+  );
+  const spool = once(
+    async () => {
+      await data();
+      return openFileSpool(paths.spool, {
+        logger,
+        retry: {
+          delaysMs: config.queue.retry.map(durationMs),
+          delayNoticeAfterMs: durationMs(config.queue.delayNoticeAfter),
+          giveUpAfterMs: durationMs(config.queue.giveUpAfter),
+        },
+      });
+    },
+    () => {},
+  );
+  // One login throttle for submission, IMAP and POP3 on every port and in every process:
+  // its counters are in a file beside the directory.
+  const authThrottle = once(
+    async () => {
+      await data();
+      return openSharedAuthThrottle(sharedThrottlePath(paths.directory), {
+        maxFailures: config.limits.authFailures.max,
+        windowMs: durationMs(config.limits.authFailures.window),
+      });
+    },
+    (t) => t.close(),
+  );
+  const tls = once(
+    () =>
+      openTlsSource({
+        cert: paths.cert,
+        key: paths.key,
+        hostname: config.hostname,
+        logger,
+        ...(config.tls.cert === null ? { selfSignedDir: paths.tlsDir } : {}),
+      }),
+    (t) => t.close(),
+  );
+  return {
+    config,
+    paths,
+    logger,
+    endpoints: [],
+    directory,
+    store,
+    spool,
+    authThrottle,
+    tls,
+    async close() {
+      for (const close of closers.reverse()) await close();
+      closers.length = 0;
+    },
+  };
+}

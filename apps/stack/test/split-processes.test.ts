@@ -1,0 +1,136 @@
+/**
+ * One config, every agent its own `mailstack <agent>` process: a message submitted to the MSA
+ * process is delivered by the queue-runner process through the MDA process, and read from the
+ * IMAP process; the web process answers /healthz.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { runPython, type TempDir, tempDir } from '@mailstack/testkit';
+import { ImapFlow } from 'imapflow';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+
+let dir: TempDir;
+const children: ChildProcess[] = [];
+beforeEach(async () => {
+  dir = await tempDir('mailstack-split-');
+});
+afterEach(async () => {
+  await Promise.all(
+    children.splice(0).map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null) return resolve();
+          c.once('exit', () => resolve());
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
+  await dir.cleanup();
+});
+
+/** A port free right now: the queue runner in another process must know the MDA's in advance. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `mailstack <agent>` (one listener, or the runner) and resolves once it says it runs. */
+async function agent(name: string, config: string): Promise<Array<{ protocol: string; port: number }>> {
+  const child = spawn(process.execPath, [BIN, name, '--config', config], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (c) => {
+    stderr += c;
+  });
+  const lines: Array<{ event: string; protocol: string; port: number }> = [];
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(JSON.parse(line));
+      resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited ${code}: ${stderr}`)));
+  });
+  return lines.filter((l) => l.event === 'listening');
+}
+
+it('submits, queues, delivers and serves across separate agent processes', async () => {
+  const lmtpPort = await freePort();
+  const config = join(dir.path, 'mailstack.yaml');
+  await writeFile(
+    config,
+    [
+      'paths: {data: state}',
+      'listeners:',
+      '  - {agent: msa, port: 0, tls: implicit}',
+      `  - {agent: mda, port: ${lmtpPort}}`,
+      '  - {agent: imap, port: 0, tls: implicit}',
+      '  - {agent: web, port: 0}',
+      'dns: {servers: ["127.0.0.1:1"]}',
+      'queue: {pollInterval: 100ms}',
+      '',
+    ].join('\n'),
+  );
+  for (const user of ['alice@example.test', 'bob@example.test']) {
+    await new Promise<void>((resolve, reject) =>
+      execFile(process.execPath, [BIN, 'user', 'add', user, '--password', 'pw', '--config', config], (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
+  }
+  const [mda] = await agent('mda', config);
+  expect(mda?.port).toBe(lmtpPort);
+  await agent('queue-runner', config);
+  const [msa] = await agent('msa', config);
+  const [imap] = await agent('imap', config);
+  const [web] = await agent('web', config);
+  expect(web?.protocol).toBe('http');
+
+  const sent = await runPython(
+    `
+import smtplib, ssl, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = smtplib.SMTP_SSL('127.0.0.1', int(sys.argv[1]), context=ctx); s.login('alice@example.test', 'pw')
+print(len(s.sendmail('alice@example.test', ['bob@example.test'], b'From: alice@example.test\\r\\nTo: bob@example.test\\r\\nSubject: split\\r\\n\\r\\nacross processes\\r\\n'))); s.quit()
+`,
+    [String(msa?.port)],
+  );
+  expect(sent.stderr).toBe('');
+  expect(sent.stdout.trim()).toBe('0');
+
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: imap!.port,
+    secure: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: 'bob@example.test', pass: 'pw' },
+    logger: false,
+  });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    let exists = 0;
+    for (let i = 0; i < 200 && exists === 0; i++) {
+      const status = await client.status('INBOX', { messages: true });
+      exists = status ? (status.messages ?? 0) : 0;
+      if (exists === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(exists).toBe(1);
+    await client.mailboxOpen('INBOX');
+    const msg = await client.fetchOne('1', { source: true });
+    expect(msg ? msg.source?.toString() : '').toContain('across processes');
+  } finally {
+    await client.logout();
+  }
+});

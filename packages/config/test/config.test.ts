@@ -1,0 +1,232 @@
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type TempDir, tempDir } from '@mailstack/testkit';
+import { generate } from 'selfsigned';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import {
+  ConfigError,
+  configSchema,
+  defaultConfig,
+  loadConfig,
+  parseConfig,
+  printConfig,
+} from '../src/index.ts';
+
+const EXAMPLE = fileURLToPath(new URL('../../../mailstack.example.yaml', import.meta.url));
+const README = fileURLToPath(new URL('../README.md', import.meta.url));
+
+/** The problems a config text has, as the operator reads them. */
+function problems(text: string): string[] {
+  try {
+    parseConfig(text, 'test.yaml');
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('the example file and the embedded defaults', () => {
+  it('loading mailstack.example.yaml gives exactly the embedded defaults', () => {
+    expect(parseConfig(readFileSync(EXAMPLE, 'utf8'), EXAMPLE)).toEqual(defaultConfig());
+  });
+
+  it('mailstack.example.yaml spells out every key, with no default left implicit', () => {
+    expect(parseYaml(readFileSync(EXAMPLE, 'utf8'))).toEqual(defaultConfig());
+  });
+
+  it('documents every key of the schema in the README', () => {
+    const readme = readFileSync(README, 'utf8');
+    const undocumented = keyPaths(configSchema).filter((k) => !readme.includes(`\`${k}\``));
+    expect(undocumented).toEqual([]);
+  });
+
+  it('prints the effective config as YAML that reads back unchanged', () => {
+    const defaults = defaultConfig();
+    expect(parseConfig(printConfig(defaults))).toEqual(defaults);
+    const changed = parseConfig(`
+hostname: mx.example.org
+domains: [example.org, example.net]
+listeners:
+  - {agent: mta, address: 0.0.0.0, port: 25, tls: starttls}
+  - {agent: msa, port: 587, tls: starttls}
+outbound:
+  smarthost: {host: relay.example, port: 465, tls: implicit, auth: {user: me, password: "p: w"}}
+  transportMap: {.example.com: "smtp:[192.0.2.7]:2525"}
+limits: {sending: {messagesPerHour: 100}}
+`);
+    expect(parseConfig(printConfig(changed))).toEqual(changed);
+    expect(changed.outbound.smarthost).toMatchObject({
+      port: 465,
+      verifyCertificate: true,
+      auth: { user: 'me' },
+    });
+  });
+});
+
+describe('config errors name the key path and the problem', () => {
+  it('an unknown key, with a did-you-mean', () => {
+    expect(problems('hostnme: mx.example.org')).toEqual(['hostnme: unknown key; did you mean "hostname"?']);
+    expect(problems('limits:\n  smtp:\n    conections: 5\n    bogus: 1')).toEqual([
+      'limits.smtp.conections: unknown key; did you mean "connections"?',
+      'limits.smtp.bogus: unknown key',
+    ]);
+    expect(problems('listeners:\n  - {agent: imap, port: 143, tsl: starttls}')).toEqual([
+      'listeners[0].tsl: unknown key; did you mean "tls"?',
+    ]);
+  });
+
+  it('a wrong type', () => {
+    expect(problems('limits: {smtp: {connections: many}}')).toEqual([
+      'limits.smtp.connections: expected a number, got "many"',
+    ]);
+    expect(problems('domains: example.org')).toEqual(['domains: expected a list, got "example.org"']);
+    expect(problems('listeners:\n  - {agent: imapd, port: 143}')).toEqual([
+      'listeners[0].agent: expected one of msa, mta, mda, imap, pop3, web, got "imapd"; did you mean "imap"?',
+    ]);
+    expect(problems('queue: {retry: [5 minutes]}')).toEqual([
+      'queue.retry[0]: expected a duration like 500ms, 30s, 15m, 4h or 5d, got "5 minutes"',
+    ]);
+  });
+
+  it('a port out of range', () => {
+    expect(problems('listeners:\n  - {agent: msa, port: 70000, tls: starttls}')).toEqual([
+      'listeners[0].port: port out of range (0-65535), got 70000',
+    ]);
+    expect(problems('outbound: {mxPort: -1}')).toEqual([
+      'outbound.mxPort: port out of range (0-65535), got -1',
+    ]);
+  });
+
+  it('two listeners on one address and port', () => {
+    expect(
+      problems(`
+listeners:
+  - {agent: imap, address: 127.0.0.1, port: 143, tls: starttls}
+  - {agent: pop3, address: 127.0.0.2, port: 143, tls: starttls}
+  - {agent: pop3, address: 127.0.0.1, port: 143, tls: starttls}
+  - {agent: mta, address: 0.0.0.0, port: 143, tls: starttls}
+  - {agent: mda, port: 0}
+  - {agent: web, port: 0}
+`),
+    ).toEqual([
+      'listeners[2]: 127.0.0.1:143 is already taken by listeners[0] (imap on 127.0.0.1:143)',
+      'listeners[3]: 0.0.0.0:143 is already taken by listeners[0] (imap on 127.0.0.1:143)',
+    ]);
+  });
+
+  it('a TLS mode the agent does not have', () => {
+    expect(
+      problems('listeners:\n  - {agent: mda, port: 24, tls: implicit}\n  - {agent: msa, port: 587}'),
+    ).toEqual([
+      'listeners[0].tls: the mda listener takes none, not implicit',
+      'listeners[1].tls: the msa listener takes starttls or implicit, not none',
+    ]);
+  });
+
+  it('YAML that does not parse, with its line', () => {
+    expect(problems('hostname: a\nhostname: b\n')).toEqual(['line 2, column 1: Map keys must be unique']);
+  });
+
+  describe('certificate files', () => {
+    let dir: TempDir;
+    beforeEach(async () => {
+      dir = await tempDir('mailstack-config-');
+    });
+    afterEach(() => dir.cleanup());
+
+    const load = (yaml: string) => {
+      const file = join(dir.path, 'mailstack.yaml');
+      return writeFile(file, yaml).then(() => {
+        try {
+          loadConfig({ file, env: {} });
+          return [];
+        } catch (err) {
+          if (err instanceof ConfigError) return err.problems;
+          throw err;
+        }
+      });
+    };
+
+    it('a certificate file that is missing', async () => {
+      expect(await load('tls: {cert: certs/cert.pem, key: certs/key.pem}')).toEqual([
+        `tls.cert: file ${join(dir.path, 'certs/cert.pem')} not found`,
+        `tls.key: file ${join(dir.path, 'certs/key.pem')} not found`,
+      ]);
+    });
+
+    it("a key that is not the certificate's, and the one that is", async () => {
+      const one = await generate([{ name: 'commonName', value: 'one.test' }], {
+        keyType: 'ec',
+        curve: 'P-256',
+      });
+      const two = await generate([{ name: 'commonName', value: 'two.test' }], {
+        keyType: 'ec',
+        curve: 'P-256',
+      });
+      await writeFile(join(dir.path, 'cert.pem'), one.cert);
+      await writeFile(join(dir.path, 'key.pem'), two.private);
+      expect(await load('tls: {cert: cert.pem, key: key.pem}')).toEqual([
+        `tls.key: ${join(dir.path, 'key.pem')} is not the private key of the certificate in ${join(dir.path, 'cert.pem')}`,
+      ]);
+      await writeFile(join(dir.path, 'key.pem'), one.private);
+      expect(await load('tls: {cert: cert.pem, key: key.pem}')).toEqual([]);
+    });
+
+    it('a config file that is missing', () => {
+      expect(() => loadConfig({ file: join(dir.path, 'nope.yaml'), env: {} })).toThrow(
+        `${join(dir.path, 'nope.yaml')}: file not found`,
+      );
+    });
+  });
+});
+
+describe('loading', () => {
+  it('resolves paths against the file, MAILSTACK_CONFIG and MAILSTACK_DATA', async () => {
+    const dir = await tempDir('mailstack-config-');
+    try {
+      const file = join(dir.path, 'host.yaml');
+      await writeFile(file, 'paths: {data: state, spool: /var/spool/mailstack}\n');
+      const loaded = loadConfig({ env: { MAILSTACK_CONFIG: file }, cwd: '/' });
+      expect(loaded.file).toBe(file);
+      expect(loaded.paths).toMatchObject({
+        data: join(dir.path, 'state'),
+        directory: join(dir.path, 'state', 'directory.json'),
+        spool: '/var/spool/mailstack',
+        cert: join(dir.path, 'state', 'tls', 'cert.pem'),
+      });
+      expect(loadConfig({ file, env: { MAILSTACK_DATA: '/srv/mail' } }).paths.mail).toBe('/srv/mail/mail');
+      expect(loadConfig({ env: {}, cwd: '/work' }).paths.data).toBe('/work/.mailstack');
+    } finally {
+      await dir.cleanup();
+    }
+  });
+});
+
+/** Every leaf key of the schema as the README writes it: `limits.smtp.connections`, `listeners[].port`. */
+function keyPaths(schema: unknown, prefix = ''): string[] {
+  type Def = { innerType?: unknown; element?: unknown; shape?: Record<string, unknown>; type?: string };
+  let s = schema as { _zod: { def: Def } };
+  // A group of keys is documented by its keys; one that may be null is a key itself too.
+  let nullable = false;
+  while (s._zod.def.innerType) {
+    nullable ||= s._zod.def.type === 'nullable';
+    s = s._zod.def.innerType as typeof s;
+  }
+  const def = s._zod.def;
+  if (def.type === 'array' && def.element) {
+    const inner = keyPaths(def.element, `${prefix}[]`);
+    return inner.length && inner[0] !== `${prefix}[]` ? [prefix, ...inner] : [prefix];
+  }
+  if (def.shape) {
+    const out: string[] = nullable ? [prefix] : [];
+    for (const [key, value] of Object.entries(def.shape)) {
+      out.push(...keyPaths(value, prefix ? `${prefix}.${key}` : key));
+    }
+    return out;
+  }
+  return [prefix];
+}
