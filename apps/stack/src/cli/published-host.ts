@@ -1,8 +1,7 @@
 import { networkInterfaces } from 'node:os';
-import { join } from 'node:path';
+import type { LoadedConfig } from '@mailstack/config';
 import { isLoopback } from '@mailstack/core';
 import { type ListenerLike, type MailHost, mailHostFromListeners } from '@mailstack/web';
-import type { StackConfig } from '../defaults.ts';
 
 /**
  * What `dns-records` and `client-config` need from a host's config: its names, its listeners
@@ -20,29 +19,14 @@ export interface PublishedHost {
   dkimSelector?: string;
 }
 
-/** The same from today's embedded defaults (StackConfig). */
-export function publishedHostOf(config: StackConfig): PublishedHost {
-  const p = config.ports;
-  const at = (agent: string, port: number, tls: ListenerLike['tls']) => ({
-    agent,
-    port,
-    tls,
-    address: agent === 'mda' ? config.lmtpAddress : config.bindAddress,
-  });
+/** The same from the loaded host config. */
+export function publishedHostOf({ config, paths }: LoadedConfig): PublishedHost {
   return {
     hostname: config.hostname,
-    domain: config.domain,
-    listeners: [
-      at('mta', p.mta, 'starttls'),
-      at('msa', p.submission, 'starttls'),
-      at('msa', p.submissions, 'implicit'),
-      at('mda', p.lmtp, 'none'),
-      at('imap', p.imap, 'starttls'),
-      at('imap', p.imaps, 'implicit'),
-      at('pop3', p.pop3, 'starttls'),
-      at('pop3', p.pop3s, 'implicit'),
-    ],
-    dkimDir: join(config.dataDir, 'dkim'),
+    domain: config.domains[0] as string,
+    listeners: config.listeners,
+    dkimDir: paths.dkim,
+    dkimSelector: config.outbound.dkimSelector,
   };
 }
 

@@ -1,13 +1,14 @@
 import { parseArgs } from 'node:util';
 import { isValidMailbox } from '@mailstack/core';
 import { autoconfigXml, clientSettingsText } from '@mailstack/web';
-import { defaultConfig } from '../../defaults.ts';
+import type { Command } from '../command.ts';
 import { mailHostOf, type PublishedHost, publishedHostOf } from '../published-host.ts';
-import { type CommandIo, EX_USAGE, noConfigLoader } from './command-io.ts';
+import { takeConfigFlag, withConfig } from '../with-config.ts';
+import { type CommandIo, EX_USAGE } from './command-io.ts';
 
 export const name = 'client-config';
 export const summary = 'Print what to type into Thunderbird, Apple Mail and Outlook';
-export const usage = `Usage: mailstack client-config [ADDRESS] [--xml] [--config FILE]
+export const usage = `usage: mailstack client-config [ADDRESS] [--xml] [--config FILE]
 
 Prints the server, port, TLS mode and user name (the full address) for incoming
 (IMAP, POP3) and outgoing (submission) mail, as each client names them.
@@ -16,9 +17,9 @@ Prints the server, port, TLS mode and user name (the full address) for incoming
 `;
 
 /** `mailstack client-config`: exit 0 with the settings on stdout, 64 on a bad command line. */
-export async function run(argv: string[], io: CommandIo, config?: PublishedHost): Promise<number> {
+export async function run(argv: string[], io: CommandIo, config: PublishedHost): Promise<number> {
   let positionals: string[];
-  let values: { help?: boolean; xml?: boolean; config?: string };
+  let values: { help?: boolean; xml?: boolean };
   try {
     ({ positionals, values } = parseArgs({
       args: argv,
@@ -37,13 +38,23 @@ export async function run(argv: string[], io: CommandIo, config?: PublishedHost)
     io.stdout.write(usage);
     return 0;
   }
-  if (values.config !== undefined && !config) return noConfigLoader(io);
   const address = positionals[0];
   if (positionals.length > 1 || (address !== undefined && !isValidMailbox(address))) {
     io.stderr.write(`mailstack client-config: expected at most one mail address\n${usage}`);
     return EX_USAGE;
   }
-  const host = mailHostOf(config ?? publishedHostOf(defaultConfig(io.env)));
+  const host = mailHostOf(config);
   io.stdout.write(values.xml ? autoconfigXml(host) : clientSettingsText(host, address));
   return 0;
 }
+
+/** The `mailstack client-config` entry of the command table: the config first, then `run`. */
+export const clientConfigCommand: Command = {
+  name,
+  summary,
+  usage,
+  run(argv, io) {
+    const { file, rest } = takeConfigFlag(argv);
+    return withConfig(file, io, (loaded) => run(rest, io, publishedHostOf(loaded)));
+  },
+};

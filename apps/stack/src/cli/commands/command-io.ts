@@ -7,12 +7,3 @@ export interface CommandIo {
 
 /** sysexits.h: a command line the command cannot use. */
 export const EX_USAGE = 64;
-
-/**
- * `--config FILE` is read by the `mailstack` dispatcher, which passes the loaded config in;
- * a command called without it must not quietly fall back to the defaults.
- */
-export function noConfigLoader(io: CommandIo): number {
-  io.stderr.write('mailstack: --config is read by the mailstack command; run this through it\n');
-  return EX_USAGE;
-}
