@@ -37,7 +37,7 @@ describe('mailstack client-config', () => {
   it('answers --help, and 64 for a bad address', async () => {
     const help = captureIo();
     expect(await run(['-h'], help)).toBe(0);
-    expect(help.out()).toMatch(/^Usage: mailstack client-config/);
+    expect(help.out()).toMatch(/^usage: mailstack client-config/);
     const bad = captureIo();
     expect(await run(['not-an-address'], bad)).toBe(64);
     expect(bad.err()).toContain('expected at most one mail address');

@@ -73,7 +73,7 @@ describe('mailstack dns-records', () => {
   it('answers --help, and 64 for a bad domain, two domains or --config without the dispatcher', async () => {
     const help = captureIo();
     expect(await run(['--help'], help)).toBe(0);
-    expect(help.out()).toMatch(/^Usage: mailstack dns-records/);
+    expect(help.out()).toMatch(/^usage: mailstack dns-records/);
     for (const argv of [['not a domain'], ['a.test', 'b.test'], ['--bogus'], ['--config', 'x.yaml']]) {
       const io = captureIo({ MAILSTACK_DATA: data.path });
       expect(await run(argv, io)).toBe(64);

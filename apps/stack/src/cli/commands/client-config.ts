@@ -7,7 +7,7 @@ import { type CommandIo, EX_USAGE, noConfigLoader } from './command-io.ts';
 
 export const name = 'client-config';
 export const summary = 'Print what to type into Thunderbird, Apple Mail and Outlook';
-export const usage = `Usage: mailstack client-config [ADDRESS] [--xml] [--config FILE]
+export const usage = `usage: mailstack client-config [ADDRESS] [--xml] [--config FILE]
 
 Prints the server, port, TLS mode and user name (the full address) for incoming
 (IMAP, POP3) and outgoing (submission) mail, as each client names them.

@@ -7,7 +7,7 @@ import { type CommandIo, EX_USAGE, noConfigLoader } from './command-io.ts';
 
 export const name = 'dns-records';
 export const summary = 'Print the DNS records to publish for a mail domain, as zone-file lines';
-export const usage = `Usage: mailstack dns-records [DOMAIN] [--config FILE]
+export const usage = `usage: mailstack dns-records [DOMAIN] [--config FILE]
 
 Prints MX, A/AAAA, SPF, DKIM, DMARC, the RFC 6186 SRV records and the autoconfig
 name for DOMAIN (default: the configured domain), as lines to paste into its zone.
