@@ -10,7 +10,7 @@ export {
   servicesOf,
   type TlsMode,
 } from './mail-host.ts';
-export { folderReady, listenerReady, notReady, type ReadinessCheck } from './readiness.ts';
+export { folderReady, listenerReady, listenersReady, notReady, type ReadinessCheck } from './readiness.ts';
 export {
   createWebServer,
   type MetricsSource,

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { connect } from 'node:net';
+import type { ListenerLike } from './mail-host.ts';
 
 /** One thing `/readyz` waits for; `check` resolves true when it is ready and never rejects. */
 export interface ReadinessCheck {
@@ -50,4 +51,27 @@ export function folderReady(name: string, path: string): ReadinessCheck {
 export async function notReady(checks: readonly ReadinessCheck[]): Promise<string[]> {
   const results = await Promise.all(checks.map((c) => c.check().catch(() => false)));
   return checks.filter((_, i) => !results[i]).map((c) => c.name);
+}
+
+const WILDCARD = new Set(['0.0.0.0', '::', '']);
+
+/**
+ * One TCP check per agent of the config's listeners (except `skip`, the web agent itself):
+ * its first listener without implicit TLS, so the probe is not a broken TLS handshake in the
+ * agent's log. A wildcard bind is probed on 127.0.0.1, any other address as it is (in compose,
+ * the service name).
+ */
+export function listenersReady(
+  listeners: ReadonlyArray<ListenerLike & { address: string }>,
+  skip: readonly string[] = ['web'],
+): ReadinessCheck[] {
+  const chosen = new Map<string, ListenerLike & { address: string }>();
+  for (const l of listeners) {
+    if (skip.includes(l.agent)) continue;
+    const seen = chosen.get(l.agent);
+    if (!seen || (seen.tls === 'implicit' && l.tls !== 'implicit')) chosen.set(l.agent, l);
+  }
+  return [...chosen.values()].map((l) =>
+    listenerReady(l.agent, l.port, WILDCARD.has(l.address) ? '127.0.0.1' : l.address),
+  );
 }

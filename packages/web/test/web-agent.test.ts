@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { createHostMetrics, parseExposition, sampleValue } from '@mailstack/metrics';
 import { runPython, type TempDir, tempDir } from '@mailstack/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createWebServer, folderReady, listenerReady, startWebAgent, type WebAgent } from '../src/index.ts';
+import {
+  createWebServer,
+  folderReady,
+  listenerReady,
+  listenersReady,
+  startWebAgent,
+  type WebAgent,
+} from '../src/index.ts';
 import { freePort, HOST } from './fixtures.ts';
 
 let dir: TempDir;
@@ -135,5 +142,28 @@ describe('web agent', () => {
     expect(server.connections).toBe(1);
     await server.close();
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+
+  it('probes one listener per agent from the config, never an implicit-TLS port when another exists', async () => {
+    const [plain, tls, lmtp] = [await freePort(), await freePort(), await freePort()];
+    const checks = listenersReady([
+      { agent: 'msa', address: '0.0.0.0', port: tls, tls: 'implicit' },
+      { agent: 'msa', address: '0.0.0.0', port: plain, tls: 'starttls' },
+      { agent: 'mda', address: '127.0.0.1', port: lmtp, tls: 'none' },
+      { agent: 'web', address: '127.0.0.1', port: 1, tls: 'none' },
+    ]);
+    expect(checks.map((c) => c.name)).toEqual(['msa', 'mda']);
+    web = await startWebAgent({ port: 0, mailHost: HOST, readiness: checks });
+    // Only the implicit-TLS port of the MSA listens: not enough, the probe is the STARTTLS one.
+    agentPort = createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => agentPort?.listen(tls, '127.0.0.1', resolve));
+    expect(await (await fetch(url('/readyz'))).json()).toEqual({
+      status: 'not ready',
+      notReady: ['msa', 'mda'],
+    });
+    await new Promise((resolve) => agentPort?.close(resolve));
+    agentPort = createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => agentPort?.listen(plain, '127.0.0.1', resolve));
+    expect(await (await fetch(url('/readyz'))).json()).toEqual({ status: 'not ready', notReady: ['mda'] });
   });
 });

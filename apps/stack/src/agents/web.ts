@@ -1,8 +1,6 @@
-import { createWebServer, folderReady, listenerReady, mailHostFromListeners } from '@mailstack/web';
+import { createWebServer, folderReady, listenersReady, mailHostFromListeners } from '@mailstack/web';
 import type { SharedState } from '../shared.ts';
 import { listenAll, type RunningAgent } from './listen.ts';
-
-const WILDCARD = new Set(['0.0.0.0', '::']);
 
 /**
  * The web agent (packages/web): /healthz, /readyz (every other listener of the config accepts
@@ -13,11 +11,7 @@ export async function startWebAgent(shared: SharedState): Promise<RunningAgent> 
   const { config, paths, logger } = shared;
   shared.metrics.trackQueue(await shared.spool());
   const readiness = [
-    ...config.listeners
-      .filter((l) => l.agent !== 'web')
-      .map((l) =>
-        listenerReady(`${l.agent}:${l.port}`, l.port, WILDCARD.has(l.address) ? '127.0.0.1' : l.address),
-      ),
+    ...listenersReady(config.listeners),
     folderReady('spool', paths.spool),
     folderReady('store', paths.mail),
   ];
