@@ -17,6 +17,8 @@ export const PROGRAMS = {
   getmail: '/usr/bin/getmail',
   mbsync: '/usr/bin/mbsync',
   mutt: '/usr/bin/mutt',
+  dockerCompose: '/usr/bin/docker-compose',
+  promtool: '/usr/bin/promtool',
   python3: 'python3',
 } as const;
 
@@ -27,7 +29,7 @@ export function requirePrograms(...names: ProgramName[]): void {
   if (missing.length > 0) {
     throw new Error(
       `interop: missing ${missing.join(', ')}; run \`npm run test:interop\` as root so it installs ` +
-        'dovecot-core dovecot-imapd dovecot-lmtpd dovecot-pop3d postfix swaks libnet-ssleay-perl libio-socket-ssl-perl fetchmail getmail6 isync mutt',
+        'dovecot-core dovecot-imapd dovecot-lmtpd dovecot-pop3d postfix swaks libnet-ssleay-perl libio-socket-ssl-perl fetchmail getmail6 isync mutt docker-compose prometheus',
     );
   }
   if (process.getuid?.() !== 0) throw new Error('interop: Dovecot/Postfix harness must run as root');

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The interop stage: installs the Debian programs our interop tests talk to (Dovecot,
 # Postfix, swaks with its TLS modules, fetchmail and getmail6 as POP3 clients, isync's
-# mbsync and mutt as IMAP clients), then runs
+# mbsync and mutt as IMAP clients, docker-compose and promtool for the ops files), then runs
 # test/interop/*.test.ts with vitest. Extra args go to vitest.
 #
 # The install is skipped when every program is already there, so a second run is fast.
@@ -14,12 +14,14 @@ cd "$(dirname "$0")/../.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 
 # libnet-ssleay-perl + libio-socket-ssl-perl: swaks's STARTTLS / --tls-on-connect.
+# docker-compose validates docker-compose.yml (no engine needed); prometheus brings promtool.
 PACKAGES=(dovecot-core dovecot-imapd dovecot-lmtpd dovecot-pop3d postfix swaks
-  libnet-ssleay-perl libio-socket-ssl-perl fetchmail getmail6 isync mutt)
+  libnet-ssleay-perl libio-socket-ssl-perl fetchmail getmail6 isync mutt docker-compose prometheus)
 # One program (or helper binary) per package, checked before and after the install.
 PROGRAMS=(/usr/sbin/dovecot /usr/bin/doveadm /usr/lib/dovecot/imap /usr/lib/dovecot/lmtp
   /usr/lib/dovecot/pop3 /usr/sbin/postfix /usr/sbin/postconf /usr/bin/swaks
-  /usr/bin/fetchmail /usr/bin/getmail /usr/bin/mbsync /usr/bin/mutt)
+  /usr/bin/fetchmail /usr/bin/getmail /usr/bin/mbsync /usr/bin/mutt /usr/bin/docker-compose
+  /usr/bin/promtool)
 PERL_MODULES=(Net::SSLeay IO::Socket::SSL)
 
 missing_programs() {

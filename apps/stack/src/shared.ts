@@ -10,6 +10,7 @@ import {
   sharedThrottlePath,
 } from '@mailstack/directory';
 import { createMaildirStore, type MaildirStore } from '@mailstack/maildir';
+import { createHostMetrics, type HostMetrics } from '@mailstack/metrics';
 import { type FileSpool, openFileSpool } from '@mailstack/queue';
 import { openTlsSource, type TlsSource } from './tls-source.ts';
 
@@ -33,6 +34,8 @@ export interface SharedState {
   readonly logger: Logger;
   /** Every listener started in this process so far (the queue runner finds the MDA here). */
   readonly endpoints: Endpoint[];
+  /** This process's metrics: every agent counts here, the web agent serves them. */
+  readonly metrics: HostMetrics;
   directory(): Promise<FileDirectory>;
   store(): Promise<MaildirStore>;
   spool(): Promise<FileSpool>;
@@ -44,6 +47,7 @@ export interface SharedState {
 export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedState {
   const { config, paths } = loaded;
   const closers: Array<() => unknown> = [];
+  const metrics = createHostMetrics();
   const once = <T>(open: () => Promise<T>, close: (value: T) => unknown) => {
     let opened: Promise<T> | undefined;
     return () => {
@@ -91,6 +95,7 @@ export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedSta
       await data();
       return openFileSpool(paths.spool, {
         logger,
+        metrics,
         retry: {
           delaysMs: config.queue.retry.map(durationMs),
           delayNoticeAfterMs: durationMs(config.queue.delayNoticeAfter),
@@ -128,6 +133,7 @@ export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedSta
     paths,
     logger,
     endpoints: [],
+    metrics,
     directory,
     store,
     spool,

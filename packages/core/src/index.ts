@@ -31,6 +31,14 @@ export {
   type SpecialUse,
   SYSTEM_FLAGS,
 } from './mailbox.ts';
+export {
+  type CounterName,
+  type Counters,
+  type HistogramName,
+  type Histograms,
+  type MetricsSink,
+  noMetrics,
+} from './metrics.ts';
 export { decodeModifiedUtf7, encodeModifiedUtf7 } from './mutf7.ts';
 export {
   formatReply,

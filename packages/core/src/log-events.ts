@@ -670,6 +670,14 @@ export const LOG_EVENTS = {
     when: 'the runner could not record the results of an attempt',
     fields: { err: 'string' },
   },
+
+  // web: the web agent (health, readiness, metrics, client autoconfig)
+  'web-request-failed': {
+    group: 'web',
+    levels: ['error'],
+    when: 'a request to the web port failed inside the server; the client got 500',
+    fields: { path: 'string?', err: 'string' },
+  },
 } as const satisfies Record<string, LogEventDoc>;
 
 export type LogEventName = keyof typeof LOG_EVENTS;

@@ -6,6 +6,7 @@ import {
   isValidMailbox,
   type Logger,
   type MailboxStore,
+  type MetricsSink,
   SmtpError,
   silentLogger,
 } from '@mailstack/core';
@@ -29,6 +30,8 @@ export interface LmtpServerOptions
   /** Where accepted messages go; default the local store (createLocalDelivery). */
   target?: DeliveryTarget;
   logger?: Logger;
+  /** Per-recipient outcomes of the local store are counted here (the web agent's /metrics). */
+  metrics?: MetricsSink;
 }
 
 /**
@@ -46,6 +49,7 @@ export function createLmtpServer(options: LmtpServerOptions): SmtpListener {
     target: givenTarget,
     tempDir = join(tmpdir(), 'mailstack-lmtp'),
     logger: _logger,
+    metrics,
     ...listenerOptions
   } = options;
   const target =
@@ -54,6 +58,7 @@ export function createLmtpServer(options: LmtpServerOptions): SmtpListener {
       directory,
       store,
       logger: options.logger ?? silentLogger,
+      ...(metrics ? { metrics } : {}),
       ...(detailFolder ? { detailFolder } : {}),
     });
 

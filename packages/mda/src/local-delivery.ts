@@ -8,6 +8,8 @@ import {
   type Logger,
   type MailboxStore,
   type MessageBlob,
+  type MetricsSink,
+  noMetrics,
   ok,
   type RecipientResult,
   type Reply,
@@ -22,6 +24,8 @@ export interface LocalDeliveryOptions {
   directory: Directory;
   store: MailboxStore;
   logger?: Logger;
+  /** Each recipient's outcome is counted here: delivered, deferred (4xx) or bounced (5xx). */
+  metrics?: MetricsSink;
   /** Save `user+detail@` into folder `detail` when it exists (Dovecot's lmtp_save_to_detail_mailbox). */
   detailFolder?: boolean;
   /** Extra log fields for every delivery of this call (queueId, messageId...). */
@@ -64,6 +68,7 @@ export async function deliver(
     }
     results.push({ recipient: address, reply });
   }
+  for (const { reply } of results) (options.metrics ?? noMetrics).count(outcomeOf(reply), { agent: 'mda' });
   return results;
 }
 
@@ -121,6 +126,12 @@ async function deliverToRecipient(
     }
   }
   return worst(replies);
+}
+
+/** The counter a recipient's final reply adds to. */
+function outcomeOf(reply: Reply): 'messages_delivered' | 'messages_deferred' | 'messages_bounced' {
+  if (reply.code < 400) return 'messages_delivered';
+  return reply.code < 500 ? 'messages_deferred' : 'messages_bounced';
 }
 
 /** A full disk anywhere on the way (a new Maildir, a keyword file) is 452 4.3.1, not 451. */

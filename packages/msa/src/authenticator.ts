@@ -1,5 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { type Account, type Directory, type Logger, SmtpError } from '@mailstack/core';
+import {
+  type Account,
+  type Directory,
+  type Logger,
+  type MetricsSink,
+  noMetrics,
+  SmtpError,
+} from '@mailstack/core';
 import { type AuthThrottle, type AuthThrottleOptions, createAuthThrottle } from '@mailstack/directory';
 
 export const DEFAULT_THROTTLE: AuthThrottleOptions = { maxFailures: 5, windowMs: 15 * 60_000 };
@@ -15,6 +22,7 @@ export function createAuthenticator(
   directory: Directory,
   throttle: AuthThrottle | AuthThrottleOptions | undefined,
   logger: Logger,
+  metrics: MetricsSink = noMetrics,
 ): (username: string, password: string, ip: string) => Promise<Account | null> {
   const limiter = isThrottle(throttle) ? throttle : createAuthThrottle(throttle ?? DEFAULT_THROTTLE);
   return async (username, password, ip) => {
@@ -29,6 +37,7 @@ export function createAuthenticator(
       return account;
     }
     const verdict = await limiter.recordFailure(attempt);
+    metrics.count('auth_failures', { protocol: 'submission' });
     logger.info(
       { event: 'auth-failed', remote: ip, user: username, delayMs: verdict.delayMs },
       'login failed',

@@ -1,4 +1,4 @@
-import type { Directory, Logger, Spool } from '@mailstack/core';
+import type { Directory, Logger, MetricsSink, Spool } from '@mailstack/core';
 import type { AuthThrottle, AuthThrottleOptions } from '@mailstack/directory';
 import type { SmtpConnectionLimits, SmtpListenerOptions } from '@mailstack/smtp';
 import type { MayUseSender } from './sender-policy.ts';
@@ -49,6 +49,8 @@ export interface SubmissionServerOptions extends PassThroughOptions {
   /** EXPN lists an alias's members to authenticated users. Default false (502). */
   expandForAuthenticated?: boolean;
   logger?: Logger;
+  /** Accepted messages and failed logins are counted here (the web agent's /metrics). */
+  metrics?: MetricsSink;
   /** Clock for Date/Received and the hourly limit (tests). Default `() => new Date()`. */
   now?: () => Date;
 }

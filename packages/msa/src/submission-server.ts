@@ -2,6 +2,7 @@ import {
   type Account,
   isLoopback,
   NoSpaceError,
+  noMetrics,
   ok,
   type Reply,
   SmtpError,
@@ -36,7 +37,8 @@ export function createSubmissionServer(options: SubmissionServerOptions): SmtpLi
   const { directory, spool, hostname } = options;
   const accounts: Accounts = new WeakMap();
   const limiter = new SendingLimiter(options.limits, () => now().getTime(), options.sendingStore);
-  const authenticate = createAuthenticator(directory, options.authThrottle, logger);
+  const metrics = options.metrics ?? noMetrics;
+  const authenticate = createAuthenticator(directory, options.authThrottle, logger, metrics);
 
   const accountOf = (session: SmtpSession): Account => {
     const account = accounts.get(session);
@@ -96,6 +98,7 @@ export function createSubmissionServer(options: SubmissionServerOptions): SmtpLi
       throw new SmtpError(451, '4.3.0', 'Could not queue the message, try again later');
     }
     limiter.recordMessage(account.user);
+    metrics.count('messages_accepted', { agent: 'msa' });
     logger.info(
       {
         event: 'submitted',

@@ -1,4 +1,4 @@
-import type { Directory, Logger, MailboxStore } from '@mailstack/core';
+import type { Directory, Logger, MailboxStore, MetricsSink } from '@mailstack/core';
 import type { AuthThrottle } from '@mailstack/directory';
 import { Maildrop } from './maildrop.ts';
 import { lockMaildrop } from './maildrop-lock.ts';
@@ -9,6 +9,7 @@ export interface LoginHost {
   readonly directory: Directory;
   readonly store: MailboxStore;
   readonly throttle: AuthThrottle;
+  readonly metrics: MetricsSink;
   readonly log: Logger;
   ok(text: string): Promise<void>;
   err(text: string): Promise<void>;
@@ -42,6 +43,7 @@ export async function login(host: LoginHost, user: string, password: string): Pr
   }
   if (!account) {
     const verdict = await host.throttle.recordFailure(attempt);
+    host.metrics.count('auth_failures', { protocol: 'pop3' });
     host.log.info({ event: 'auth-failed', user, delayMs: verdict.delayMs });
     // The delay slows guessing; the answer carries no hint whether the user exists.
     await host.sleep(verdict.delayMs);
@@ -75,6 +77,7 @@ export async function login(host: LoginHost, user: string, password: string): Pr
   }
   host.setState({ name: 'transaction', user: account.user, maildrop: drop, release });
   const { count, octets } = drop.stat();
+  host.metrics.count('sessions', { protocol: 'pop3' });
   host.log.info({ event: 'authenticated', user: account.user, messages: count });
   await host.ok(`maildrop has ${count} messages (${octets} octets)`);
 }

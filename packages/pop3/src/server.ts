@@ -1,6 +1,6 @@
 import { createSecureContext, type SecureContext } from 'node:tls';
-import type { Directory, Logger, MailboxStore } from '@mailstack/core';
-import { silentLogger } from '@mailstack/core';
+import type { Directory, Logger, MailboxStore, MetricsSink } from '@mailstack/core';
+import { noMetrics, silentLogger } from '@mailstack/core';
 import { type AuthThrottle, createAuthThrottle } from '@mailstack/directory';
 import {
   type ConnectionLimits,
@@ -29,6 +29,8 @@ export interface Pop3ServerOptions extends ConnectionLimits {
   /** Idle time before autologout; RFC 1939 asks for at least 10 minutes. Default 600000. */
   idleTimeoutMs?: number;
   logger?: Logger;
+  /** Logins and failed logins are counted here (the web agent's /metrics). */
+  metrics?: MetricsSink;
 }
 
 /** listen/close/connections; close() drops every session without UPDATE: nothing is deleted. */
@@ -51,6 +53,7 @@ export function createPop3Server(options: Pop3ServerOptions): Pop3Server {
     throttle: options.authThrottle ?? createAuthThrottle({ maxFailures: 10, windowMs: 15 * 60_000 }),
     idleTimeoutMs: options.idleTimeoutMs ?? 600_000,
     implementation: 'Mailstack',
+    metrics: options.metrics ?? noMetrics,
     logger,
   };
   return createSessionListener({

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
-import type { Directory, Logger, MailboxStore } from '@mailstack/core';
+import type { Directory, Logger, MailboxStore, MetricsSink } from '@mailstack/core';
 import type { AuthThrottle } from '@mailstack/directory';
 import { type ConnectionLimits, type GoodbyeReason, LineConnection } from '@mailstack/line-server';
 import type { CommandContext } from './commands/types.ts';
@@ -19,6 +19,7 @@ export interface SessionConfig {
   secureContext?: SecureContext;
   allowCleartextAuthOnLoopback: boolean;
   throttle: AuthThrottle;
+  metrics: MetricsSink;
   idleTimeoutMs: number;
   implementation: string;
   limits: Required<ConnectionLimits>;
@@ -91,6 +92,9 @@ export class Pop3Session implements CommandContext {
   }
   get throttle(): AuthThrottle {
     return this.#config.throttle;
+  }
+  get metrics(): MetricsSink {
+    return this.#config.metrics;
   }
   get implementation(): string {
     return this.#config.implementation;

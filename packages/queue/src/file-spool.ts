@@ -6,9 +6,12 @@ import {
   type LeaseOptions,
   type Logger,
   type MessageBlob,
+  type MetricsSink,
+  noMetrics,
   type QueuedMessage,
   type QueueId,
   type RecipientResult,
+  type RecipientStatus,
   type SettleOptions,
   SmtpError,
   type Spool,
@@ -43,6 +46,8 @@ export interface FileSpoolOptions {
   /** Milliseconds since the epoch; injected by tests to walk the schedule without waiting. */
   clock?: () => number;
   logger?: Logger;
+  /** Every recipient settled is counted here (delivered, deferred, bounced; arrival-to-delivery latency). */
+  metrics?: MetricsSink;
   /** Share one directory fsync among concurrent enqueues (default true). */
   groupCommit?: boolean;
   /** Bodies above this are refused with 552 (default 100 MiB). */
@@ -82,6 +87,7 @@ export class FileSpool implements Spool, SpoolOperations {
   private readonly policy: RetryPolicy;
   private readonly clock: () => number;
   private readonly log: Logger;
+  private readonly metrics: MetricsSink;
   private readonly maxBytes: number;
   private readonly defaultLeaseMs: number;
   private readonly lockWaitMs: number;
@@ -104,6 +110,7 @@ export class FileSpool implements Spool, SpoolOperations {
     this.policy = retryPolicy(options.retry);
     this.clock = options.clock ?? Date.now;
     this.log = (options.logger ?? silentLogger).child({ agent: 'queue' });
+    this.metrics = options.metrics ?? noMetrics;
     this.maxBytes = options.maxMessageBytes ?? 100 * 1024 * 1024;
     this.defaultLeaseMs = options.defaultLeaseMs ?? 5 * 60_000;
     this.lockWaitMs = options.lockWaitMs ?? 10_000;
@@ -241,6 +248,7 @@ export class FileSpool implements Spool, SpoolOperations {
               },
               'settled',
             );
+            this.countSettled(r.status, now - rec.arrivedAt);
           }
         }
         if (stale)
@@ -260,6 +268,16 @@ export class FileSpool implements Spool, SpoolOperations {
       if (!found)
         this.log.warn({ event: 'settle-not-queued', queueId: id }, 'settle for a message no longer queued');
     });
+  }
+
+  /** One recipient's attempt for the metrics; latency only for a delivery. */
+  private countSettled(status: RecipientStatus, sinceArrivalMs: number): void {
+    const labels = { agent: 'queue' } as const;
+    if (status === 'delivered') {
+      this.metrics.count('messages_delivered', labels);
+      this.metrics.observe('delivery_latency_seconds', sinceArrivalMs / 1000, labels);
+    } else if (status === 'deferred') this.metrics.count('messages_deferred', labels);
+    else if (status === 'failed') this.metrics.count('messages_bounced', labels);
   }
 
   async renew(id: QueueId, options: { owner: string; leaseMs: number }): Promise<boolean> {

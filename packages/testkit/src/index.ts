@@ -21,3 +21,4 @@ export {
   type TranscriptStep,
 } from './smtp-transcript.ts';
 export { type TempDir, tempDir } from './temp-dir.ts';
+export { parseZone, txtValue, type ZoneRecord } from './zone-lines.ts';

@@ -1,5 +1,5 @@
 import { durationMs } from '@mailstack/config';
-import type { Directory, Logger, MailboxStore } from '@mailstack/core';
+import type { Directory, Logger, MailboxStore, MetricsSink } from '@mailstack/core';
 import type { AuthThrottle } from '@mailstack/directory';
 import type { SharedState } from '../shared.ts';
 import type { TlsPair } from '../tls-source.ts';
@@ -15,6 +15,7 @@ export interface AccessServerOptions {
   allowCleartextAuthOnLoopback: boolean;
   authThrottle: AuthThrottle;
   logger: Logger;
+  metrics: MetricsSink;
   maxConnections: number;
   maxConnectionsPerClient: number;
   loginTimeoutMs: number;
@@ -50,6 +51,7 @@ export async function startAccessAgent(
         allowCleartextAuthOnLoopback: config.dev.cleartextAuthOnLoopback,
         authThrottle,
         logger,
+        metrics: shared.metrics,
         maxConnections: l.connections,
         maxConnectionsPerClient: l.connectionsPerClient,
         loginTimeoutMs: durationMs(l.loginTimeout),

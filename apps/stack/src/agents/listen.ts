@@ -15,6 +15,8 @@ export interface AgentListener {
   listen(port: number, host: string): Promise<object>;
   close(): Promise<void>;
   setTls?(tls: TlsPair): void;
+  /** Open connections, read by /metrics when scraped. */
+  readonly connections?: number;
 }
 
 /**
@@ -47,6 +49,13 @@ export async function listenAll(
       if (stopFollowing) closers.push(async () => void stopFollowing());
       const port = 'port' in bound ? (bound.port as number) : listener.port;
       const endpoint = { agent, protocol: protocol(listener.tls), host: listener.address, port };
+      if (server.connections !== undefined) {
+        const untrack = shared.metrics.trackListener(
+          { agent, protocol: endpoint.protocol, port },
+          server as { connections: number },
+        );
+        closers.push(async () => void untrack());
+      }
       endpoints.push(endpoint);
       shared.endpoints.push(endpoint);
     }

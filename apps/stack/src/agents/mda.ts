@@ -16,6 +16,7 @@ export async function startMda(shared: SharedState): Promise<RunningAgent> {
         directory,
         store,
         logger,
+        metrics: shared.metrics,
         name: config.hostname,
         maxConnections: config.limits.lmtpConnections,
         maxMessageSize: sizeBytes(config.limits.messageSize),

@@ -27,6 +27,7 @@ export async function startMsa(shared: SharedState): Promise<RunningAgent> {
         allowCleartextAuthOnLoopback: config.dev.cleartextAuthOnLoopback,
         authThrottle,
         logger,
+        metrics: shared.metrics,
         ...smtpListenerLimits(config),
         limits: {
           ...(messagesPerHour === null ? {} : { messagesPerHour }),

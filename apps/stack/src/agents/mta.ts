@@ -23,6 +23,7 @@ export async function startMta(shared: SharedState): Promise<RunningAgent> {
         maxReceivedHeaders: config.mta.maxReceivedHeaders,
         rejectBareLineEnds: config.mta.rejectBareLineEnds,
         logger,
+        metrics: shared.metrics,
         ...smtpListenerLimits(config),
       }),
   );

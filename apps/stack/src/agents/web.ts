@@ -1,37 +1,25 @@
-import { createServer } from 'node:http';
+import { createWebServer, folderReady, listenersReady, mailHostFromListeners } from '@mailstack/web';
 import type { SharedState } from '../shared.ts';
 import { listenAll, type RunningAgent } from './listen.ts';
 
 /**
- * The web agent, for now only `/healthz` (200 while the process runs). The real one (readiness,
- * metrics, autoconfig) lives in packages/web and replaces this file's body.
+ * The web agent (packages/web): /healthz, /readyz (every other listener of the config accepts
+ * TCP, the spool and store folders are there), /metrics (this process's metrics, with the
+ * queue read from the spool) and the Thunderbird autoconfig file.
  */
 export async function startWebAgent(shared: SharedState): Promise<RunningAgent> {
+  const { config, paths, logger } = shared;
+  shared.metrics.trackQueue(await shared.spool());
+  const readiness = [
+    ...listenersReady(config.listeners),
+    folderReady('spool', paths.spool),
+    folderReady('store', paths.mail),
+  ];
+  const mailHost = mailHostFromListeners(config.hostname, config.domains[0] as string, config.listeners);
   return listenAll(
     shared,
     'web',
     () => 'http',
-    () => {
-      const server = createServer((req, res) => {
-        const ok = req.url === '/healthz';
-        res.writeHead(ok ? 200 : 404, { 'content-type': 'text/plain' });
-        res.end(ok ? 'ok\n' : 'not found\n');
-      });
-      return {
-        listen: (port, host) =>
-          new Promise((resolve, reject) => {
-            server.once('error', reject);
-            server.listen(port, host, () => {
-              server.off('error', reject);
-              resolve(server.address() as object);
-            });
-          }),
-        close: () =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeAllConnections();
-          }),
-      };
-    },
+    () => createWebServer({ mailHost, metrics: shared.metrics, readiness, logger }),
   );
 }

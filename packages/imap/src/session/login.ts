@@ -23,6 +23,7 @@ export async function login(s: ImapSession, user: string, password: string): Pro
   }
   if (!account) {
     const verdict = await s.throttle.recordFailure(attempt);
+    s.metrics.count('auth_failures', { protocol: 'imap' });
     s.log.info({ event: 'auth-failed', user, delayMs: verdict.delayMs });
     // The delay slows guessing; the answer does not say whether the user exists.
     await s.sleep(verdict.delayMs);
@@ -30,6 +31,7 @@ export async function login(s: ImapSession, user: string, password: string): Pro
   }
   await s.throttle.recordSuccess(attempt);
   await s.setState({ name: 'authenticated', user: account.user });
+  s.metrics.count('sessions', { protocol: 'imap' });
   s.log.info({ event: 'authenticated', user: account.user });
   return { status: 'OK', code: { code: 'CAPABILITY', capabilities: s.capabilities() }, text: 'logged in' };
 }

@@ -1,6 +1,6 @@
 import { createSecureContext, type SecureContext } from 'node:tls';
-import type { Directory, Logger, MailboxStore } from '@mailstack/core';
-import { silentLogger } from '@mailstack/core';
+import type { Directory, Logger, MailboxStore, MetricsSink } from '@mailstack/core';
+import { noMetrics, silentLogger } from '@mailstack/core';
 import { type AuthThrottle, createAuthThrottle } from '@mailstack/directory';
 import {
   type ConnectionLimits,
@@ -31,6 +31,8 @@ export interface ImapServerOptions extends ConnectionLimits {
   /** Largest APPEND (APPENDLIMIT). Default 50 MiB. */
   maxAppendSize?: number;
   logger?: Logger;
+  /** Logins and failed logins are counted here (the web agent's /metrics). */
+  metrics?: MetricsSink;
 }
 
 /** listen/close/connections; close() drops every session. */
@@ -53,6 +55,7 @@ export function createImapServer(options: ImapServerOptions): ImapServer {
     throttle: options.authThrottle ?? createAuthThrottle({ maxFailures: 10, windowMs: 15 * 60_000 }),
     idleTimeoutMs: options.idleTimeoutMs ?? 1_800_000,
     maxAppendSize: options.maxAppendSize ?? 50 * 1024 * 1024,
+    metrics: options.metrics ?? noMetrics,
     logger,
   };
   return createSessionListener({

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
-import type { Directory, Logger, MailboxStore } from '@mailstack/core';
+import type { Directory, Logger, MailboxStore, MetricsSink } from '@mailstack/core';
 import type { AuthThrottle } from '@mailstack/directory';
 import {
   type ConnectionLimits,
@@ -27,6 +27,7 @@ export interface SessionConfig {
   secureContext?: SecureContext;
   allowCleartextAuthOnLoopback: boolean;
   throttle: AuthThrottle;
+  metrics: MetricsSink;
   idleTimeoutMs: number;
   maxAppendSize: number;
   limits: Required<ConnectionLimits>;
@@ -106,6 +107,9 @@ export class ImapSession implements SessionContext {
   }
   get throttle(): AuthThrottle {
     return this.#config.throttle;
+  }
+  get metrics(): MetricsSink {
+    return this.#config.metrics;
   }
   get maxAppendSize(): number {
     return this.#config.maxAppendSize;

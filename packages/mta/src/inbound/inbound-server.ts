@@ -4,6 +4,7 @@ import {
   isLoopback,
   isValidMailbox,
   NoSpaceError,
+  noMetrics,
   ok,
   type Reply,
   SmtpError,
@@ -47,6 +48,7 @@ export function createInboundServer(options: InboundServerOptions): SmtpListener
   const logger = (options.logger ?? silentLogger).child({ agent: 'mta', component: 'inbound' });
   const now = options.now ?? (() => new Date());
   const { directory, spool, hostname } = options;
+  const metrics = options.metrics ?? noMetrics;
   const isTrusted = trustedNetworks(options.trustedNetworks ?? []);
   const maxReceived = options.maxReceivedHeaders ?? INBOUND_DEFAULTS.maxReceivedHeaders;
   const rejectBare = options.rejectBareLineEnds !== false;
@@ -186,6 +188,7 @@ export function createInboundServer(options: InboundServerOptions): SmtpListener
         if (err instanceof NoSpaceError) throw err;
         throw new SmtpError(451, '4.3.0', 'Could not queue the message, try again later');
       }
+      metrics.count('messages_accepted', { agent: 'mta' });
       logger.info(
         {
           event: 'received',
@@ -267,6 +270,7 @@ export function createInboundServer(options: InboundServerOptions): SmtpListener
         const account = await directory.authenticate(credentials.username, credentials.password);
         if (!account) {
           await throttle.recordFailure(attempt);
+          metrics.count('auth_failures', { protocol: 'smtp' });
           logger.info({ event: 'auth-failed', remote: session.remoteAddress, user: credentials.username });
           return null;
         }

@@ -1,4 +1,4 @@
-import type { Directory, Envelope, Logger, MessageBlob, Reply, Spool } from '@mailstack/core';
+import type { Directory, Envelope, Logger, MessageBlob, MetricsSink, Reply, Spool } from '@mailstack/core';
 import type { AuthThrottle, AuthThrottleOptions } from '@mailstack/directory';
 import type { SmtpConnectionLimits, SmtpListenerOptions } from '@mailstack/smtp';
 
@@ -118,6 +118,8 @@ export interface InboundServerOptions extends InboundPassThroughOptions {
   /** Reverse DNS for the client (the `rdns` in Received). Default off: no DNS. */
   reverseLookup?: boolean | ((ip: string) => Promise<string[]>);
   logger?: Logger;
+  /** Accepted messages and failed logins are counted here (the web agent's /metrics). */
+  metrics?: MetricsSink;
   /** Clock for Received (tests). */
   now?: () => Date;
 }

@@ -1,7 +1,9 @@
 import type { Command } from '../command.ts';
 import { agentCommands } from './agents.ts';
+import { clientConfigCommand } from './client-config.ts';
 import { configCommand } from './config.ts';
 import { aliasCommand, domainCommand, userCommand } from './directory-commands.ts';
+import { dnsRecordsCommand } from './dns-records.ts';
 import { queueCommand } from './queue.ts';
 import { startCommand } from './start.ts';
 
@@ -14,4 +16,6 @@ export const COMMANDS: readonly Command[] = [
   aliasCommand,
   queueCommand,
   configCommand,
+  dnsRecordsCommand,
+  clientConfigCommand,
 ];
