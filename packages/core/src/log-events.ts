@@ -68,6 +68,12 @@ export const LOG_EVENTS = {
     when: 'an agent could not start; the process exits 70',
     fields: { err: 'string' },
   },
+  running: {
+    group: 'process',
+    levels: ['info'],
+    when: '`mailstack queue-runner` (no listener of its own) is draining the spool; printed on stdout as its readiness line',
+    fields: {},
+  },
   'agent-started': {
     group: 'process',
     levels: ['info'],
