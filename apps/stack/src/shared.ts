@@ -11,6 +11,7 @@ import {
 } from '@mailstack/directory';
 import { createMaildirStore, type MaildirStore } from '@mailstack/maildir';
 import { createHostMetrics, type HostMetrics } from '@mailstack/metrics';
+import { openSqliteSendingStore, type SendingCountStore, sharedSendingStorePath } from '@mailstack/msa';
 import { type FileSpool, openFileSpool } from '@mailstack/queue';
 import { openTlsSource, type TlsSource } from './tls-source.ts';
 
@@ -40,6 +41,8 @@ export interface SharedState {
   store(): Promise<MaildirStore>;
   spool(): Promise<FileSpool>;
   authThrottle(): Promise<AuthThrottle>;
+  /** Per-user sending counts, in a file every MSA process of the host opens. */
+  sendingStore(): Promise<SendingCountStore>;
   tls(): Promise<TlsSource>;
   close(): Promise<void>;
 }
@@ -117,6 +120,14 @@ export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedSta
     },
     (t) => t.close(),
   );
+  // One hourly budget per user over every MSA listener and process, kept across restarts.
+  const sendingStore = once(
+    async () => {
+      await data();
+      return openSqliteSendingStore(sharedSendingStorePath(paths.directory));
+    },
+    (s) => s.close(),
+  );
   const tls = once(
     () =>
       openTlsSource({
@@ -138,6 +149,7 @@ export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedSta
     store,
     spool,
     authThrottle,
+    sendingStore,
     tls,
     async close() {
       for (const close of closers.splice(0).reverse()) await close();

@@ -6,10 +6,11 @@ import { smtpListenerLimits } from './smtp-limits.ts';
 /** Submission: 587-style STARTTLS and 465-style implicit TLS, AUTH required, into the spool. */
 export async function startMsa(shared: SharedState): Promise<RunningAgent> {
   const { config, logger } = shared;
-  const [directory, spool, authThrottle] = await Promise.all([
+  const [directory, spool, authThrottle, sendingStore] = await Promise.all([
     shared.directory(),
     shared.spool(),
     shared.authThrottle(),
+    shared.sendingStore(),
   ]);
   const { messagesPerHour, recipientsPerMessage } = config.limits.sending;
   return listenAll(
@@ -26,6 +27,7 @@ export async function startMsa(shared: SharedState): Promise<RunningAgent> {
         hostname: config.hostname,
         allowCleartextAuthOnLoopback: config.dev.cleartextAuthOnLoopback,
         authThrottle,
+        sendingStore,
         logger,
         metrics: shared.metrics,
         ...smtpListenerLimits(config),
