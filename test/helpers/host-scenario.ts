@@ -55,7 +55,9 @@ async function lmtpDeliver(port: number, subject: string): Promise<void> {
  * throttle, one sending budget, inbound MTA, health and metrics.
  */
 export function hostScenario(mode: MailstackHost['mode']): void {
-  describe(`a host run as ${mode === 'split' ? 'one process per agent' : '`mailstack start`'}`, () => {
+  const name = `a host run as ${mode === 'split' ? 'one process per agent' : '`mailstack start`'}`;
+  // Room for a wait of WAIT to fail with its own message rather than the test's timeout.
+  describe(name, { timeout: 3 * WAIT }, () => {
     let host: MailstackHost;
     beforeAll(async () => {
       host = await startMailstackHost(mode);

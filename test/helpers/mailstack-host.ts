@@ -113,7 +113,7 @@ async function startSink(relayed: Relayed[]): Promise<{ port: number; close(): P
   return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-/** The agents in the order docker-compose.yml starts them (each waits for the ones it needs). */
+/** Every agent of the host, one process each. */
 const AGENTS = ['mda', 'queue-runner', 'mta', 'msa', 'imap', 'pop3', 'web'] as const;
 
 /**
@@ -159,7 +159,13 @@ export async function startMailstackHost(mode: MailstackHost['mode']): Promise<M
     if (mode === 'one-process') {
       processes.push(await startMailstack(['start', '--config', config], /Ctrl-C stops the stack/));
     } else {
-      for (const agent of AGENTS) processes.push(await startMailstack([agent, '--config', config], ready));
+      // All at once, as `docker compose up` may: the first start makes the certificate and the state files.
+      const started = await Promise.allSettled(
+        AGENTS.map((agent) => startMailstack([agent, '--config', config], ready, 120_000)),
+      );
+      for (const s of started) if (s.status === 'fulfilled') processes.push(s.value);
+      const failed = started.find((s) => s.status === 'rejected');
+      if (failed) throw failed.reason;
     }
     for (const agent of ['pop3', 'msa'])
       processes.push(await startMailstack([agent, '--config', extra], ready));
