@@ -99,7 +99,7 @@ export function hostScenario(mode: MailstackHost['mode']): void {
       expect(relayed.data).toContain('submitted on 587');
     });
 
-    it('counts one sending budget over the MSA processes', async () => {
+    it('counts one sending budget over the MSA processes, kept across a restart', async () => {
       // alice sent 1 above through the first MSA; the second MSA process takes the rest of the hour's budget
       const send = (subject: string) =>
         submit(host.ports.msab, ALICE.user, ALICE.pass, { from: ALICE.user, to: BOB.user, subject });
@@ -113,6 +113,14 @@ export function hostScenario(mode: MailstackHost['mode']): void {
           subject: 'over',
         }),
       ).toBe(451);
+      await host.restartExtra('msa');
+      expect(await send('after a restart'), logs()).toBe(451);
+      // delivered before the next step, whose IDLE counts bob's messages
+      await waitFor(
+        'the accepted ones in bob’s Maildir',
+        () => bobHas(host, `within budget ${MESSAGES_PER_HOUR - 1}`),
+        WAIT,
+      );
     });
 
     it('pushes a delivery made by the MDA to an IMAP client in IDLE, without NOOP', async () => {

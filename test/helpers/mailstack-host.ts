@@ -43,6 +43,8 @@ export interface MailstackHost {
   readonly ports: HostPorts;
   /** Mail the remote MX (a sink on REMOTE_MX_IP) received. */
   readonly relayed: Relayed[];
+  /** Stops the second POP3 or MSA process and starts it again over the same data. */
+  restartExtra(agent: 'pop3' | 'msa'): Promise<void>;
   /** Every process of the host, for failure messages. */
   output(): string;
   close(): Promise<void>;
@@ -167,14 +169,24 @@ export async function startMailstackHost(mode: MailstackHost['mode']): Promise<M
       const failed = started.find((s) => s.status === 'rejected');
       if (failed) throw failed.reason;
     }
-    for (const agent of ['pop3', 'msa'])
-      processes.push(await startMailstack([agent, '--config', extra], ready));
+    const extras = new Map<string, MailstackProcess>();
+    const startExtra = async (agent: 'pop3' | 'msa') => {
+      const p = await startMailstack([agent, '--config', extra], ready);
+      processes.push(p);
+      extras.set(agent, p);
+    };
+    await startExtra('pop3');
+    await startExtra('msa');
     return {
       mode,
       dir: dir.path,
       config,
       ports,
       relayed,
+      async restartExtra(agent) {
+        await extras.get(agent)?.stop();
+        await startExtra(agent);
+      },
       output: () => processes.map((p) => p.output()).join('\n'),
       close,
     };
