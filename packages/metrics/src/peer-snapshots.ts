@@ -51,6 +51,7 @@ export async function startSnapshotWriter(options: {
   agent: string;
   metrics: Pick<HostMetrics, 'countedSeries'>;
   intervalMs?: number;
+  /** A write failed; called once until a write succeeds again, not on every tick. */
   onError?: (err: unknown) => void;
 }): Promise<SnapshotWriter> {
   const { dir, agent, metrics } = options;
@@ -71,8 +72,17 @@ export async function startSnapshotWriter(options: {
     await writeFile(temporary, JSON.stringify(snapshot), { mode: 0o600 });
     await rename(temporary, file);
   };
+  let failing = false;
   const tick = () => {
-    writing = writing.then(write).catch((err: unknown) => options.onError?.(err));
+    writing = writing.then(write).then(
+      () => {
+        failing = false;
+      },
+      (err: unknown) => {
+        if (!failing) options.onError?.(err);
+        failing = true;
+      },
+    );
     return writing;
   };
   await tick();

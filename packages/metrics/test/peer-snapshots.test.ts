@@ -80,3 +80,39 @@ describe('snapshot files', () => {
     expect(await readPeerSnapshots(join(dir.path, 'missing'))).toEqual([]);
   });
 });
+
+describe('snapshot writer failures', () => {
+  it('reports a failing write once, not on every tick, and again after a recovery', async () => {
+    let fail = true;
+    const errors: unknown[] = [];
+    const metrics = createHostMetrics({ processMetrics: false });
+    const counted = metrics.countedSeries;
+    let ticks = 0;
+    let tick: () => void = () => {};
+    const ticked = () => new Promise<void>((resolve) => (tick = resolve));
+    const writer = await startSnapshotWriter({
+      dir: dir.path,
+      agent: 'msa',
+      intervalMs: 5,
+      metrics: {
+        async countedSeries() {
+          ticks++;
+          queueMicrotask(() => tick());
+          if (fail) throw new Error(`disk full ${ticks}`);
+          return counted();
+        },
+      },
+      onError: (err) => errors.push(String(err)),
+    });
+    while (ticks < 4) await ticked();
+    expect(errors).toEqual(['Error: disk full 1']);
+    fail = false;
+    const recovered = ticks;
+    while (ticks < recovered + 2) await ticked();
+    fail = true;
+    const failedAgain = ticks;
+    while (ticks < failedAgain + 3) await ticked();
+    await writer.stop();
+    expect(errors).toHaveLength(2);
+  });
+});
