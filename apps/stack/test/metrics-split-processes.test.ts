@@ -1,7 +1,8 @@
 /**
  * Agents in separate `mailstack <agent>` processes from one config: the web process's
- * /metrics shows what the MSA and IMAP processes counted (messages accepted, IMAP logins and
- * login failures, open IMAP connections), not only its own registry.
+ * /metrics shows what the MSA, queue runner, MDA and IMAP processes counted (message
+ * accepted, delivered with its latency, IMAP login and login failure, open IMAP connection),
+ * not only its own registry.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { parseExposition, type Sample, sampleValue } from '@mailstack/metrics';
 import { runPython } from '@mailstack/testkit';
 import { ImapFlow } from 'imapflow';
 import { expect, it } from 'vitest';
-import { agentProcesses } from './agent-processes.ts';
+import { agentProcesses, freePort } from './agent-processes.ts';
 
 const agents = agentProcesses('mailstack-metrics-split-');
 
@@ -40,6 +41,7 @@ async function scrapeUntil(webPort: number, done: (s: Sample[]) => boolean): Pro
 }
 
 it("serves on the web port the counts of the agents' other processes", async () => {
+  const lmtpPort = await freePort();
   const config = join(agents.dir.path, 'mailstack.yaml');
   await writeFile(
     config,
@@ -48,12 +50,16 @@ it("serves on the web port the counts of the agents' other processes", async () 
       'listeners:',
       '  - {agent: msa, port: 0, tls: implicit}',
       '  - {agent: imap, port: 0, tls: implicit}',
+      `  - {agent: mda, port: ${lmtpPort}}`,
       '  - {agent: web, port: 0}',
       'dns: {servers: ["127.0.0.1:1"]}',
+      'queue: {pollInterval: 100ms}',
       '',
     ].join('\n'),
   );
   for (const user of ['alice@example.test', 'bob@example.test']) await agents.addUser(user, 'pw', config);
+  await agents.start('mda', config);
+  await agents.start('queue-runner', config);
   const [msa, imap, web] = (
     await Promise.all(['msa', 'imap', 'web'].map((a) => agents.start(a, config)))
   ).map(([listener]) => listener?.port);
@@ -80,9 +86,26 @@ print(len(s.sendmail('alice@example.test', ['bob@example.test'], b'From: alice@e
       authFailures: sampleValue(s, 'mailstack_auth_failures_total', { protocol: 'imap' }),
       sessions: sampleValue(s, 'mailstack_sessions_total', { protocol: 'imap' }),
       imapConnections: sampleValue(s, 'mailstack_connections', { agent: 'imap', port: String(imap) }),
+      deliveredByQueue: sampleValue(s, 'mailstack_messages_delivered_total', { agent: 'queue' }),
+      storedByMda: sampleValue(s, 'mailstack_messages_delivered_total', { agent: 'mda' }),
+      latencies: sampleValue(s, 'mailstack_delivery_latency_seconds_count', { agent: 'queue' }),
+      latenciesUnder1h: sampleValue(s, 'mailstack_delivery_latency_seconds_bucket', {
+        agent: 'queue',
+        le: '3600',
+      }),
       queued: sampleValue(s, 'mailstack_queue_messages'),
     });
-    const want = { accepted: 1, authFailures: 1, sessions: 1, imapConnections: 1, queued: 1 };
+    const want = {
+      accepted: 1,
+      authFailures: 1,
+      sessions: 1,
+      imapConnections: 1,
+      deliveredByQueue: 1,
+      storedByMda: 1,
+      latencies: 1,
+      latenciesUnder1h: 1,
+      queued: 0,
+    };
     const samples = await scrapeUntil(web as number, (s) => JSON.stringify(host(s)) === JSON.stringify(want));
     expect(host(samples)).toEqual(want);
     // Summed, not repeated: one sample per label set, and the web process's own series still there.

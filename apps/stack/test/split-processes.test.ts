@@ -4,24 +4,13 @@
  * IMAP process; the web process answers /healthz.
  */
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { runPython } from '@mailstack/testkit';
 import { ImapFlow } from 'imapflow';
 import { expect, it } from 'vitest';
-import { agentProcesses } from './agent-processes.ts';
+import { agentProcesses, freePort } from './agent-processes.ts';
 
 const agents = agentProcesses('mailstack-split-');
-
-/** A port free right now: the queue runner in another process must know the MDA's in advance. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts `mailstack <agent>` (one listener, or the runner) and resolves once it says it runs. */
 const agent = (name: string, config: string) => agents.start(name, config);
