@@ -3,71 +3,21 @@
  * process is delivered by the queue-runner process through the MDA process, and read from the
  * IMAP process; the web process answers /healthz.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { runPython, type TempDir, tempDir } from '@mailstack/testkit';
+import { runPython } from '@mailstack/testkit';
 import { ImapFlow } from 'imapflow';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { agentProcesses, freePort } from './agent-processes.ts';
 
-const BIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-
-let dir: TempDir;
-const children: ChildProcess[] = [];
-beforeEach(async () => {
-  dir = await tempDir('mailstack-split-');
-});
-afterEach(async () => {
-  await Promise.all(
-    children.splice(0).map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null) return resolve();
-          c.once('exit', () => resolve());
-          c.kill('SIGTERM');
-        }),
-    ),
-  );
-  await dir.cleanup();
-});
-
-/** A port free right now: the queue runner in another process must know the MDA's in advance. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+const agents = agentProcesses('mailstack-split-');
 
 /** Starts `mailstack <agent>` (one listener, or the runner) and resolves once it says it runs. */
-async function agent(name: string, config: string): Promise<Array<{ protocol: string; port: number }>> {
-  const child = spawn(process.execPath, [BIN, name, '--config', config], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (c) => {
-    stderr += c;
-  });
-  const lines: Array<{ event: string; protocol: string; port: number }> = [];
-  await new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      lines.push(JSON.parse(line));
-      resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited ${code}: ${stderr}`)));
-  });
-  return lines.filter((l) => l.event === 'listening');
-}
+const agent = (name: string, config: string) => agents.start(name, config);
 
 it('submits, queues, delivers and serves across separate agent processes', async () => {
   const lmtpPort = await freePort();
-  const config = join(dir.path, 'mailstack.yaml');
+  const config = join(agents.dir.path, 'mailstack.yaml');
   await writeFile(
     config,
     [
@@ -82,13 +32,7 @@ it('submits, queues, delivers and serves across separate agent processes', async
       '',
     ].join('\n'),
   );
-  for (const user of ['alice@example.test', 'bob@example.test']) {
-    await new Promise<void>((resolve, reject) =>
-      execFile(process.execPath, [BIN, 'user', 'add', user, '--password', 'pw', '--config', config], (err) =>
-        err ? reject(err) : resolve(),
-      ),
-    );
-  }
+  for (const user of ['alice@example.test', 'bob@example.test']) await agents.addUser(user, 'pw', config);
   const [mda] = await agent('mda', config);
   expect(mda?.port).toBe(lmtpPort);
   await agent('queue-runner', config);
