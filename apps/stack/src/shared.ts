@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ConfigPaths, LoadedConfig, MailstackConfig } from '@mailstack/config';
 import { durationMs } from '@mailstack/config';
 import type { Logger } from '@mailstack/core';
@@ -45,6 +46,14 @@ export interface SharedState {
   sendingStore(): Promise<SendingCountStore>;
   tls(): Promise<TlsSource>;
   close(): Promise<void>;
+}
+
+/**
+ * Where agent processes leave what they counted for the web agent's /metrics: under the data
+ * path, which every agent's process (and container) shares.
+ */
+export function metricsFolder(paths: ConfigPaths): string {
+  return join(paths.data, 'metrics');
 }
 
 export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedState {

@@ -228,7 +228,7 @@ describe('each agent alone', () => {
     const file = join(dir.path, 'host.yaml');
     await writeFile(
       file,
-      'paths: {data: state}\nlog: {file: agents.log}\nlisteners:\n  - {agent: imap, port: 0, tls: starttls}\n  - {agent: web, port: 0}\n',
+      'paths: {data: state}\nlog: {file: logs/agents.log}\nlisteners:\n  - {agent: imap, port: 0, tls: starttls}\n  - {agent: web, port: 0}\n',
     );
     let stderr = '';
     for (const agent of ['web', 'imap']) {
@@ -262,8 +262,8 @@ describe('each agent alone', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     }
-    // The agents' log lines went to the file, not to stderr.
-    const log = (await readFile(join(dir.path, 'agents.log'), 'utf8')).trim().split('\n');
+    // The agents' log lines went to the file (its folder made on first start), not to stderr.
+    const log = (await readFile(join(dir.path, 'logs', 'agents.log'), 'utf8')).trim().split('\n');
     const events = log.map((l) => JSON.parse(l) as { event: string; agent: string });
     expect(events.filter((e) => e.event === 'agent-started').map((e) => e.agent)).toEqual(['web', 'imap']);
     expect(stderr).not.toContain('agent-started');

@@ -104,6 +104,12 @@ export const LOG_EVENTS = {
     when: 'the folder of the certificate or key cannot be watched; a renewal needs a restart',
     fields: { dir: 'string', err: 'string' },
   },
+  'metrics-snapshot-failed': {
+    group: 'process',
+    levels: ['warn'],
+    when: "an agent process could not write what it counted for the web agent's /metrics; it tries again",
+    fields: { err: 'string' },
+  },
 
   // connection: listeners and sessions of every protocol
   connect: {

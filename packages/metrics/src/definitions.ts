@@ -59,3 +59,14 @@ export function labelNamesOf(name: CounterName): string[] {
   const first = COUNTERS[name].initial[0];
   return first ? Object.keys(first) : [];
 }
+
+/**
+ * What each process counts for the host, summed across processes: the counters, the
+ * histograms and the listeners' connections. Not Node's process metrics (they describe one
+ * process) nor the queue gauges (every reader of the shared spool sees the same queue).
+ */
+export const COUNTED_SERIES: ReadonlySet<string> = new Set([
+  ...Object.keys(COUNTERS).map((name) => `${PREFIX}${name}_total`),
+  ...Object.keys(HISTOGRAMS).map((name) => `${PREFIX}${name}`),
+  `${PREFIX}connections`,
+]);

@@ -1,6 +1,7 @@
 import type { CounterName, HistogramName, MetricsSink } from '@mailstack/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { COUNTERS, HISTOGRAMS, labelNamesOf, PREFIX } from './definitions.ts';
+import { COUNTED_SERIES, COUNTERS, HISTOGRAMS, labelNamesOf, PREFIX } from './definitions.ts';
+import { type MetricJson, mergedRegistry } from './merge.ts';
 
 /** A listener whose open connections are read at scrape time (our SMTP and line listeners). */
 export interface ListenerSource {
@@ -36,8 +37,17 @@ export interface HostMetrics extends MetricsSink {
   trackListener(labels: ListenerLabels, source: ListenerSource): () => void;
   /** Reports the queue's size and the age of its oldest entry from this spool. */
   trackQueue(source: QueueSource): void;
-  /** The Prometheus text exposition and its content type. */
-  scrape(): Promise<{ contentType: string; body: string }>;
+  /**
+   * The Prometheus text exposition and its content type; with `peers` (other processes'
+   * `countedSeries()`), their counts added to this process's (see mergedRegistry).
+   */
+  scrape(peers?: MetricJson[][]): Promise<{ contentType: string; body: string }>;
+  /**
+   * The series this process counts for the host (counters, histograms, its listeners'
+   * connections) as prom-client JSON: what other processes add to theirs. Not Node's process
+   * metrics (they describe one process) nor the queue gauges (read from the shared spool).
+   */
+  countedSeries(): Promise<MetricJson[]>;
 }
 
 export function createHostMetrics(options: HostMetricsOptions = {}): HostMetrics {
@@ -133,9 +143,15 @@ export function createHostMetrics(options: HostMetricsOptions = {}): HostMetrics
     trackQueue(source) {
       queue = source;
     },
-    async scrape() {
+    async countedSeries() {
+      // Each metric's own get(), not the registry's JSON, so the queue gauges' spool read is skipped.
+      const metrics = [...COUNTED_SERIES].flatMap((name) => registry.getSingleMetric(name) ?? []);
+      return Promise.all(metrics.map(async (metric) => (await metric.get()) as MetricJson));
+    },
+    async scrape(peers = []) {
       try {
-        return { contentType: registry.contentType, body: await registry.metrics() };
+        const merged = peers.length ? await mergedRegistry(registry, peers) : registry;
+        return { contentType: registry.contentType, body: await merged.metrics() };
       } finally {
         snapshot = undefined;
       }

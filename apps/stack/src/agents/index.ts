@@ -1,7 +1,8 @@
 import type { AgentName, LoadedConfig } from '@mailstack/config';
 import type { Logger } from '@mailstack/core';
+import { startSnapshotWriter } from '@mailstack/metrics';
 import { configLogger } from '../logging.ts';
-import { openSharedState, type SharedState } from '../shared.ts';
+import { metricsFolder, openSharedState, type SharedState } from '../shared.ts';
 import { startImap } from './imap.ts';
 import type { RunningAgent } from './listen.ts';
 import { startMda } from './mda.ts';
@@ -39,10 +40,21 @@ export async function startAgent(
   try {
     const agent = await STARTERS[name](state);
     if (!own) return agent;
+    // Alone in its process: what it counts reaches the web agent's /metrics through a file.
+    const snapshots = await startSnapshotWriter({
+      dir: metricsFolder(own.paths),
+      agent: name,
+      metrics: own.metrics,
+      onError: (err) => own.logger.warn({ event: 'metrics-snapshot-failed', err: String(err) }),
+    }).catch(async (err: unknown) => {
+      await agent.close();
+      throw err;
+    });
     return {
       ...agent,
       async close() {
         await agent.close();
+        await snapshots.stop();
         await own.close();
       },
     };

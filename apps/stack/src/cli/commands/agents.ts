@@ -13,7 +13,7 @@ const ROLES: Record<AgentName, string> = {
   imap: 'IMAP access to the store',
   pop3: 'POP3 access to the store',
   'queue-runner': 'drains the spool: LMTP to the MDA for local mail, SMTP out for the rest, DSNs',
-  web: 'the web port: /healthz',
+  web: 'the web port: /healthz, /readyz, /metrics and the autoconfig file of mail clients',
 };
 
 /** `mailstack <agent>`: one agent alone in this process, from the same config as `start`. */

@@ -7,7 +7,7 @@ import { takeConfigFlag, withConfig } from '../with-config.ts';
 import { type CommandIo, EX_USAGE } from './command-io.ts';
 
 export const name = 'client-config';
-export const summary = 'Print what to type into Thunderbird, Apple Mail and Outlook';
+export const summary = 'what to type into Thunderbird, Apple Mail and Outlook (--xml: the autoconfig file)';
 export const usage = `usage: mailstack client-config [ADDRESS] [--xml] [--config FILE]
 
 Prints the server, port, TLS mode and user name (the full address) for incoming

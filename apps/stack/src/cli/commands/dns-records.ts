@@ -7,7 +7,7 @@ import { takeConfigFlag, withConfig } from '../with-config.ts';
 import { type CommandIo, EX_USAGE } from './command-io.ts';
 
 export const name = 'dns-records';
-export const summary = 'Print the DNS records to publish for a mail domain, as zone-file lines';
+export const summary = 'the DNS records to publish for a mail domain, as zone-file lines';
 export const usage = `usage: mailstack dns-records [DOMAIN] [--config FILE]
 
 Prints MX, A/AAAA, SPF, DKIM, DMARC, the RFC 6186 SRV records and the autoconfig
