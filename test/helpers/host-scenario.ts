@@ -245,6 +245,29 @@ s.quit()
       await waitFor('the inbound message in bob’s Maildir', () => bobHas(host, 'inbound on 25'), WAIT);
       expect(host.relayed.map((m) => m.to)).toEqual([['someone@remote.test']]);
     });
+
+    it('adds up every process’s counts on the web port’s /metrics', async () => {
+      // What the steps above did: 1 message accepted by the host's MSA (the second MSA
+      // process's count went with its restart, as a Prometheus counter does), 1 by the inbound
+      // MTA, the throttle step's failed IMAP logins. Split, each is another process's count.
+      const counts = async () => {
+        const s = parseExposition(await (await fetch(`http://127.0.0.1:${host.ports.web}/metrics`)).text());
+        return {
+          msa: sampleValue(s, 'mailstack_messages_accepted_total', { agent: 'msa' }),
+          mta: sampleValue(s, 'mailstack_messages_accepted_total', { agent: 'mta' }),
+          imapFailures: sampleValue(s, 'mailstack_auth_failures_total', { protocol: 'imap' }),
+        };
+      };
+      const want = { msa: 1, mta: 1, imapFailures: AUTH_FAILURES_MAX };
+      await waitFor(
+        '/metrics to count the traffic of every agent process',
+        async () => {
+          const now = await counts();
+          return now.msa === want.msa && now.mta === want.mta && now.imapFailures === want.imapFailures;
+        },
+        WAIT,
+      ).catch(async () => expect(await counts()).toEqual(want));
+    });
   });
 }
 
