@@ -17,5 +17,7 @@ export {
   pidAlive,
   processGone,
   processStartTicks,
+  SCOPE_TAG,
   START_TICKS,
+  scopeOf,
 } from './process-identity.ts';

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 
 /**
  * Who a process is, so another process can tell for sure that it is gone: the kernel's boot id
@@ -19,6 +19,36 @@ function readBootTag(): string {
 
 /** The first 8 hex digits of this boot's id ('noboot00' without /proc). */
 export const BOOT_TAG = readBootTag();
+
+/**
+ * The pid namespace this process sees pids in, as `n<inode in base 36>` ('' without /proc).
+ * Containers on one kernel share the boot id but each has pids of its own: pid 7 in the MSA
+ * container and pid 7 in the queue runner's are two processes, and neither can look the other
+ * up. Names that must be judged by pid carry this too (SCOPE_TAG).
+ */
+function readPidNamespace(): string {
+  try {
+    const m = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'));
+    return m ? `n${Number(m[1]).toString(36)}` : '';
+  } catch {
+    return '';
+  }
+}
+
+/** Boot and pid namespace: where this process's pid means this process. */
+export const SCOPE_TAG = `${BOOT_TAG}${readPidNamespace()}`;
+
+/**
+ * What a name's scope tag tells about its pid: `here` (this boot, this pid namespace: look the
+ * pid up), `gone` (another boot: every process of it has ended), or `unknown` (this boot but
+ * another pid namespace, i.e. another container, or a name written without a namespace): the
+ * pid cannot be looked up from here, so only time may declare it stale.
+ */
+export function scopeOf(tag: string): 'here' | 'gone' | 'unknown' {
+  if (tag === SCOPE_TAG) return 'here';
+  if (tag.slice(0, BOOT_TAG.length) !== BOOT_TAG) return 'gone';
+  return 'unknown';
+}
 
 /**
  * When process `pid` started, in clock ticks since boot (/proc/<pid>/stat field 22); undefined

@@ -1,23 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { link, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BOOT_TAG, pidAlive, processGone, START_TICKS } from '@mailstack/agent-process';
+import { BOOT_TAG, pidAlive, processGone, SCOPE_TAG, START_TICKS, scopeOf } from '@mailstack/agent-process';
 import { writeNewFileSynced } from './durable-fs.ts';
 
 /**
  * Exclusive access to one queue entry across processes, without lock files that a crash would
  * leave behind.
  *
- * To change `<id>.meta`, a process renames it to `<id>.meta.lock-<boot>-<pid>-<start>-<rand>`.
+ * To change `<id>.meta`, a process renames it to `<id>.meta.lock-<scope>-<pid>-<start>-<rand>`
+ * (scope: boot id and pid namespace, see SCOPE_TAG).
  * rename() of one source name succeeds for exactly one caller, so whoever gets it owns the entry;
  * the others see ENOENT and skip or wait. The owner rewrites the locked file (temp + fsync +
  * rename over it) and publishes it back under `<id>.meta` with one more rename. The content is a
  * whole meta file at every moment, under one name or the other.
  *
  * A process that dies while holding an entry leaves the locked name. It is stale when its boot
- * id differs from ours (a reboot), its pid is gone, or the pid now runs a process with another
- * start time (reused; see @mailstack/agent-process); names without a start time (older versions) are
- * also stale after STALE_AFTER_MS in case the pid was reused. Recovery link()s it back to
+ * id differs from ours (a reboot), or it is of our pid namespace and its pid is gone or now runs
+ * a process with another start time (reused; see @mailstack/agent-process). A name of another
+ * pid namespace (another container on a shared spool volume) or without a start time (older
+ * versions) cannot be judged by its pid: it is stale only after STALE_AFTER_MS, far longer than
+ * any holder keeps an entry locked (one meta rewrite). Recovery link()s it back to
  * `<id>.meta` (link never overwrites, so a newer published meta wins) and unlinks the locked name.
  */
 
@@ -74,7 +77,7 @@ export class EntryLocks {
 
   /** One attempt to take the entry; null when it is locked elsewhere or gone. */
   async tryTake(id: string): Promise<LockedEntry | null> {
-    const name = `${id}${LOCK_MARK}${BOOT_TAG}-${process.pid}-${START_TICKS}-${randomBytes(4).toString('hex')}`;
+    const name = `${id}${LOCK_MARK}${SCOPE_TAG}-${process.pid}-${START_TICKS}-${randomBytes(4).toString('hex')}`;
     const path = join(this.queueDir, name);
     try {
       await rename(this.metaPath(id), path);
@@ -118,7 +121,7 @@ export class EntryLocks {
   async rewrite(entry: LockedEntry, text: string): Promise<void> {
     const temp = join(
       this.tmpDir,
-      `${entry.id}.meta.${BOOT_TAG}-${process.pid}-${randomBytes(4).toString('hex')}`,
+      `${entry.id}.meta.${SCOPE_TAG}-${process.pid}-${randomBytes(4).toString('hex')}`,
     );
     try {
       await writeNewFileSynced(temp, text);
@@ -148,8 +151,9 @@ export class EntryLocks {
     const path = join(this.queueDir, name);
     const holder = HOLDER.exec(name.slice(name.indexOf(LOCK_MARK) + LOCK_MARK.length - 1));
     const start = Number(holder?.[3] ?? 0); // 0: not recorded (older name, or no /proc)
-    let stale = !holder || processGone(holder[1]!, Number(holder[2]), start);
-    if (!stale && !start) {
+    const scope = holder ? scopeOf(holder[1]!) : 'gone';
+    let stale = scope === 'gone' || (scope === 'here' && processGone(BOOT_TAG, Number(holder![2]), start));
+    if (!stale && (!start || scope === 'unknown')) {
       // rename() updates ctime, so ctime is when the lock was taken.
       const info = await stat(path).catch(() => null);
       if (!info) return false;
@@ -169,11 +173,23 @@ export class EntryLocks {
   }
 }
 
-/** Our own temp-file names carry boot and pid too, so a sweep can tell a dead writer's leftovers. */
-export function tempNameIsStale(name: string): boolean {
+/**
+ * Our own temp-file names carry scope and pid too, so a sweep can tell a dead writer's
+ * leftovers: `stale` (another boot, or a gone pid of our namespace), `live`, or `unknown` (a
+ * writer in another pid namespace, i.e. another container: only its age can tell).
+ */
+export function tempNameState(name: string): 'stale' | 'live' | 'unknown' {
   const m = /\.([0-9a-z]+)-(\d+)-[0-9a-f]+$/.exec(name);
-  if (!m) return true;
-  return m[1] !== BOOT_TAG || (Number(m[2]) !== process.pid && !pidAlive(Number(m[2])));
+  if (!m) return 'stale';
+  const scope = scopeOf(m[1]!);
+  if (scope !== 'here') return scope === 'gone' ? 'stale' : 'unknown';
+  return Number(m[2]) !== process.pid && !pidAlive(Number(m[2])) ? 'stale' : 'live';
 }
 
-export { BOOT_TAG };
+/**
+ * How old a temp file of another container must be before it is swept: a writer holds one for
+ * one DATA, which a slow client may stretch over hours (the Maildir rule's 36 hours).
+ */
+export const FOREIGN_TEMP_AGE_MS = 36 * 3600_000;
+
+export { SCOPE_TAG };

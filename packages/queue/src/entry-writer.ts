@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Envelope, MessageBlob, QueueId } from '@mailstack/core';
 import { type DirSync, writeNewFileSynced, writeStream } from './durable-fs.ts';
-import { BOOT_TAG } from './entry-lock.ts';
+import { SCOPE_TAG } from './entry-lock.ts';
 import { formatMeta } from './meta-file.ts';
 import { newRecord, type SpoolRecord } from './record.ts';
 
@@ -29,7 +29,7 @@ export async function writeEntry(
   maxBytes: number,
   now: () => number,
 ): Promise<SpoolRecord> {
-  const tag = `${BOOT_TAG}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tag = `${SCOPE_TAG}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const bodyTemp = join(dirs.tmpDir, `${id}.eml.${tag}`);
   const metaTemp = join(dirs.tmpDir, `${id}.meta.${tag}`);
   const bodyPath = join(dirs.queueDir, `${id}.eml`);

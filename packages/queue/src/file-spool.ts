@@ -21,7 +21,14 @@ import {
 } from '@mailstack/core';
 import { DirSync, storageError, syncDir } from './durable-fs.ts';
 import { EntryIndex } from './entry-index.ts';
-import { EntryLocks, isLockName, type LockedEntry, lockNameId, tempNameIsStale } from './entry-lock.ts';
+import {
+  EntryLocks,
+  FOREIGN_TEMP_AGE_MS,
+  isLockName,
+  type LockedEntry,
+  lockNameId,
+  tempNameState,
+} from './entry-lock.ts';
 import { writeEntry } from './entry-writer.ts';
 import { leaseOwnerGone } from './lease-owner.ts';
 import { formatMeta, MetaFormatError, parseMeta } from './meta-file.ts';
@@ -410,8 +417,14 @@ export class FileSpool implements Spool, SpoolOperations {
   async recover(): Promise<{ removedTemps: number; quarantined: number; orphans: number }> {
     let removedTemps = 0;
     for (const name of await readdir(this.tmpDir)) {
-      if (tempNameIsStale(name)) {
-        await unlink(join(this.tmpDir, name)).catch(() => {});
+      const path = join(this.tmpDir, name);
+      let state = tempNameState(name);
+      if (state === 'unknown') {
+        const info = await stat(path).catch(() => null);
+        state = info && Date.now() - info.mtimeMs > FOREIGN_TEMP_AGE_MS ? 'stale' : 'live';
+      }
+      if (state === 'stale') {
+        await unlink(path).catch(() => {});
         removedTemps++;
       }
     }

@@ -3,7 +3,7 @@ import { readFile, rename } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { processStartTicks } from '@mailstack/agent-process';
+import { processStartTicks, SCOPE_TAG } from '@mailstack/agent-process';
 import { bufferBlob } from '@mailstack/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FileSpool, openFileSpool, processOwnerName } from '../src/index.ts';
@@ -84,7 +84,7 @@ describe('leases of a process that is gone', () => {
 describe('locked entries of a process that is gone', () => {
   it('recovers a lock whose pid now runs another process, and keeps one whose holder runs', async () => {
     const q = join(tmp.path, 'queue');
-    const boot = await bootTag();
+    const boot = SCOPE_TAG; // entry-lock names carry boot and pid namespace
     const start = processStartTicks(process.pid)!;
     const reused = await spool.enqueue(envelope(['a@r.test']), bufferBlob('x'));
     const held = await spool.enqueue(envelope(['b@r.test']), bufferBlob('y'));

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdir, readFile, rename, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { BOOT_TAG, SCOPE_TAG } from '@mailstack/agent-process';
 import { bufferBlob } from '@mailstack/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FileSpool, openFileSpool } from '../src/index.ts';
@@ -13,8 +14,10 @@ async function deadPid(): Promise<number> {
   return child.pid!;
 }
 
-const bootTag = async () =>
-  (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).replace(/[^0-9a-f]/g, '').slice(0, 8);
+/** Where our pids mean our processes (boot and pid namespace): what the spool writes in names. */
+const bootTag = async () => SCOPE_TAG;
+/** The same boot seen from another container: another pid namespace. */
+const otherContainer = `${BOOT_TAG}nzzzzzz`;
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let spool: FileSpool;
@@ -84,5 +87,25 @@ describe('recovery of entries a dead process was changing', () => {
     expect(result.orphans).toBe(1);
     expect(await readdir(q)).toEqual(['01M83QTJJ34FTFB5687XRX4BCJ.eml']);
     expect(await readdir(join(tmp.path, 'corrupt'))).toEqual(['01M83QTJJ34FTFB5687XRX4BCH.orphan.eml']);
+  });
+
+  it('judges no lock or temp file of another container (pid namespace) by a pid it cannot see', async () => {
+    const a = await spool.enqueue(envelope(['a@r.test']), bufferBlob('x'));
+    const lock = join(q, `${a}.meta.lock-${otherContainer}-${await deadPid()}-12345-0badf00d`);
+    await rename(join(q, `${a}.meta`), lock);
+    const tmpDir = join(tmp.path, 'tmp');
+    const young = `01M83QTJJ34FTFB5687XRX4BCK.eml.${otherContainer}-${await deadPid()}-aa`;
+    const old = `01M83QTJJ34FTFB5687XRX4BCM.eml.${otherContainer}-${await deadPid()}-aa`;
+    await writeFile(join(tmpDir, young), 'being written in the msa container');
+    await writeFile(join(tmpDir, old), 'left two days ago');
+    const twoDaysAgo = new Date(Date.now() - 48 * 3600_000);
+    await utimes(join(tmpDir, old), twoDaysAgo, twoDaysAgo);
+
+    const result = await spool.recover();
+    expect(result.removedTemps).toBe(1);
+    expect(await readdir(tmpDir)).toEqual([young]);
+    // The lock stays its holder's: not leased, not put back (only STALE_AFTER_MS frees it).
+    expect(await spool.lease(new Date(Date.UTC(2030, 0, 1)), { owner: 'w' })).toEqual([]);
+    expect((await readdir(q)).sort()).toEqual([`${a}.eml`, basename(lock)].sort());
   });
 });
