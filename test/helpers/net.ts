@@ -1,21 +1,7 @@
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 
-/**
- * A port the kernel just handed out on 127.0.0.1. Daemons that cannot listen on port 0 and
- * report back (Dovecot, Postfix) get one of these in their config; the tiny race between
- * closing it here and the daemon binding it is accepted for tests.
- */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address from listen(0)');
-  return address.port;
-}
+/** One free-port helper for every test: it never hands the same port out twice. */
+export { freePort } from '@mailstack/testkit';
 
 /** Whether something accepts TCP connections on 127.0.0.1:port right now. */
 export function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {

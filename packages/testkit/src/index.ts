@@ -5,6 +5,7 @@ export {
   type DnsZone,
   startDnsServer,
 } from './dns-server.ts';
+export { freePort } from './free-port.ts';
 export { type LineClient, type LineClientOptions, lineClient } from './line-client.ts';
 export {
   type MemoryDirectory,

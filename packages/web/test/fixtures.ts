@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { type MailHost, STANDARD_SERVICES } from '../src/index.ts';
 
 export const HOST: MailHost = {
@@ -7,11 +6,4 @@ export const HOST: MailHost = {
   services: [...STANDARD_SERVICES],
 };
 
-/** A port nothing listens on right now: bound once by us, then released. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from '@mailstack/testkit';
