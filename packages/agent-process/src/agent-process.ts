@@ -85,15 +85,49 @@ export async function listenPlainAndImplicit<L extends Listener>(options: {
 /** Exit code after a second signal: the shell's 128 + signal number (130 for SIGINT). */
 export const EXIT_SIGNAL: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
 
+type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/**
+ * The process's one pair of signal handlers, installed by runMain before main starts: a signal
+ * that arrives while the agent is still starting (its listening lines may already be out, and
+ * a supervisor that read them may stop it at once) would otherwise kill it by the default
+ * action, mid-way and without its goodbyes. Such a signal waits for closeOnSignals; a second
+ * one before that exits at once.
+ */
+const signals: { stop?: (signal: StopSignal) => void; pending?: StopSignal } = {};
+
+function onSignal(signal: StopSignal): void {
+  if (signals.stop) {
+    signals.stop(signal);
+    return;
+  }
+  if (signals.pending) {
+    logLine({ level: 'warn', event: 'stop-now', signal });
+    process.exit(EXIT_SIGNAL[signal]);
+  }
+  signals.pending = signal;
+}
+
+let installed = false;
+
+/** Once per process, from whichever of runMain and closeOnSignals comes first. */
+function installSignalHandlers(): void {
+  if (installed) return;
+  installed = true;
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}
+
 /**
  * On the first SIGTERM or SIGINT: run `close` (listeners stop accepting, say 421/BYE to idle
  * clients at once and let transactions in flight finish, bounded by their close timeout),
  * then exit 0 whatever it did. A second signal exits at once with 128 + its number: the
- * operator who presses Ctrl-C twice wants the process gone.
+ * operator who presses Ctrl-C twice wants the process gone. A signal that came while the
+ * agent was starting is acted on now.
  */
 export function closeOnSignals(close: () => Promise<unknown>): void {
   let stopping = false;
-  const stop = (signal: 'SIGINT' | 'SIGTERM') => {
+  signals.stop = (signal) => {
     if (stopping) {
       logLine({ level: 'warn', event: 'stop-now', signal });
       process.exit(EXIT_SIGNAL[signal]);
@@ -102,12 +136,18 @@ export function closeOnSignals(close: () => Promise<unknown>): void {
     logLine({ level: 'info', event: 'stopping', signal });
     close().finally(() => process.exit(0));
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  installSignalHandlers();
+  const early = signals.pending;
+  signals.pending = undefined;
+  if (early) signals.stop(early);
 }
 
-/** Runs an entry's main with its arguments; a start-up failure is one JSON line and exit 70. */
+/**
+ * Runs an entry's main with its arguments; a start-up failure is one JSON line and exit 70.
+ * The signal handlers go in first, so a stop request during start-up is kept, not fatal.
+ */
 export function runMain(main: (argv: string[]) => Promise<void>): void {
+  installSignalHandlers();
   main(process.argv.slice(2)).catch((err: unknown) => {
     logLine({ level: 'error', event: 'startup-failed', err: String(err) });
     process.exit(EXIT_SOFTWARE);
