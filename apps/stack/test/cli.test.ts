@@ -267,5 +267,11 @@ describe('each agent alone', () => {
     const events = log.map((l) => JSON.parse(l) as { event: string; agent: string });
     expect(events.filter((e) => e.event === 'agent-started').map((e) => e.agent)).toEqual(['web', 'imap']);
     expect(stderr).not.toContain('agent-started');
+    // Every line names its process once and its agent at most once (JSON keeps only one of two).
+    for (const line of log) {
+      const topLevel = line.replace(/\[[^\]]*\]/g, '[]'); // nested lists (endpoints) aside
+      expect(topLevel.match(/"agent":/g)?.length ?? 0, line).toBeLessThanOrEqual(1);
+      expect(JSON.parse(line).process, line).toMatch(/^(web|imap)$/);
+    }
   });
 });

@@ -702,6 +702,11 @@ export const LOG_EVENT_NAMES = Object.keys(LOG_EVENTS) as LogEventName[];
  * across agents. Usually bound once with `child()`.
  */
 export interface LogContext {
+  /**
+   * The process that writes the line when each agent runs in its own (`mailstack msa`...): the
+   * agent it was started as. Not `agent`, which the components inside bind themselves.
+   */
+  process?: string;
   /** The agent that writes the line: msa, mta, mda, imap, pop3, queue, directory... */
   agent?: string;
   /** A part of an agent: inbound, dkim, dsn, smtp-server. */

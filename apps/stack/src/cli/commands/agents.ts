@@ -35,7 +35,9 @@ SIGTERM or Ctrl-C stops it.
     async run(argv, io) {
       const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } });
       return withConfig(values.config, io, async (loaded) => {
-        const logger = configLogger(loaded, { agent: name });
+        // `process`, not `agent`: the components inside bind `agent` themselves, and a second
+        // binding of one key would write it twice on every line.
+        const logger = configLogger(loaded, { process: name });
         let agent: Awaited<ReturnType<typeof startAgent>>;
         try {
           agent = await startAgent(name, loaded, undefined, logger);
@@ -44,7 +46,7 @@ SIGTERM or Ctrl-C stops it.
         }
         // The signal handlers first: whoever reads these lines may stop us at once.
         const served = serveUntilSignal(() => agent.close(), io);
-        logger.info({ event: 'agent-started', endpoints: agent.endpoints }, 'agent started');
+        logger.info({ event: 'agent-started', agent: name, endpoints: agent.endpoints }, 'agent started');
         for (const e of agent.endpoints) io.stdout.write(`${JSON.stringify({ event: 'listening', ...e })}\n`);
         if (name === 'queue-runner')
           io.stdout.write(`${JSON.stringify({ event: 'running', agent: name })}\n`);
