@@ -3,7 +3,7 @@
  * default), INBOX at its root, other folders as `.Name.Child` directories.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, lstat, mkdir, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import {
@@ -184,6 +184,10 @@ export class MaildirStore implements MailboxStore {
     }
     for (const e of entries) {
       if (!e.isDirectory()) continue;
+      if (LEFTOVER.test(e.name)) {
+        await removeIfOld(join(maildir, e.name));
+        continue;
+      }
       const name = folderNameFromDir(e.name);
       if (name !== null) names.push(name);
     }
@@ -460,4 +464,19 @@ export function createMaildirStore(options: MaildirStoreOptions): MaildirStore {
 /** Physical size of a file name's S= field (exported for tools and tests). */
 export function physicalSize(name: string): number | undefined {
   return parseFileName(name).size;
+}
+
+/**
+ * What a CREATE or DELETE killed mid-way leaves in a Maildir: the half-built folder under its
+ * temporary name, or a deleted one not yet removed. Neither is ever listed (no leading dot); a
+ * listing removes those older than LEFTOVER_AGE_MS, far longer than a live CREATE or DELETE
+ * takes, so one in progress is never touched.
+ */
+const LEFTOVER = /^mailstack-(creating|deleted)\.[0-9a-f]+$/;
+const LEFTOVER_AGE_MS = 3600_000;
+
+async function removeIfOld(path: string): Promise<void> {
+  const info = await stat(path).catch(() => null);
+  if (info && Date.now() - info.mtimeMs > LEFTOVER_AGE_MS)
+    await rm(path, { recursive: true, force: true }).catch(() => {});
 }

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FolderExistsError, FolderNotFoundError, MaildirError, parseSubscriptions } from '../src/index.ts';
@@ -85,6 +85,19 @@ describe('folders', () => {
     const old = await t.store.openFolder(USER, 'Old');
     expect(old.messages().map((m) => m.uid)).toEqual([1, 2]);
     await old.close();
+  });
+
+  it('a listing removes what a killed CREATE or DELETE left, once old, and never lists it', async () => {
+    await t.store.ensureUser(USER);
+    const old = ['mailstack-creating.0a1b2c3d4e5f', 'mailstack-deleted.0a1b2c3d4e5f'];
+    const young = 'mailstack-creating.ffeeddccbbaa';
+    for (const name of [...old, young]) await mkdir(join(t.maildir, name, 'cur'), { recursive: true });
+    const longAgo = new Date(Date.now() - 2 * 3600_000);
+    for (const name of old) await utimes(join(t.maildir, name), longAgo, longAgo);
+    const listed = (await t.store.listFolders(USER)).map((f) => f.name);
+    expect(listed.some((n) => n.includes('mailstack'))).toBe(false);
+    const left = (await readdir(t.maildir)).filter((n) => n.startsWith('mailstack-'));
+    expect(left).toEqual([young]); // one in progress right now is left alone
   });
 
   it('deletes a folder but not its children; refuses INBOX', async () => {
