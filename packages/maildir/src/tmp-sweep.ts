@@ -7,6 +7,7 @@
  */
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pidAlive } from '@mailstack/agent-process';
 
 const STALE_MS = 36 * 3600 * 1000;
 
@@ -16,16 +17,6 @@ export function writerOf(name: string): { pid: number; host: string } | null {
   if (!m) return null;
   const pid = Number(m[1]);
   return Number.isSafeInteger(pid) && pid > 0 ? { pid, host: m[2]! } : null;
-}
-
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it runs, as another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Sweeps `<folderDir>/tmp`; `host` is this host's name as it appears in file names. */
@@ -41,7 +32,7 @@ export async function sweepTmp(folderDir: string, host: string, now = Date.now()
   for (const name of names) {
     try {
       const writer = writerOf(name);
-      const deadWriter = writer !== null && writer.host === host && !processRuns(writer.pid);
+      const deadWriter = writer !== null && writer.host === host && !pidAlive(writer.pid);
       const st = await stat(join(dir, name));
       if (st.isFile() && (deadWriter || now - st.mtimeMs > STALE_MS)) {
         await unlink(join(dir, name));
