@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SCOPE_TAG } from './entry-lock.ts';
+import { tempTag } from './entry-lock.ts';
 import type { SpoolRecord } from './record.ts';
 
 /** A cached record is read again after this long, whatever it says (real time). */
@@ -66,7 +66,7 @@ export class EntryIndex {
   async announceChange(): Promise<void> {
     const nonce = randomBytes(8).toString('hex');
     // Named like every temp file (boot, pid) so a concurrent crash sweep leaves it alone.
-    const temp = join(this.tmpDir, `changes.${SCOPE_TAG}-${process.pid}-${nonce}`);
+    const temp = join(this.tmpDir, `changes.${tempTag()}`);
     await writeFile(temp, nonce);
     await rename(temp, this.changesPath);
   }

@@ -119,10 +119,7 @@ export class EntryLocks {
 
   /** Replaces the locked file's content durably (temp, fsync, rename over the locked name). */
   async rewrite(entry: LockedEntry, text: string): Promise<void> {
-    const temp = join(
-      this.tmpDir,
-      `${entry.id}.meta.${SCOPE_TAG}-${process.pid}-${randomBytes(4).toString('hex')}`,
-    );
+    const temp = join(this.tmpDir, `${entry.id}.meta.${tempTag()}`);
     try {
       await writeNewFileSynced(temp, text);
       await rename(temp, entry.path);
@@ -173,6 +170,11 @@ export class EntryLocks {
   }
 }
 
+/** The end of every temp-file name of ours: scope, pid and a nonce, as tempNameState reads it. */
+export function tempTag(): string {
+  return `${SCOPE_TAG}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
 /**
  * Our own temp-file names carry scope and pid too, so a sweep can tell a dead writer's
  * leftovers: `stale` (another boot, or a gone pid of our namespace), `live`, or `unknown` (a
@@ -191,5 +193,3 @@ export function tempNameState(name: string): 'stale' | 'live' | 'unknown' {
  * one DATA, which a slow client may stretch over hours (the Maildir rule's 36 hours).
  */
 export const FOREIGN_TEMP_AGE_MS = 36 * 3600_000;
-
-export { SCOPE_TAG };

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Envelope, MessageBlob, QueueId } from '@mailstack/core';
 import { type DirSync, writeNewFileSynced, writeStream } from './durable-fs.ts';
-import { SCOPE_TAG } from './entry-lock.ts';
+import { tempTag } from './entry-lock.ts';
 import { formatMeta } from './meta-file.ts';
 import { newRecord, type SpoolRecord } from './record.ts';
 
@@ -29,7 +28,7 @@ export async function writeEntry(
   maxBytes: number,
   now: () => number,
 ): Promise<SpoolRecord> {
-  const tag = `${SCOPE_TAG}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tag = tempTag();
   const bodyTemp = join(dirs.tmpDir, `${id}.eml.${tag}`);
   const metaTemp = join(dirs.tmpDir, `${id}.meta.${tag}`);
   const bodyPath = join(dirs.queueDir, `${id}.eml`);
