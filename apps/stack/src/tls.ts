@@ -9,6 +9,17 @@ export interface TlsMaterial {
   created: boolean;
 }
 
+/** The pair already on disk, or undefined when a file of it is missing. */
+async function readExisting(keyPath: string, certPath: string): Promise<TlsMaterial | undefined> {
+  try {
+    const [key, cert] = await Promise.all([readFile(keyPath, 'utf8'), readFile(certPath, 'utf8')]);
+    return { key, cert, created: false };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return undefined;
+  }
+}
+
 /**
  * Loads the stack's certificate, making a self-signed one on first start. TLS listeners
  * (submission, IMAPS, POP3S) need one from the first run; a real deployment puts its own
@@ -17,12 +28,8 @@ export interface TlsMaterial {
 export async function ensureCertificate(dir: string, hostname: string): Promise<TlsMaterial> {
   const keyPath = join(dir, 'key.pem');
   const certPath = join(dir, 'cert.pem');
-  try {
-    const [key, cert] = await Promise.all([readFile(keyPath, 'utf8'), readFile(certPath, 'utf8')]);
-    return { key, cert, created: false };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  const existing = await readExisting(keyPath, certPath);
+  if (existing) return existing;
   const pems = await selfSigned(hostname);
   // The pair is written in a folder of its own and renamed into place whole: agents started
   // as separate processes at once each make a pair, the first rename wins and the others read
@@ -41,12 +48,8 @@ export async function ensureCertificate(dir: string, hostname: string): Promise<
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
   }
-  try {
-    const [key, cert] = await Promise.all([readFile(keyPath, 'utf8'), readFile(certPath, 'utf8')]);
-    return { key, cert, created: false };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  const winners = await readExisting(keyPath, certPath);
+  if (winners) return winners;
   // The folder holds something else but not a pair (a key whose certificate was deleted):
   // ours goes in file by file, the key first, so a cert.pem always has its key.
   for (const [name, pem, mode] of [

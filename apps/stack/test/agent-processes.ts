@@ -1,5 +1,4 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type TempDir, tempDir } from '@mailstack/testkit';
@@ -73,14 +72,4 @@ export function agentProcesses(prefix: string): AgentProcesses {
         ),
       ),
   };
-}
-
-/** A port free right now: the queue runner in another process must know the MDA's in advance. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }

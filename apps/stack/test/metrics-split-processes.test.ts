@@ -7,10 +7,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseExposition, type Sample, sampleValue } from '@mailstack/metrics';
-import { runPython } from '@mailstack/testkit';
+import { freePort, runPython } from '@mailstack/testkit';
 import { ImapFlow } from 'imapflow';
 import { expect, it } from 'vitest';
-import { agentProcesses, freePort } from './agent-processes.ts';
+import { agentProcesses } from './agent-processes.ts';
 
 const agents = agentProcesses('mailstack-metrics-split-');
 

@@ -111,22 +111,24 @@ export function createHostMetrics(options: HostMetricsOptions = {}): HostMetrics
     })();
     return snapshot;
   };
-  new Gauge({
-    name: `${PREFIX}queue_messages`,
-    help: 'Messages in the queue (waiting, deferred, held or being delivered)',
-    registers: [registry],
-    async collect() {
-      this.set((await readQueue()).size);
-    },
-  });
-  new Gauge({
-    name: `${PREFIX}queue_oldest_age_seconds`,
-    help: 'Age of the oldest message in the queue; 0 when the queue is empty',
-    registers: [registry],
-    async collect() {
-      this.set((await readQueue()).oldestAgeSeconds);
-    },
-  });
+  const queueGauges = [
+    ['queue_messages', 'Messages in the queue (waiting, deferred, held or being delivered)', 'size'],
+    [
+      'queue_oldest_age_seconds',
+      'Age of the oldest message in the queue; 0 when the queue is empty',
+      'oldestAgeSeconds',
+    ],
+  ] as const;
+  for (const [name, help, field] of queueGauges) {
+    new Gauge({
+      name: `${PREFIX}${name}`,
+      help,
+      registers: [registry],
+      async collect() {
+        this.set((await readQueue())[field]);
+      },
+    });
+  }
 
   return {
     registry,

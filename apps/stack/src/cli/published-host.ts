@@ -2,6 +2,8 @@ import { networkInterfaces } from 'node:os';
 import type { LoadedConfig } from '@mailstack/config';
 import { isLoopback } from '@mailstack/core';
 import { type ListenerLike, type MailHost, mailHostFromListeners } from '@mailstack/web';
+import type { Command, CommandIo } from './command.ts';
+import { takeConfigFlag, withConfig } from './with-config.ts';
 
 /**
  * What `dns-records` and `client-config` need from a host's config: its names, its listeners
@@ -58,4 +60,21 @@ export function publicAddresses(
   const addresses = [...new Set([...explicit, ...found])];
   if (addresses.length > 0) return { addresses };
   return { addresses, note: `listeners bind ${binds.join(', ')}` };
+}
+
+/**
+ * The command-table entry of a command that works on the published host (`client-config`,
+ * `dns-records`): `--config` taken out and loaded first, then `run` with the rest.
+ */
+export function publishedHostCommand(
+  meta: Pick<Command, 'name' | 'summary' | 'usage'>,
+  run: (argv: string[], io: CommandIo, host: PublishedHost) => Promise<number>,
+): Command {
+  return {
+    ...meta,
+    run(argv, io) {
+      const { file, rest } = takeConfigFlag(argv);
+      return withConfig(file, io, (loaded) => run(rest, io, publishedHostOf(loaded)));
+    },
+  };
 }

@@ -2,8 +2,7 @@ import { parseArgs } from 'node:util';
 import { isValidMailbox } from '@mailstack/core';
 import { autoconfigXml, clientSettingsText } from '@mailstack/web';
 import type { Command } from '../command.ts';
-import { mailHostOf, type PublishedHost, publishedHostOf } from '../published-host.ts';
-import { takeConfigFlag, withConfig } from '../with-config.ts';
+import { mailHostOf, type PublishedHost, publishedHostCommand } from '../published-host.ts';
 import { type CommandIo, EX_USAGE } from './command-io.ts';
 
 export const name = 'client-config';
@@ -49,12 +48,4 @@ export async function run(argv: string[], io: CommandIo, config: PublishedHost):
 }
 
 /** The `mailstack client-config` entry of the command table: the config first, then `run`. */
-export const clientConfigCommand: Command = {
-  name,
-  summary,
-  usage,
-  run(argv, io) {
-    const { file, rest } = takeConfigFlag(argv);
-    return withConfig(file, io, (loaded) => run(rest, io, publishedHostOf(loaded)));
-  },
-};
+export const clientConfigCommand: Command = publishedHostCommand({ name, summary, usage }, run);

@@ -2,8 +2,7 @@ import { parseArgs } from 'node:util';
 import { dnsRecords } from '@mailstack/web';
 import { ensureDkimKey } from '../../dkim.ts';
 import type { Command } from '../command.ts';
-import { mailHostOf, type PublishedHost, publicAddresses, publishedHostOf } from '../published-host.ts';
-import { takeConfigFlag, withConfig } from '../with-config.ts';
+import { mailHostOf, type PublishedHost, publicAddresses, publishedHostCommand } from '../published-host.ts';
 import { type CommandIo, EX_USAGE } from './command-io.ts';
 
 export const name = 'dns-records';
@@ -64,12 +63,4 @@ export async function run(argv: string[], io: CommandIo, config: PublishedHost):
 }
 
 /** The `mailstack dns-records` entry of the command table: the config first, then `run`. */
-export const dnsRecordsCommand: Command = {
-  name,
-  summary,
-  usage,
-  run(argv, io) {
-    const { file, rest } = takeConfigFlag(argv);
-    return withConfig(file, io, (loaded) => run(rest, io, publishedHostOf(loaded)));
-  },
-};
+export const dnsRecordsCommand: Command = publishedHostCommand({ name, summary, usage }, run);
