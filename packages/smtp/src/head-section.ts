@@ -7,11 +7,12 @@ export const MAX_HEAD_BYTES = 1024 * 1024;
 /**
  * Offset just past the CRLF of the header section's last field: 0 when the message opens with
  * the blank line, -1 while the blank line has not arrived. DATA reaches the agents with bare
- * CR/LF refused (guardData), so CRLF is the only line end there is to find.
+ * CR/LF refused (guardData), so CRLF is the only line end there is to find. `searchFrom`: bytes
+ * before it are known to hold no blank line (a caller that appends chunks rescans only the seam).
  */
-export function headSectionEnd(bytes: Buffer): number {
+export function headSectionEnd(bytes: Buffer, searchFrom = 0): number {
   if (bytes[0] === 0x0d && bytes[1] === 0x0a) return 0;
-  const blank = bytes.indexOf('\r\n\r\n');
+  const blank = bytes.indexOf('\r\n\r\n', searchFrom);
   return blank < 0 ? -1 : blank + 2;
 }
 
@@ -46,8 +47,10 @@ export async function splitHead(source: Readable, options: SplitHeadOptions = {}
   for (;;) {
     const next = await chunks.next();
     if (next.done) return { head: held, rest: Readable.from([], { objectMode: false }) };
+    const scanned = held.length;
     held = held.length === 0 ? next.value : Buffer.concat([held, next.value]);
-    const end = headSectionEnd(held);
+    // the blank line may straddle the seam: back up three bytes, not to the start
+    const end = headSectionEnd(held, Math.max(0, scanned - 3));
     if (end >= 0) return { head: held.subarray(0, end), rest: restOf(held.subarray(end), chunks) };
     if (held.length > maxHeadBytes) {
       if (options.overflow === 'pass') return { head: held, rest: restOf(Buffer.alloc(0), chunks) };
