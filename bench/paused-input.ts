@@ -12,13 +12,13 @@
  * Prints the bytes the server took, its peak RSS (VmHWM) and its RSS two seconds after the
  * client left, one JSON line per server and a table.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { startAgentProcess } from '../test/helpers/mta-process.ts';
 import { writeCheapDirectory } from './imap-targets.ts';
 import { printTable, round } from './report.ts';
 
@@ -46,31 +46,6 @@ function memoryMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   return round(kb / 1024, 1);
 }
 
-async function startServer(main: string, data: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(
-    process.execPath,
-    [
-      main,
-      '--data',
-      data,
-      '--directory',
-      join(data, 'directory.json'),
-      '--listen',
-      '127.0.0.1:0',
-      '--allow-cleartext-auth-on-loopback',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${main} exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const parsed = JSON.parse(line) as { event?: string; port?: number };
-      if (parsed.event === 'listening' && parsed.port) resolve(parsed.port);
-    });
-  });
-  return { child, port };
-}
-
 /** Reads server lines; `until(tag)` resolves with the tagged completion of `tag`. */
 function lineReader(socket: Socket): { until(tag: string): Promise<string> } {
   const waiting = new Map<string, (line: string) => void>();
@@ -87,8 +62,20 @@ function lineReader(socket: Socket): { until(tag: string): Promise<string> } {
 async function measure(name: string, main: string): Promise<Result> {
   const data = mkdtempSync(join(tmpdir(), 'paused-input-'));
   await writeCheapDirectory(join(data, 'directory.json'), [USER], PASSWORD);
-  const { child, port } = await startServer(main, data);
-  const pid = child.pid!;
+  const { daemon, port } = await startAgentProcess(
+    main,
+    [
+      '--data',
+      data,
+      '--directory',
+      join(data, 'directory.json'),
+      '--listen',
+      '127.0.0.1:0',
+      '--allow-cleartext-auth-on-loopback',
+    ],
+    'imap',
+  );
+  const pid = daemon.child.pid!;
   try {
     const socket = connect(port, '127.0.0.1');
     socket.on('error', () => {});
@@ -128,7 +115,7 @@ async function measure(name: string, main: string): Promise<Result> {
       afterRssMb: memoryMb(pid, 'VmRSS'),
     };
   } finally {
-    child.kill('SIGKILL');
+    await daemon.stop(0);
     rmSync(data, { recursive: true, force: true });
   }
 }

@@ -8,10 +8,22 @@ import { waitFor } from './net.ts';
  * Our transfer agent's main.ts (packages/mta/src/main.ts) as a process in its own group;
  * resolves with the port from its `listening` line.
  */
-export async function startMtaProcess(args: string[]): Promise<{ daemon: Daemon; port: number }> {
-  const daemon = startDaemon(process.execPath, [join(REPO_ROOT, 'packages/mta/src/main.ts'), ...args]);
+export function startMtaProcess(args: string[]): Promise<{ daemon: Daemon; port: number }> {
+  return startAgentProcess(join(REPO_ROOT, 'packages/mta/src/main.ts'), args, 'mta');
+}
+
+/**
+ * An agent's main.ts (any checkout's: `main` is a path) as a process in its own group;
+ * resolves with the port from its first `listening` line.
+ */
+export async function startAgentProcess(
+  main: string,
+  args: string[],
+  name: string,
+): Promise<{ daemon: Daemon; port: number }> {
+  const daemon = startDaemon(process.execPath, [main, ...args]);
   const stdout = daemon.child.stdout;
-  if (stdout === null) throw new Error('no stdout from mta');
+  if (stdout === null) throw new Error(`no stdout from ${name}`);
   let port: number | undefined;
   createInterface({ input: stdout }).on('line', (line) => {
     try {
@@ -21,8 +33,8 @@ export async function startMtaProcess(args: string[]): Promise<{ daemon: Daemon;
     }
   });
   try {
-    const bound = await waitFor('mta to print its listening address', () => {
-      if (daemon.exited()) throw new Error(`mta exited before listening:\n${daemon.output()}`);
+    const bound = await waitFor(`${name} to print its listening address`, () => {
+      if (daemon.exited()) throw new Error(`${name} exited before listening:\n${daemon.output()}`);
       return port;
     });
     return { daemon, port: bound };
