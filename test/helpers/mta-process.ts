@@ -8,26 +8,28 @@ import { waitFor } from './net.ts';
  * Our transfer agent's main.ts (packages/mta/src/main.ts) as a process in its own group;
  * resolves with the port from its `listening` line.
  */
-export function startMtaProcess(args: string[]): Promise<{ daemon: Daemon; port: number }> {
+export function startMtaProcess(args: string[]): Promise<AgentProcess> {
   return startAgentProcess(join(REPO_ROOT, 'packages/mta/src/main.ts'), args, 'mta');
+}
+
+export interface AgentProcess {
+  daemon: Daemon;
+  host: string;
+  port: number;
 }
 
 /**
  * An agent's main.ts (any checkout's: `main` is a path) as a process in its own group;
- * resolves with the port from its first `listening` line.
+ * resolves with the address from its first `listening` line.
  */
-export async function startAgentProcess(
-  main: string,
-  args: string[],
-  name: string,
-): Promise<{ daemon: Daemon; port: number }> {
+export async function startAgentProcess(main: string, args: string[], name: string): Promise<AgentProcess> {
   const daemon = startDaemon(process.execPath, [main, ...args]);
   const stdout = daemon.child.stdout;
   if (stdout === null) throw new Error(`no stdout from ${name}`);
-  let port: number | undefined;
+  let address: { host: string; port: number } | undefined;
   createInterface({ input: stdout }).on('line', (line) => {
     try {
-      port ??= findAddress(JSON.parse(line))?.port;
+      address ??= findAddress(JSON.parse(line));
     } catch {
       // not the JSON line
     }
@@ -35,9 +37,9 @@ export async function startAgentProcess(
   try {
     const bound = await waitFor(`${name} to print its listening address`, () => {
       if (daemon.exited()) throw new Error(`${name} exited before listening:\n${daemon.output()}`);
-      return port;
+      return address;
     });
-    return { daemon, port: bound };
+    return { daemon, ...bound };
   } catch (error) {
     await daemon.stop();
     throw error;
