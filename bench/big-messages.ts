@@ -15,12 +15,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { type Daemon, startDaemon } from '../test/helpers/daemon.ts';
 import { writeDirectoryFile } from '../test/helpers/directory-file.ts';
-import { findAddress, REPO_ROOT } from '../test/helpers/mda.ts';
-import { waitFor } from '../test/helpers/net.ts';
+import { REPO_ROOT } from '../test/helpers/mda.ts';
+import { startAgentProcess } from '../test/helpers/mta-process.ts';
 import { printTable, round } from './report.ts';
 import { expectCode, makeMessage, SmtpSession } from './smtp-client.ts';
 
@@ -87,25 +85,12 @@ function memoryOf(pid: number): { rss: number; hwm: number } {
 }
 
 async function startAgent(agent: Agent, dir: string, directoryFile: string) {
-  const daemon: Daemon = startDaemon(process.execPath, [
+  const started = await startAgentProcess(
     join(REPO_ROOT, agent.main),
-    ...agent.args(dir, directoryFile),
-  ]);
-  let address: { host: string; port: number } | undefined;
-  const stdout = daemon.child.stdout;
-  if (stdout === null) throw new Error(`no stdout from ${agent.name}`);
-  createInterface({ input: stdout }).on('line', (line) => {
-    try {
-      address ??= findAddress(JSON.parse(line));
-    } catch {
-      // not the JSON banner
-    }
-  });
-  const bound = await waitFor(`${agent.name} to listen`, () => {
-    if (daemon.exited()) throw new Error(`${agent.name} exited:\n${daemon.output()}`);
-    return address;
-  });
-  return { daemon, ...bound, pid: daemon.child.pid as number };
+    agent.args(dir, directoryFile),
+    agent.name,
+  );
+  return { ...started, pid: started.daemon.child.pid as number };
 }
 
 /** One client: connect, hello, one transaction with the shared body; the final reply code. */
