@@ -20,10 +20,15 @@ export interface AgentProcess {
 
 /**
  * An agent's main.ts (any checkout's: `main` is a path) as a process in its own group;
- * resolves with the address from its first `listening` line.
+ * resolves with the address from its first `listening` line. `nodeArgs` go before `main`.
  */
-export async function startAgentProcess(main: string, args: string[], name: string): Promise<AgentProcess> {
-  const daemon = startDaemon(process.execPath, [main, ...args]);
+export async function startAgentProcess(
+  main: string,
+  args: string[],
+  name: string,
+  nodeArgs: string[] = [],
+): Promise<AgentProcess> {
+  const daemon = startDaemon(process.execPath, [...nodeArgs, main, ...args]);
   const stdout = daemon.child.stdout;
   if (stdout === null) throw new Error(`no stdout from ${name}`);
   let address: { host: string; port: number } | undefined;
