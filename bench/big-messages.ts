@@ -12,15 +12,14 @@
  *
  *   node bench/big-messages.ts [--clients 40] [--size-mb 24] [--only mta|mda]
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { type Daemon, startDaemon } from '../test/helpers/daemon.ts';
 import { writeDirectoryFile } from '../test/helpers/directory-file.ts';
-import { findAddress, REPO_ROOT } from '../test/helpers/mda.ts';
-import { waitFor } from '../test/helpers/net.ts';
+import { REPO_ROOT } from '../test/helpers/mda.ts';
+import { startAgentProcess } from '../test/helpers/mta-process.ts';
+import { processMemory } from '../test/helpers/proc.ts';
 import { printTable, round } from './report.ts';
 import { expectCode, makeMessage, SmtpSession } from './smtp-client.ts';
 
@@ -78,34 +77,13 @@ const AGENTS: Agent[] = [
   },
 ];
 
-/** VmRSS and VmHWM of a process, in bytes (Linux /proc). */
-function memoryOf(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (name: string) =>
-    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
-}
-
 async function startAgent(agent: Agent, dir: string, directoryFile: string) {
-  const daemon: Daemon = startDaemon(process.execPath, [
+  const started = await startAgentProcess(
     join(REPO_ROOT, agent.main),
-    ...agent.args(dir, directoryFile),
-  ]);
-  let address: { host: string; port: number } | undefined;
-  const stdout = daemon.child.stdout;
-  if (stdout === null) throw new Error(`no stdout from ${agent.name}`);
-  createInterface({ input: stdout }).on('line', (line) => {
-    try {
-      address ??= findAddress(JSON.parse(line));
-    } catch {
-      // not the JSON banner
-    }
-  });
-  const bound = await waitFor(`${agent.name} to listen`, () => {
-    if (daemon.exited()) throw new Error(`${agent.name} exited:\n${daemon.output()}`);
-    return address;
-  });
-  return { daemon, ...bound, pid: daemon.child.pid as number };
+    agent.args(dir, directoryFile),
+    agent.name,
+  );
+  return { ...started, pid: started.daemon.child.pid as number };
 }
 
 /** One client: connect, hello, one transaction with the shared body; the final reply code. */
@@ -127,13 +105,13 @@ for (const agent of AGENTS) {
     await writeDirectoryFile(directoryFile, USERS);
     const running = await startAgent(agent, dir, directoryFile);
     try {
-      const idle = memoryOf(running.pid);
+      const idle = processMemory(running.pid);
       const started = performance.now();
       const codes = await Promise.all(
         USERS.map((to) => sendOne(agent, running.host, running.port, to, body)),
       );
       const seconds = (performance.now() - started) / 1000;
-      const after = memoryOf(running.pid);
+      const after = processMemory(running.pid);
       const accepted = codes.filter((c) => c === 250).length;
       const result = {
         agent: agent.name,

@@ -5,10 +5,10 @@
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { hashPassword } from '@mailstack/directory';
-import { type Daemon, startDaemon } from '../test/helpers/daemon.ts';
+import type { Daemon } from '../test/helpers/daemon.ts';
 import { type DovecotInstance, startDovecot } from '../test/helpers/dovecot.ts';
+import { startAgentProcess } from '../test/helpers/mta-process.ts';
 import { canConnect, waitFor } from '../test/helpers/net.ts';
 
 export interface ImapTarget {
@@ -52,38 +52,24 @@ export async function startOurImap(options: {
   let daemon: Daemon | undefined;
   let port = 0;
   const start = async () => {
-    const d = startDaemon(process.execPath, [
-      ...(options.nodeArgs ?? []),
+    ({ daemon, port } = await startAgentProcess(
       join(import.meta.dirname, '..', 'packages', 'imap', 'src', 'main.ts'),
-      '--data',
-      options.data,
-      '--directory',
-      options.directory,
-      '--listen',
-      '127.0.0.1:0',
-      '--allow-cleartext-auth-on-loopback',
-      '--max-connections',
-      '2000',
-      '--max-connections-per-client',
-      '2000',
-    ]);
-    daemon = d;
-    let found = 0;
-    const stdout = d.child.stdout;
-    if (stdout === null) throw new Error('no stdout from our imap server');
-    createInterface({ input: stdout }).on('line', (line) => {
-      try {
-        const parsed = JSON.parse(line) as { event?: string; port?: number };
-        if (parsed.event === 'listening' && typeof parsed.port === 'number') found = parsed.port;
-      } catch {
-        // Not the banner line.
-      }
-    });
-    await waitFor('our imap server to listen', () => {
-      if (d.exited()) throw new Error(`imap server exited:\n${d.output()}`);
-      return found > 0;
-    });
-    port = found;
+      [
+        '--data',
+        options.data,
+        '--directory',
+        options.directory,
+        '--listen',
+        '127.0.0.1:0',
+        '--allow-cleartext-auth-on-loopback',
+        '--max-connections',
+        '2000',
+        '--max-connections-per-client',
+        '2000',
+      ],
+      'our imap server',
+      options.nodeArgs,
+    ));
   };
   await start();
   return {

@@ -12,13 +12,14 @@
  * Prints the bytes the server took, its peak RSS (VmHWM) and its RSS two seconds after the
  * client left, one JSON line per server and a table.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { startAgentProcess } from '../test/helpers/mta-process.ts';
+import { processMemory } from '../test/helpers/proc.ts';
 import { writeCheapDirectory } from './imap-targets.ts';
 import { printTable, round } from './report.ts';
 
@@ -40,36 +41,8 @@ const { values } = parseArgs({
 });
 const total = values.bytes ? Number(values.bytes) : 1024 ** 3;
 
-function memoryMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-  return round(kb / 1024, 1);
-}
-
-async function startServer(main: string, data: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(
-    process.execPath,
-    [
-      main,
-      '--data',
-      data,
-      '--directory',
-      join(data, 'directory.json'),
-      '--listen',
-      '127.0.0.1:0',
-      '--allow-cleartext-auth-on-loopback',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${main} exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const parsed = JSON.parse(line) as { event?: string; port?: number };
-      if (parsed.event === 'listening' && parsed.port) resolve(parsed.port);
-    });
-  });
-  return { child, port };
-}
+/** A process's memory in MB, to 0.1. */
+const mb = (bytes: number) => round(bytes / 1024 ** 2, 1);
 
 /** Reads server lines; `until(tag)` resolves with the tagged completion of `tag`. */
 function lineReader(socket: Socket): { until(tag: string): Promise<string> } {
@@ -87,8 +60,20 @@ function lineReader(socket: Socket): { until(tag: string): Promise<string> } {
 async function measure(name: string, main: string): Promise<Result> {
   const data = mkdtempSync(join(tmpdir(), 'paused-input-'));
   await writeCheapDirectory(join(data, 'directory.json'), [USER], PASSWORD);
-  const { child, port } = await startServer(main, data);
-  const pid = child.pid!;
+  const { daemon, port } = await startAgentProcess(
+    main,
+    [
+      '--data',
+      data,
+      '--directory',
+      join(data, 'directory.json'),
+      '--listen',
+      '127.0.0.1:0',
+      '--allow-cleartext-auth-on-loopback',
+    ],
+    'imap',
+  );
+  const pid = daemon.child.pid!;
   try {
     const socket = connect(port, '127.0.0.1');
     socket.on('error', () => {});
@@ -99,7 +84,7 @@ async function measure(name: string, main: string): Promise<Result> {
       socket.write(`w${i} LOGIN ${USER} wrong\r\n`);
       await reader.until(`w${i}`);
     }
-    const baseRssMb = memoryMb(pid, 'VmRSS');
+    const baseRssMb = mb(processMemory(pid).rss);
     const plain = Buffer.from(`\0${USER}\0wrong`).toString('base64');
     socket.write(`a1 AUTHENTICATE PLAIN ${plain}\r\n`);
     let replied = false;
@@ -124,11 +109,11 @@ async function measure(name: string, main: string): Promise<Result> {
       acceptedBytes,
       seconds,
       baseRssMb,
-      peakRssMb: memoryMb(pid, 'VmHWM'),
-      afterRssMb: memoryMb(pid, 'VmRSS'),
+      peakRssMb: mb(processMemory(pid).hwm),
+      afterRssMb: mb(processMemory(pid).rss),
     };
   } finally {
-    child.kill('SIGKILL');
+    await daemon.stop(0);
     rmSync(data, { recursive: true, force: true });
   }
 }

@@ -1,21 +1,12 @@
 import { lineClient } from '@mailstack/testkit';
-import nodemailer from 'nodemailer';
 import { ALICE, type OpsHost } from './ops-host.ts';
+import { submit as submitMail } from './submit.ts';
 
-/** Submits one message as Alice over STARTTLS; a wrong password makes the send fail. */
+/** Submits one message as Alice over STARTTLS; a refusal (a wrong password: 535) rejects. */
 export async function submit(host: OpsHost, pass: string): Promise<void> {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: host.ports.msa,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: ALICE.user, pass },
-  });
-  try {
-    await transport.sendMail({ from: ALICE.user, to: ALICE.user, subject: 'metrics', text: 'counted\n' });
-  } finally {
-    transport.close();
-  }
+  const mail = { from: ALICE.user, to: ALICE.user, subject: 'metrics', text: 'counted\n' };
+  const code = await submitMail(host.ports.msa, ALICE.user, pass, mail);
+  if (code !== 250) throw new Error(`submission refused with ${code}`);
 }
 
 /** An IMAP LOGIN with this password; resolves with the tagged answer and the open client. */

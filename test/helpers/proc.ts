@@ -29,6 +29,12 @@ export function groupMemory(pgid: number): GroupMemory {
   return total;
 }
 
+/** Resident set size now (VmRSS) and its peak so far (VmHWM) of one process, in bytes. */
+export function processMemory(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return { rss: kb(/^VmRSS:\s+(\d+) kB/m.exec(status)), hwm: kb(/^VmHWM:\s+(\d+) kB/m.exec(status)) };
+}
+
 function kb(match: RegExpExecArray | null): number {
   return match?.[1] === undefined ? 0 : Number(match[1]) * 1024;
 }

@@ -5,16 +5,16 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { silentLogger } from '@mailstack/core';
 import { createMaildirStore } from '@mailstack/maildir';
 import { devConfig, type RunningStack, startStack } from '@mailstack/stack';
 import { type TempDir, tempDir } from '@mailstack/testkit';
 import { createTransport } from 'nodemailer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Daemon, startDaemon } from '../helpers/daemon.ts';
+import type { Daemon } from '../helpers/daemon.ts';
 import { writeDirectoryFile } from '../helpers/directory-file.ts';
-import { findAddress, REPO_ROOT } from '../helpers/mda.ts';
+import { REPO_ROOT } from '../helpers/mda.ts';
+import { startAgentProcess } from '../helpers/mta-process.ts';
 import { canConnect, waitFor } from '../helpers/net.ts';
 
 /** An address of this machine that is not 127.0.0.1, standing in for a public one. */
@@ -76,28 +76,12 @@ describe("the MDA's main.ts", () => {
   it('binds 127.0.0.1 for a port without a host, not every address', async () => {
     const directory = join(dir.path, 'directory.json');
     await writeDirectoryFile(directory, ['alice@example.test']);
-    mda = startDaemon(process.execPath, [
+    const address = await startAgentProcess(
       join(REPO_ROOT, 'packages/mda/src/main.ts'),
-      '--data',
-      join(dir.path, 'data'),
-      '--directory',
-      directory,
-      '--listen',
-      ':0',
-    ]);
-    const daemon = mda;
-    let bound: { host: string; port: number } | undefined;
-    createInterface({ input: daemon.child.stdout! }).on('line', (line) => {
-      try {
-        bound ??= findAddress(JSON.parse(line));
-      } catch {
-        // not the JSON line
-      }
-    });
-    const address = await waitFor('the MDA to print its address', () => {
-      if (daemon.exited()) throw new Error(`mda exited:\n${daemon.output()}`);
-      return bound;
-    });
+      ['--data', join(dir.path, 'data'), '--directory', directory, '--listen', ':0'],
+      'mda',
+    );
+    mda = address.daemon;
     expect(address.host).toBe('127.0.0.1');
     expect(await canConnect(address.port, PUBLIC)).toBe(false);
     expect(await canConnect(address.port, '127.0.0.1')).toBe(true);

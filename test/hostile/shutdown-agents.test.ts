@@ -37,14 +37,19 @@ afterEach(async () => {
   dir = undefined;
 });
 
-async function startAgent(main: string, args: (data: string) => string[]): Promise<Agent> {
+/** Starts `main` with `--data <temp> --listen 127.0.0.1:0` and `extra(data)` after them. */
+async function startAgent(main: string, extra: (data: string) => string[] = () => []): Promise<Agent> {
   dir = await tempDir('shutdown-');
   const data = dir.path;
   mkdirSync(data, { recursive: true });
   await writeDirectoryFile(join(data, 'directory.json'), [USER], PASSWORD);
-  const child = spawn(process.execPath, [join(ROOT, main), ...args(data)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, main), '--data', data, '--listen', '127.0.0.1:0', ...extra(data)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   const exited = new Promise<number>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : -1))),
@@ -72,15 +77,17 @@ async function connectTo(agent: Agent): Promise<RawClient> {
   return c;
 }
 
-const mta = () =>
-  startAgent('packages/mta/src/main.ts', (data) => [
-    '--data',
-    data,
-    '--listen',
-    '127.0.0.1:0',
-    '--pregreet-ms',
-    '0',
-  ]);
+const mta = () => startAgent('packages/mta/src/main.ts', () => ['--pregreet-ms', '0']);
+
+/** An SMTP or LMTP client that said `hello` gets 421 on SIGTERM, and the process exits 0. */
+async function idleGets421(agent: Agent, hello: string): Promise<void> {
+  const c = await connectTo(agent);
+  c.send(`${hello} client.test\r\n`);
+  await c.waitFor(/\r\n250 /);
+  agent.child.kill('SIGTERM');
+  expect(await c.closed).toMatch(/\r\n421 4\.3\.2 .*shutting down.*\r\n$/);
+  expect(await agent.exited).toBe(0);
+}
 
 /** An MTA process and a client that got `354` for DATA. */
 async function mtaInTransaction(): Promise<{ agent: Agent; c: RawClient }> {
@@ -93,13 +100,7 @@ async function mtaInTransaction(): Promise<{ agent: Agent; c: RawClient }> {
 
 describe('agent processes on SIGTERM / SIGINT', () => {
   it('MTA: an idle SMTP client gets 421 at once and the process exits 0', async () => {
-    const agent = await mta();
-    const c = await connectTo(agent);
-    c.send('EHLO client.test\r\n');
-    await c.waitFor(/\r\n250 /);
-    agent.child.kill('SIGTERM');
-    expect(await c.closed).toMatch(/\r\n421 4\.3\.2 .*shutting down.*\r\n$/);
-    expect(await agent.exited).toBe(0);
+    await idleGets421(await mta(), 'EHLO');
   });
 
   it('MTA: a transaction in flight finishes (250), then 421; exit 0', async () => {
@@ -123,30 +124,15 @@ describe('agent processes on SIGTERM / SIGINT', () => {
   });
 
   it('MDA: an idle LMTP client gets 421 and the process exits 0', async () => {
-    const agent = await startAgent('packages/mda/src/main.ts', (data) => [
-      '--data',
-      data,
+    const mda = await startAgent('packages/mda/src/main.ts', (data) => [
       '--directory',
       join(data, 'directory.json'),
-      '--listen',
-      '127.0.0.1:0',
     ]);
-    const c = await connectTo(agent);
-    c.send('LHLO client.test\r\n');
-    await c.waitFor(/\r\n250 /);
-    agent.child.kill('SIGTERM');
-    expect(await c.closed).toMatch(/\r\n421 4\.3\.2 .*shutting down.*\r\n$/);
-    expect(await agent.exited).toBe(0);
+    await idleGets421(mda, 'LHLO');
   });
 
   it('IMAP: a client in IDLE gets * BYE and the process exits 0', async () => {
-    const agent = await startAgent('packages/imap/src/main.ts', (data) => [
-      '--data',
-      data,
-      '--listen',
-      '127.0.0.1:0',
-      '--allow-cleartext-auth-on-loopback',
-    ]);
+    const agent = await startAgent('packages/imap/src/main.ts', () => ['--allow-cleartext-auth-on-loopback']);
     const c = await connectTo(agent);
     await c.waitFor(/^\* OK/);
     c.send(`a1 LOGIN ${USER} ${PASSWORD}\r\na2 SELECT INBOX\r\na3 IDLE\r\n`);
@@ -157,12 +143,7 @@ describe('agent processes on SIGTERM / SIGINT', () => {
   });
 
   it('POP3: an idle client gets -ERR and the process exits 0', async () => {
-    const agent = await startAgent('packages/pop3/src/main.ts', (data) => [
-      '--data',
-      data,
-      '--listen',
-      '127.0.0.1:0',
-    ]);
+    const agent = await startAgent('packages/pop3/src/main.ts');
     const c = await connectTo(agent);
     await c.waitFor(/^\+OK/);
     agent.child.kill('SIGTERM');

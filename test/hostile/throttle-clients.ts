@@ -1,7 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openFileDirectory } from '@mailstack/directory';
+import { type AuthThrottle, createAuthThrottle, openFileDirectory } from '@mailstack/directory';
+import { createImapServer } from '@mailstack/imap';
+import { createMaildirStore } from '@mailstack/maildir';
+import { createPop3Server } from '@mailstack/pop3';
 import { runPython } from '@mailstack/testkit';
 
 /** One login attempt by a real client (Python's imaplib, poplib, smtplib) from a chosen source address. */
@@ -104,4 +107,43 @@ export async function directoryFolder(): Promise<{ path: string; file: string; r
   await dir.addUser('alice@example.test', 'alice-secret');
   await dir.close();
   return { path, file, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+export interface ThrottledServers {
+  throttle: AuthThrottle;
+  imapPort: number;
+  pop3Port: number;
+  close(): Promise<void>;
+}
+
+/** IMAP and POP3 in this process on a fresh directoryFolder (bob's mailbox made), sharing one throttle. */
+export async function startThrottledServers(
+  options: Parameters<typeof createAuthThrottle>[0],
+): Promise<ThrottledServers> {
+  const folder = await directoryFolder();
+  const directory = await openFileDirectory(folder.file);
+  const store = createMaildirStore({ root: `${folder.path}/mail` });
+  await store.ensureUser(BOB);
+  const throttle = createAuthThrottle(options);
+  const common = {
+    directory,
+    store,
+    hostname: 'mail.example.test',
+    allowCleartextAuthOnLoopback: true,
+    authThrottle: throttle,
+  };
+  const imap = createImapServer(common);
+  const pop3 = createPop3Server(common);
+  const imapPort = (await imap.listen(0, '127.0.0.1')).port;
+  const pop3Port = (await pop3.listen(0, '127.0.0.1')).port;
+  return {
+    throttle,
+    imapPort,
+    pop3Port,
+    close: async () => {
+      await Promise.all([imap.close(), pop3.close()]);
+      await directory.close();
+      await folder.remove();
+    },
+  };
 }

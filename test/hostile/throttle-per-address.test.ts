@@ -3,51 +3,32 @@
  * the right password from a clean address. Penalties are per client address now; the
  * account's own limit never refuses an address that has no failures.
  */
-import {
-  type AuthThrottle,
-  createAuthThrottle,
-  type FileDirectory,
-  openFileDirectory,
-} from '@mailstack/directory';
-import { createImapServer, type ImapServer } from '@mailstack/imap';
-import { createMaildirStore } from '@mailstack/maildir';
-import { createPop3Server, type Pop3Server } from '@mailstack/pop3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Attempt, attempts, BOB, BOB_PW, directoryFolder } from './throttle-clients.ts';
+import {
+  type Attempt,
+  attempts,
+  BOB,
+  BOB_PW,
+  startThrottledServers,
+  type ThrottledServers,
+} from './throttle-clients.ts';
 
-let folder: Awaited<ReturnType<typeof directoryFolder>>;
-let directory: FileDirectory;
-let throttle: AuthThrottle;
-let imap: ImapServer;
-let pop3: Pop3Server;
+let servers: ThrottledServers;
 let imapPort: number;
 let pop3Port: number;
 
 beforeAll(async () => {
-  folder = await directoryFolder();
-  directory = await openFileDirectory(folder.file);
-  const store = createMaildirStore({ root: `${folder.path}/mail` });
-  await store.ensureUser(BOB);
   // The shipped limits (10 per address, 4 x 10 per account, 15 minutes), without the delays.
-  throttle = createAuthThrottle({ maxFailures: 10, windowMs: 15 * 60_000, baseDelayMs: 1, maxDelayMs: 2 });
-  const common = {
-    directory,
-    store,
-    hostname: 'mail.example.test',
-    allowCleartextAuthOnLoopback: true,
-    authThrottle: throttle,
-  };
-  imap = createImapServer(common);
-  pop3 = createPop3Server(common);
-  imapPort = (await imap.listen(0, '127.0.0.1')).port;
-  pop3Port = (await pop3.listen(0, '127.0.0.1')).port;
+  servers = await startThrottledServers({
+    maxFailures: 10,
+    windowMs: 15 * 60_000,
+    baseDelayMs: 1,
+    maxDelayMs: 2,
+  });
+  ({ imapPort, pop3Port } = servers);
 });
 
-afterAll(async () => {
-  await Promise.all([imap?.close(), pop3?.close()]);
-  await directory?.close();
-  await folder?.remove();
-});
+afterAll(() => servers?.close());
 
 describe('penalties per client address', () => {
   it('40 failures from four addresses refuse those addresses, not the owner on a clean one', async () => {

@@ -3,17 +3,8 @@
  * their own. Now a login name must be the account's address (ASCII case aside), and every
  * spelling's failures count for the one account.
  */
-import {
-  type AuthThrottle,
-  createAuthThrottle,
-  type FileDirectory,
-  openFileDirectory,
-} from '@mailstack/directory';
-import { createImapServer, type ImapServer } from '@mailstack/imap';
-import { createMaildirStore } from '@mailstack/maildir';
-import { createPop3Server, type Pop3Server } from '@mailstack/pop3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { attempts, BOB, BOB_PW, directoryFolder } from './throttle-clients.ts';
+import { attempts, BOB, BOB_PW, startThrottledServers, type ThrottledServers } from './throttle-clients.ts';
 
 /** Every spelling that the lenient lookup mapped onto bob@example.test. */
 const SPELLINGS = [
@@ -27,47 +18,25 @@ const SPELLINGS = [
   'bob@example.test\\x',
 ];
 
-let folder: Awaited<ReturnType<typeof directoryFolder>>;
-let directory: FileDirectory;
-let throttle: AuthThrottle;
-let imap: ImapServer;
-let pop3: Pop3Server;
+let servers: ThrottledServers;
 let imapPort: number;
 let pop3Port: number;
 
 beforeAll(async () => {
-  folder = await directoryFolder();
-  directory = await openFileDirectory(folder.file);
-  const store = createMaildirStore({ root: `${folder.path}/mail` });
-  await store.ensureUser(BOB);
   // The IP limit is high here: only the account's counter is under test.
-  throttle = createAuthThrottle({
+  servers = await startThrottledServers({
     maxFailures: 100,
     maxUserFailures: 4,
     windowMs: 60_000,
     baseDelayMs: 1,
     maxDelayMs: 2,
   });
-  const common = {
-    directory,
-    store,
-    hostname: 'mail.example.test',
-    allowCleartextAuthOnLoopback: true,
-    authThrottle: throttle,
-  };
-  imap = createImapServer(common);
-  pop3 = createPop3Server(common);
-  imapPort = (await imap.listen(0, '127.0.0.1')).port;
-  pop3Port = (await pop3.listen(0, '127.0.0.1')).port;
+  ({ imapPort, pop3Port } = servers);
 });
 
-afterAll(async () => {
-  await Promise.all([imap?.close(), pop3?.close()]);
-  await directory?.close();
-  await folder?.remove();
-});
+afterAll(() => servers?.close());
 
-beforeEach(() => throttle.clear());
+beforeEach(() => servers.throttle.clear());
 
 describe('login names', () => {
   it('refuses every other spelling of an account, with the right password, on IMAP and POP3', async () => {
