@@ -65,4 +65,17 @@ export {
   type SpoolEventHandler,
   type SpoolOperations,
 } from './spool.ts';
-export { asNoSpace, isNoSpace, NoSpaceError } from './storage-errors.ts';
+export {
+  asNoSpace,
+  ExistsError,
+  InvalidNameError,
+  isNoSpace,
+  LimitError,
+  NoSpaceError,
+  NotFoundError,
+  OverQuotaError,
+  StorageError,
+  type StorageRefusal,
+  storageRefusal,
+  TemporaryStorageError,
+} from './storage-errors.ts';

@@ -110,6 +110,13 @@ export interface Spool {
   renew(id: QueueId, options: { owner: string; leaseMs: number }): Promise<boolean>;
   /** Registers the events hook; returns a function that removes it. */
   onEvent(handler: SpoolEventHandler): () => void;
+  /**
+   * Calls `listener` when work may have become due: an enqueue, flush or release by any
+   * process sharing this spool (the file spool watches its directory; a database spool
+   * listens for notifications). A hint only: the runner still polls for retries coming due
+   * and for anything a lost wake-up missed. Returns a function that removes the listener.
+   */
+  onWake(listener: () => void): () => void;
 }
 
 /** What an operator does (mailq, postqueue -f, postsuper -h/-H/-d/-r). */

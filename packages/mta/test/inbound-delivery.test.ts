@@ -198,6 +198,7 @@ print('sent')
       settle: async () => {},
       renew: async () => false,
       onEvent: () => () => {},
+      onWake: () => () => {},
     };
     h = await startInbound({ spool: failing });
     await smtpTranscript(h.port, '127.0.0.1', [
@@ -230,6 +231,7 @@ print('sent')
       settle: async () => {},
       renew: async () => false,
       onEvent: () => () => {},
+      onWake: () => () => {},
     };
     h = await startInbound({ spool: slow });
     const sending = smtpTranscript(h.port, '127.0.0.1', [

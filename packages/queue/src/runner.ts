@@ -12,7 +12,7 @@ import {
 import { processOwnerName } from './lease-owner.ts';
 
 export interface QueueRunnerOptions {
-  spool: Spool & { onWake?(listener: () => void): () => void };
+  spool: Spool;
   /** Where messages go: the LMTP client to the MDA, the outbound SMTP worker, a test fake. */
   target: DeliveryTarget;
   /**
@@ -60,7 +60,7 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
     kicked = true;
     wakeUp?.();
   };
-  const unsubscribe = spool.onWake?.(kick);
+  const unsubscribe = spool.onWake(kick);
 
   async function deliver(message: QueuedMessage): Promise<void> {
     const renewal = setInterval(() => {
