@@ -80,25 +80,39 @@ export class DirSync {
  * once the stream has ended.
  * Returns the size written. The caller syncs, so it can sync this file and another at once.
  */
-export async function writeStream(file: FileHandle, body: Readable, maxBytes: number): Promise<number> {
+export function writeStream(file: FileHandle, body: Readable, maxBytes: number): Promise<number> {
+  return copyBody(body, maxBytes, async (buf) => {
+    let off = 0;
+    while (off < buf.length) off += (await file.write(buf, off, buf.length - off)).bytesWritten;
+  });
+}
+
+/**
+ * Reads a message body and hands it to `write` in pieces of about 256 KiB (SMTP DATA arrives in
+ * socket-sized chunks; fewer, larger writes), one at a time, so memory stays at about one piece.
+ * Past `maxBytes` the rest is read and dropped, then the body is refused with 552 5.3.4: an
+ * SMTP server must take the rest of DATA before it may answer, and destroying its stream would
+ * cut the connection. Returns the size. Shared by every spool backend.
+ */
+export async function copyBody(
+  body: Readable,
+  maxBytes: number,
+  write: (piece: Buffer) => Promise<void>,
+): Promise<number> {
   let size = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  // Coalesce small chunks (SMTP DATA arrives in socket-sized pieces) into fewer write calls.
   const flush = async () => {
     if (pendingBytes === 0) return;
     const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
     pending = [];
     pendingBytes = 0;
-    let off = 0;
-    while (off < buf.length) off += (await file.write(buf, off, buf.length - off)).bytesWritten;
+    await write(buf);
   };
   let tooBig = false;
   for await (const chunk of body) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
     size += buf.length;
-    // Past the limit, keep reading without writing: an SMTP server must take the rest of DATA
-    // before it may answer 552, and destroying its stream would cut the connection.
     if (tooBig || size > maxBytes) {
       tooBig = true;
       continue;

@@ -11,7 +11,6 @@ import {
   type QueuedMessage,
   type QueueId,
   type RecipientResult,
-  type RecipientStatus,
   type SettleOptions,
   SmtpError,
   type Spool,
@@ -35,7 +34,8 @@ import { formatMeta, MetaFormatError, parseMeta } from './meta-file.ts';
 import { isQueueId, queueIdGenerator } from './queue-id.ts';
 import { fileBlob, queuedMessage, spoolEvent } from './queued-message.ts';
 import type { SpoolRecord } from './record.ts';
-import { type RetryPolicy, retryPolicy } from './retry-policy.ts';
+import { type RetryPolicy, retryPolicy, type SpoolOptions } from './retry-policy.ts';
+import { reportSettle } from './settle-report.ts';
 import { SpoolWatcher } from './spool-watch.ts';
 import {
   applyResults,
@@ -47,20 +47,9 @@ import {
   wantedAt,
 } from './transitions.ts';
 
-export interface FileSpoolOptions {
-  /** Retry schedule; defaults to RFC 5321 4.5.4.1 (see retry-policy.ts). */
-  retry?: Partial<RetryPolicy>;
-  /** Milliseconds since the epoch; injected by tests to walk the schedule without waiting. */
-  clock?: () => number;
-  logger?: Logger;
-  /** Every recipient settled is counted here (delivered, deferred, bounced; arrival-to-delivery latency). */
-  metrics?: MetricsSink;
+export interface FileSpoolOptions extends SpoolOptions {
   /** Share one directory fsync among concurrent enqueues (default true). */
   groupCommit?: boolean;
-  /** Bodies above this are refused with 552 (default 100 MiB). */
-  maxMessageBytes?: number;
-  /** Lease length when `lease()` is not given one (default 5 minutes). */
-  defaultLeaseMs?: number;
   /** How long an operation waits for an entry another process holds (default 10 s). */
   lockWaitMs?: number;
   /** Run the crash clean-up in `open()` (default true; read-only tools turn it off). */
@@ -237,34 +226,13 @@ export class FileSpool implements Spool, SpoolOperations {
           trackEvents: this.handlers.size > 0,
           leaseHeld: options.owner === undefined || rec.lease?.owner === options.owner,
         });
-        const log = this.log.child({ queueId: id });
-        for (const r of outcome.unmatched)
-          log.warn(
-            { event: 'settle-unknown-recipient', recipient: r.recipient },
-            'result for no open recipient',
-          );
-        for (const r of rec.recipients) {
-          if (r.lastAttemptAt === now) {
-            log.info(
-              {
-                event: 'settled',
-                recipient: r.address,
-                status: r.status,
-                reply: r.lastReply,
-                failure: r.failure,
-              },
-              'settled',
-            );
-            this.countSettled(r.status, now - rec.arrivedAt);
-          }
-        }
-        if (stale)
-          log.warn(
-            { event: 'settle-after-lease-lost', owner: options.owner, holder: rec.lease?.owner },
-            'settle after lease passed on',
-          );
-        for (const e of outcome.events)
-          log.info({ event: 'spool-event', kind: e.type, recipients: e.recipients.length }, 'event');
+        reportSettle(this.log.child({ queueId: id }), this.metrics, {
+          rec,
+          outcome,
+          now,
+          stale,
+          owner: options.owner,
+        });
         if (rec.pendingEvents.length > 0) {
           // Record the events durably before telling anyone, so a crash re-raises them.
           await this.locks.rewrite(entry, formatMeta(rec));
@@ -275,16 +243,6 @@ export class FileSpool implements Spool, SpoolOperations {
       if (!found)
         this.log.warn({ event: 'settle-not-queued', queueId: id }, 'settle for a message no longer queued');
     });
-  }
-
-  /** One recipient's attempt for the metrics; latency only for a delivery. */
-  private countSettled(status: RecipientStatus, sinceArrivalMs: number): void {
-    const labels = { agent: 'queue' } as const;
-    if (status === 'delivered') {
-      this.metrics.count('messages_delivered', labels);
-      this.metrics.observe('delivery_latency_seconds', sinceArrivalMs / 1000, labels);
-    } else if (status === 'deferred') this.metrics.count('messages_deferred', labels);
-    else if (status === 'failed') this.metrics.count('messages_bounced', labels);
   }
 
   async renew(id: QueueId, options: { owner: string; leaseMs: number }): Promise<boolean> {

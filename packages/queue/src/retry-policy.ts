@@ -1,3 +1,5 @@
+import type { Logger, MetricsSink } from '@mailstack/core';
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -66,4 +68,19 @@ export function isExpired(policy: RetryPolicy, arrivedAt: number, now: number): 
 
 export function isDelayNoticeDue(policy: RetryPolicy, arrivedAt: number, now: number): boolean {
   return now >= arrivedAt + policy.delayNoticeAfterMs;
+}
+
+/** What every spool backend takes (the file spool here, @mailstack/spool-postgres). */
+export interface SpoolOptions {
+  /** Retry schedule; defaults to RFC 5321 4.5.4.1 (DEFAULT_RETRY_POLICY). */
+  retry?: Partial<RetryPolicy>;
+  /** Milliseconds since the epoch; injected by tests to walk the schedule without waiting. */
+  clock?: () => number;
+  logger?: Logger;
+  /** Every recipient settled is counted here (delivered, deferred, bounced; arrival-to-delivery latency). */
+  metrics?: MetricsSink;
+  /** Bodies above this are refused with 552 (default 100 MiB). */
+  maxMessageBytes?: number;
+  /** Lease length when `lease()` is not given one (default 5 minutes). */
+  defaultLeaseMs?: number;
 }
