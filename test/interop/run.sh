@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The interop stage: installs the Debian programs our interop tests talk to (Dovecot,
-# Postfix, swaks with its TLS modules, fetchmail and getmail6 as POP3 clients, isync's
+# Postfix, PostgreSQL, swaks with its TLS modules, fetchmail and getmail6 as POP3 clients, isync's
 # mbsync and mutt as IMAP clients, docker-compose and promtool for the ops files), then runs
 # test/interop/*.test.ts with vitest. Extra args go to vitest.
 #
@@ -15,19 +15,24 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 
 # libnet-ssleay-perl + libio-socket-ssl-perl: swaks's STARTTLS / --tls-on-connect.
 # docker-compose validates docker-compose.yml (no engine needed); prometheus brings promtool.
+# postgresql: the server the PostgreSQL spool's tests start in a temp dir (test/helpers/postgres.ts).
 PACKAGES=(dovecot-core dovecot-imapd dovecot-lmtpd dovecot-pop3d postfix swaks
-  libnet-ssleay-perl libio-socket-ssl-perl fetchmail getmail6 isync mutt docker-compose prometheus)
+  libnet-ssleay-perl libio-socket-ssl-perl fetchmail getmail6 isync mutt docker-compose prometheus
+  postgresql)
 # One program (or helper binary) per package, checked before and after the install.
 PROGRAMS=(/usr/sbin/dovecot /usr/bin/doveadm /usr/lib/dovecot/imap /usr/lib/dovecot/lmtp
   /usr/lib/dovecot/pop3 /usr/sbin/postfix /usr/sbin/postconf /usr/bin/swaks
   /usr/bin/fetchmail /usr/bin/getmail /usr/bin/mbsync /usr/bin/mutt /usr/bin/docker-compose
   /usr/bin/promtool)
 PERL_MODULES=(Net::SSLeay IO::Socket::SSL)
+# PostgreSQL's server binaries live under a version-numbered path (/usr/lib/postgresql/15/bin).
+VERSIONED_PROGRAMS=('/usr/lib/postgresql/*/bin/postgres' '/usr/lib/postgresql/*/bin/initdb')
 
 missing_programs() {
   local p
   for p in "${PROGRAMS[@]}"; do [ -x "$p" ] || echo "$p"; done
   for p in "${PERL_MODULES[@]}"; do perl -M"$p" -e 1 2>/dev/null || echo "perl $p"; done
+  for p in "${VERSIONED_PROGRAMS[@]}"; do compgen -G "$p" >/dev/null || echo "$p"; done
 }
 
 install_packages() {

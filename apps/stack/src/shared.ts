@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfigPaths, LoadedConfig, MailstackConfig } from '@mailstack/config';
 import { durationMs } from '@mailstack/config';
-import type { Logger } from '@mailstack/core';
+import type { Logger, Spool, SpoolOperations } from '@mailstack/core';
 import {
   type AuthThrottle,
   type FileDirectory,
@@ -13,7 +13,8 @@ import {
 import { createMaildirStore, type MaildirStore } from '@mailstack/maildir';
 import { createHostMetrics, type HostMetrics } from '@mailstack/metrics';
 import { openSqliteSendingStore, type SendingCountStore, sharedSendingStorePath } from '@mailstack/msa';
-import { type FileSpool, openFileSpool } from '@mailstack/queue';
+import { openFileSpool } from '@mailstack/queue';
+import { openPostgresSpool } from '@mailstack/spool-postgres';
 import { openTlsSource, type TlsSource } from './tls-source.ts';
 
 /** One listening endpoint of a running agent, for the start banner and for tests. */
@@ -40,7 +41,8 @@ export interface SharedState {
   readonly metrics: HostMetrics;
   directory(): Promise<FileDirectory>;
   store(): Promise<MaildirStore>;
-  spool(): Promise<FileSpool>;
+  /** The queue: the file spool in `paths.spool`, or the PostgreSQL spool (`spool.kind`). */
+  spool(): Promise<Spool & SpoolOperations>;
   authThrottle(): Promise<AuthThrottle>;
   /** Per-user sending counts, in a file every MSA process of the host opens. */
   sendingStore(): Promise<SendingCountStore>;
@@ -103,9 +105,8 @@ export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedSta
     () => {},
   );
   const spool = once(
-    async () => {
-      await data();
-      return openFileSpool(paths.spool, {
+    async (): Promise<Spool & SpoolOperations & { close?(): Promise<void> }> => {
+      const options = {
         logger,
         metrics,
         retry: {
@@ -113,9 +114,15 @@ export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedSta
           delayNoticeAfterMs: durationMs(config.queue.delayNoticeAfter),
           giveUpAfterMs: durationMs(config.queue.giveUpAfter),
         },
-      });
+      };
+      if (config.spool.kind === 'postgres') {
+        const { url, schema, connections } = config.spool;
+        return openPostgresSpool({ url, schema, maxConnections: connections, ...options });
+      }
+      await data();
+      return openFileSpool(paths.spool, options);
     },
-    () => {},
+    (s) => s.close?.(),
   );
   // One login throttle for submission, IMAP and POP3 on every port and in every process:
   // its counters are in a file beside the directory.

@@ -19,6 +19,8 @@ export {
   LISTENING_AGENTS,
   type ListenerConfig,
   type MailstackConfig,
+  type SpoolConfig,
+  spoolSchema,
   TLS_MODES,
   type TlsMode,
 } from './schema.ts';

@@ -73,6 +73,24 @@ const accessLimits = (idle: string) =>
     idleTimeout: duration.default(idle),
   });
 
+/**
+ * Where the queue lives: `file`, the folder `paths.spool` (one host; several processes of it
+ * may share it), or `postgres`, a PostgreSQL database that queue runners on several hosts
+ * share (@mailstack/spool-postgres).
+ */
+export const spoolSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('file') }),
+  z.strictObject({
+    kind: z.literal('postgres'),
+    url: nonEmpty,
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'expected a lower-case SQL name (a-z, 0-9, _)' })
+      .default('mailstack_spool'),
+    connections: count.default(10),
+  }),
+]);
+
 export const configSchema = z.strictObject({
   hostname: nonEmpty.default('mail.example.test'),
   domains: z.array(nonEmpty).min(1, { error: 'name at least one local domain' }).default(['example.test']),
@@ -93,6 +111,7 @@ export const configSchema = z.strictObject({
       tls: nonEmpty.default('tls'),
     })
     .prefault({}),
+  spool: spoolSchema.default({ kind: 'file' }),
   dns: z.strictObject({ servers: z.array(nonEmpty).default([]) }).prefault({}),
   outbound: z
     .strictObject({
@@ -162,3 +181,4 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type MailstackConfig = z.output<typeof configSchema>;
 export type ListenerConfig = MailstackConfig['listeners'][number];
 export type TlsMode = (typeof TLS_MODES)[number];
+export type SpoolConfig = MailstackConfig['spool'];

@@ -92,6 +92,23 @@ describe('config errors name the key path and the problem', () => {
     ]);
   });
 
+  it('the spool: file by default, or PostgreSQL with a url', () => {
+    expect(parseConfig('hostname: mx.example.org').spool).toEqual({ kind: 'file' });
+    expect(parseConfig('spool: {kind: postgres, url: "postgresql://mail@db/mail"}').spool).toEqual({
+      kind: 'postgres',
+      url: 'postgresql://mail@db/mail',
+      schema: 'mailstack_spool',
+      connections: 10,
+    });
+    expect(problems('spool: {kind: postgres}')).toHaveLength(1);
+    expect(problems('spool: {kind: postgres}')[0]).toMatch(/^spool\.url: /);
+    expect(problems('spool: {kind: postgres, url: x, schema: Spool-1}')[0]).toMatch(
+      /^spool\.schema: expected a lower-case SQL name/,
+    );
+    expect(problems('spool: {kind: sqlite}')).toHaveLength(1);
+    expect(problems('spool: {kind: file, url: x}')).toEqual(['spool.url: unknown key']);
+  });
+
   it('a size as bytes or with a unit, nothing else', () => {
     expect(parseConfig('limits: {messageSize: 1048576}').limits.messageSize).toBe('1048576');
     expect(problems('limits: {messageSize: 10MB}')).toEqual([

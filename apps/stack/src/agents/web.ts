@@ -5,16 +5,19 @@ import { listenAll, type RunningAgent } from './listen.ts';
 
 /**
  * The web agent (packages/web): /healthz, /readyz (every other listener of the config accepts
- * TCP, the spool and store folders are there), /metrics (this process's metrics plus what the
+ * TCP, the spool answers or its folder is there, the store folder is there), /metrics (this process's metrics plus what the
  * agents running in other processes counted, with the queue read from the spool) and the
  * Thunderbird autoconfig file.
  */
 export async function startWebAgent(shared: SharedState): Promise<RunningAgent> {
   const { config, paths, logger } = shared;
-  shared.metrics.trackQueue(await shared.spool());
+  const spool = await shared.spool();
+  shared.metrics.trackQueue(spool);
   const readiness = [
     ...listenersReady(config.listeners),
-    folderReady('spool', paths.spool),
+    config.spool.kind === 'file'
+      ? folderReady('spool', paths.spool)
+      : { name: 'spool', check: () => spool.get('00000000000000000000000000').then(() => true) },
     folderReady('store', paths.mail),
   ];
   const metrics = {

@@ -1,3 +1,4 @@
+import { EXIT_CONFIG } from '@mailstack/config';
 import { runQueueCli } from '@mailstack/queue';
 import type { Command } from '../command.ts';
 import { takeConfigFlag, withConfig } from '../with-config.ts';
@@ -17,10 +18,19 @@ export const queueCommand: Command = {
   queue delete <id>... | ALL           remove messages without a bounce, like postsuper -d
 
 Works on paths.spool of the config (--config FILE, else MAILSTACK_CONFIG, else the embedded
-defaults). Exit: 0 ok, 64 usage, 66 no such spool or message, 70 internal error, 78 config error.
+defaults); a file spool only (spool.kind: postgres is refused: use psql). Exit: 0 ok, 64 usage, 66 no such spool or message, 70 internal error, 78 config error.
 `,
   async run(argv, io) {
     const { file, rest } = takeConfigFlag(argv);
-    return withConfig(file, io, ({ paths }) => runQueueCli(['--spool', paths.spool, ...rest], io));
+    return withConfig(file, io, ({ config, paths }) => {
+      if (config.spool.kind !== 'file') {
+        // The verbs work on the file spool; a PostgreSQL spool is read and changed with SQL.
+        io.stderr.write(
+          `mailstack queue: works on a file spool; this config's spool is PostgreSQL (schema ${config.spool.schema}): use psql\n`,
+        );
+        return Promise.resolve(EXIT_CONFIG);
+      }
+      return runQueueCli(['--spool', paths.spool, ...rest], io);
+    });
   },
 };
