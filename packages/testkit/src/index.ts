@@ -1,4 +1,10 @@
 export {
+  type ContractSpool,
+  describeSpoolContract,
+  type SpoolContractContext,
+  type SpoolUnderTest,
+} from './contracts/spool-contract.ts';
+export {
   type DnsRecords,
   type DnsServer,
   type DnsServerOptions,
