@@ -3,6 +3,10 @@ export { FileSpool, type FileSpoolOptions, openFileSpool } from './file-spool.ts
 export { formatQueueEntry, formatQueueList } from './format.ts';
 export { leaseOwnerGone, processOwnerName } from './lease-owner.ts';
 export { isQueueId, queueIdGenerator, queueIdTime } from './queue-id.ts';
+// The spool's state machine without its storage, for other backends (the testkit's memory
+// spool, a database spool): the same retry schedule, settle rules and event retries everywhere.
+export { queuedMessage } from './queued-message.ts';
+export { newRecord, type PendingEvent, type RecipientRecord, type SpoolRecord } from './record.ts';
 export {
   DEFAULT_RETRY_POLICY,
   nextAttemptTime,
@@ -11,3 +15,15 @@ export {
   retryPolicy,
 } from './retry-policy.ts';
 export { type QueueRunner, type QueueRunnerOptions, startQueueRunner } from './runner.ts';
+export { raiseDueEvents } from './spool-events.ts';
+export {
+  applyResults,
+  flushRecord,
+  isDue,
+  isFinished,
+  isLeasedAt,
+  requeueRecord,
+  type SettleOutcome,
+  settleRecord,
+  wantedAt,
+} from './transitions.ts';
