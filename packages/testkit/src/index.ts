@@ -1,4 +1,10 @@
 export {
+  DIRECTORY_FIXTURE,
+  type DirectoryFixture,
+  type DirectoryUnderTest,
+  describeDirectoryContract,
+} from './contracts/directory-contract.ts';
+export {
   type ContractSpool,
   describeSpoolContract,
   type SpoolContractContext,
