@@ -214,6 +214,29 @@ export function describeDirectoryContract(
       });
     });
 
+    describe('input it cannot use', () => {
+      const odd = [
+        'a@b@example.test',
+        '@',
+        'alice@',
+        '"alice smith"@example.test',
+        `${'x'.repeat(5000)}@example.test`,
+        'alice@[127.0.0.1]',
+        'alice@exa mple.test',
+        'ali\0ce@example.test',
+        'alice@example.test\r\nRCPT TO:<bob@example.test>',
+      ];
+
+      it('answers null instead of throwing, from every lookup', async () => {
+        for (const name of odd) {
+          expect(await dir.resolve(name)).toBeNull();
+          expect(await dir.account(name)).toBeNull();
+          expect(await dir.authenticate(name, 'alice-pw')).toBeNull();
+          expect(dir.isLocalDomain(name)).toBe(false);
+        }
+      });
+    });
+
     describe('isLocalDomain', () => {
       it('knows its domains in any case, with or without the trailing dot', () => {
         expect(dir.isLocalDomain('example.test')).toBe(true);
