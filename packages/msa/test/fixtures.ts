@@ -1,8 +1,7 @@
 import type { Directory, Envelope, Spool } from '@mailstack/core';
 import { readAll } from '@mailstack/core';
-import { openFileSpool } from '@mailstack/queue';
 import type { SmtpListener } from '@mailstack/smtp';
-import { memoryDirectory, type TempDir, tempDir } from '@mailstack/testkit';
+import { memoryDirectory, memorySpool } from '@mailstack/testkit';
 import { generate } from 'selfsigned';
 import { createSubmissionServer, type SubmissionServerOptions } from '../src/index.ts';
 
@@ -44,7 +43,6 @@ export interface StoredMessage {
 }
 
 export interface Harness {
-  dir: TempDir;
   directory: Directory;
   spool: Spool;
   /** 587-style listener (STARTTLS). */
@@ -57,12 +55,15 @@ export interface Harness {
 
 export type HarnessOptions = Partial<Omit<SubmissionServerOptions, 'implicitTls'>>;
 
-/** Both listeners over one memory directory and one file spool in a temp dir. */
+/**
+ * Both listeners over one memory directory and one memory spool: these tests are about the
+ * protocol; the file spool has its own tests and the Spool contract (crash.test.ts and
+ * main.test.ts run the real process on a real spool).
+ */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const dir = await tempDir('mailstack-msa-');
   const directory = options.directory ?? memoryDirectory({ users: USERS, aliases: ALIASES });
-  const fileSpool = await openFileSpool(`${dir.path}/spool`);
-  const spool = options.spool ?? fileSpool;
+  const queue = memorySpool();
+  const spool = options.spool ?? queue;
   const tls = await testCertificate();
   const base: SubmissionServerOptions = {
     hostname: 'msa.example.test',
@@ -85,20 +86,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ports.push(a.port);
   }
   return {
-    dir,
     directory,
     spool,
     port: ports[0] as number,
     tlsPort: ports[1] as number,
     async stored() {
-      const list = await fileSpool.list();
+      const list = await queue.list();
       return Promise.all(
         list.map(async (m) => ({ id: m.id, envelope: m.envelope, body: await readAll(m.blob.open()) })),
       );
     },
     async close() {
       await Promise.all(listeners.map((l) => l.close()));
-      await dir.cleanup();
     },
   };
 }

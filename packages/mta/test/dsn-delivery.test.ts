@@ -1,8 +1,7 @@
 import { bufferBlob, deliveryEnvelope, type Envelope, ok, readAll, SmtpError } from '@mailstack/core';
 import { createDkimSigner, createDsnNotifier, createTransferTarget, generateDkimKey } from '@mailstack/mta';
-import { type FileSpool, openFileSpool } from '@mailstack/queue';
 import { createSmtpListener, type SmtpListener } from '@mailstack/smtp';
-import { type TempDir, tempDir } from '@mailstack/testkit';
+import { type MemorySpool, memorySpool } from '@mailstack/testkit';
 import { dkimVerify } from 'mailauth';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { originalMessage, parseWithPython } from './dsn-fixtures.ts';
@@ -12,15 +11,13 @@ interface Received {
   body: Buffer;
 }
 
-let dir: TempDir;
-let spool: FileSpool;
+let spool: MemorySpool;
 let peer: SmtpListener;
 let received: Received[];
 let port: number;
 
 beforeEach(async () => {
-  dir = await tempDir('mailstack-dsn-path-');
-  spool = await openFileSpool(dir.path);
+  spool = memorySpool();
   received = [];
   // The next hop: refuses bob, takes everything else.
   peer = createSmtpListener({
@@ -42,7 +39,6 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await peer.close();
-  await dir.cleanup();
 });
 
 /** One queue run: lease what is due, deliver it through `target`, settle. */

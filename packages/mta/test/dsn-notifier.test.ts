@@ -7,24 +7,20 @@ import {
   type Spool,
 } from '@mailstack/core';
 import { createDsnNotifier, type DsnNotifierOptions } from '@mailstack/mta';
-import { type FileSpool, openFileSpool } from '@mailstack/queue';
-import { type TempDir, tempDir } from '@mailstack/testkit';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type MemorySpool, memorySpool } from '@mailstack/testkit';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { originalMessage, parseWithPython } from './dsn-fixtures.ts';
 
 const HOUR = 3600_000;
 
-let dir: TempDir;
 let now: number;
-let spool: FileSpool;
+let spool: MemorySpool;
 
-beforeEach(async () => {
-  dir = await tempDir('mailstack-dsn-');
+// The notifier over a spool with the file spool's schedule, in memory: these tests are about the
+// reports, not the disk (the spool's events are the Spool contract's).
+beforeEach(() => {
   now = Date.UTC(2026, 10, 20, 8, 0, 0);
-  spool = await openFileSpool(dir.path, { clock: () => now });
-});
-afterEach(async () => {
-  await dir.cleanup();
+  spool = memorySpool({ clock: () => now });
 });
 
 function notify(options: Partial<DsnNotifierOptions> = {}) {
@@ -64,7 +60,7 @@ async function dsns(): Promise<{ message: QueuedMessage; bytes: Buffer }[]> {
   return out;
 }
 
-describe('createDsnNotifier with a FileSpool', () => {
+describe('createDsnNotifier with a spool', () => {
   it('enqueues a failure DSN from the null sender to the original sender after a 550', async () => {
     notify();
     await spool.enqueue(envelope([{ address: 'bob@remote.test' }]), bufferBlob(originalMessage()));

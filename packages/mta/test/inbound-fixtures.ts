@@ -2,7 +2,7 @@ import type { Directory, Envelope, Spool } from '@mailstack/core';
 import { readAll } from '@mailstack/core';
 import { openFileSpool } from '@mailstack/queue';
 import type { SmtpListener } from '@mailstack/smtp';
-import { memoryDirectory, type TempDir, tempDir } from '@mailstack/testkit';
+import { memoryDirectory, memorySpool, type TempDir, tempDir } from '@mailstack/testkit';
 import { generate } from 'selfsigned';
 import { createInboundServer, type DnsResolver, type InboundServerOptions } from '../src/index.ts';
 
@@ -32,19 +32,27 @@ export interface StoredMessage {
 }
 
 export interface InboundHarness {
-  dir: TempDir;
+  /** The folder of the file spool, with `{ spoolOnDisk: true }`. */
+  dir?: TempDir;
   directory: Directory;
   port: number;
   stored(): Promise<StoredMessage[]>;
   close(): Promise<void>;
 }
 
-/** The inbound server over a memory directory and a file spool in a temp dir, pregreet off. */
-export async function startInbound(options: Partial<InboundServerOptions> = {}): Promise<InboundHarness> {
-  const dir = await tempDir('mailstack-mta-in-');
+/**
+ * The inbound server over a memory directory and a memory spool, pregreet off: these tests are
+ * about the protocol. `spoolOnDisk` puts a file spool in a temp dir instead, for a test about
+ * what reaches the disk.
+ */
+export async function startInbound(
+  options: Partial<InboundServerOptions> = {},
+  harness: { spoolOnDisk?: boolean } = {},
+): Promise<InboundHarness> {
+  const dir = harness.spoolOnDisk ? await tempDir('mailstack-mta-in-') : undefined;
   const directory = options.directory ?? memoryDirectory({ users: USERS });
-  const fileSpool = await openFileSpool(`${dir.path}/spool`);
-  const spool: Spool = options.spool ?? fileSpool;
+  const queue = dir ? await openFileSpool(`${dir.path}/spool`) : memorySpool();
+  const spool: Spool = options.spool ?? queue;
   const server: SmtpListener = createInboundServer({
     hostname: 'mx.example.test',
     closeTimeoutMs: 500,
@@ -57,11 +65,11 @@ export async function startInbound(options: Partial<InboundServerOptions> = {}):
   const address = await server.listen(0, '127.0.0.1');
   if (!('port' in address)) throw new Error('expected TCP');
   return {
-    dir,
+    ...(dir ? { dir } : {}),
     directory,
     port: address.port,
     async stored() {
-      const list = await fileSpool.list();
+      const list = await queue.list();
       return Promise.all(
         list.map(async (m) => {
           const body = await readAll(m.blob.open());
@@ -71,7 +79,7 @@ export async function startInbound(options: Partial<InboundServerOptions> = {}):
     },
     async close() {
       await server.close();
-      await dir.cleanup();
+      await dir?.cleanup();
     },
   };
 }

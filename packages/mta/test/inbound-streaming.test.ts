@@ -122,7 +122,7 @@ describe('inbound DATA streams to the spool', () => {
   });
 
   it('a NUL or bare LF deep in a streamed body: 550 5.6.0, nothing stored, no file left in the spool', async () => {
-    h = await startInbound({});
+    h = await startInbound({}, { spoolOnDisk: true });
     const body = `${'z'.repeat(998)}\r\n`.repeat(600);
     await smtpTranscript(h.port, '127.0.0.1', [
       ...greeting,
@@ -132,7 +132,7 @@ describe('inbound DATA streams to the spool', () => {
       { send: `Subject: lf\r\n\r\n${body}a\nb\r\n.`, expect: /^550 5\.6\.0 .*bare CR or LF/ },
     ]);
     expect(await h.stored()).toEqual([]);
-    const spoolDir = join(h.dir.path, 'spool');
+    const spoolDir = join(h.dir!.path, 'spool');
     expect([...(await readdir(join(spoolDir, 'queue'))), ...(await readdir(join(spoolDir, 'tmp')))]).toEqual(
       [],
     );

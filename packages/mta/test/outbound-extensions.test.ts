@@ -1,6 +1,6 @@
 import { bufferBlob, type Envelope, type Recipient, SmtpError } from '@mailstack/core';
-import { openFileSpool, startQueueRunner } from '@mailstack/queue';
-import { type DnsServer, startDnsServer, tempDir } from '@mailstack/testkit';
+import { startQueueRunner } from '@mailstack/queue';
+import { type DnsServer, memorySpool, startDnsServer } from '@mailstack/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTransferTarget, type TransferTargetOptions } from '../src/index.ts';
 import {
@@ -233,9 +233,7 @@ describe('transfer target under the queue runner', () => {
         if (refusals++ === 0) throw new SmtpError(450, '4.2.0', 'Greylisted, come back later');
       },
     });
-    const dir = await tempDir('mailstack-mta-out-');
-    open.push({ close: () => dir.cleanup() });
-    const spool = await openFileSpool(`${dir.path}/spool`, { retry: { delaysMs: [1] } });
+    const spool = memorySpool({ retry: { delaysMs: [1] } });
     const replies: string[] = [];
     const recording = {
       async deliver(env: Envelope, blob: Parameters<typeof target.deliver>[1]) {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { link, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BOOT_TAG, pidAlive, processGone, SCOPE_TAG, START_TICKS, scopeOf } from '@mailstack/agent-process';
+import { TemporaryStorageError } from '@mailstack/core';
 import { writeNewFileSynced } from './durable-fs.ts';
 
 /**
@@ -111,7 +112,7 @@ export class EntryLocks {
       for (const name of locked) await this.recoverIfStale(name);
       if (Date.now() > deadline) {
         if (locked.length === 0) return null; // a body without a meta: a crash leftover
-        throw new Error(`queue entry ${id} is locked by another process`);
+        throw new TemporaryStorageError(`queue entry ${id} is locked by another process`);
       }
       await new Promise((r) => setTimeout(r, delay));
     }

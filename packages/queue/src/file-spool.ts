@@ -32,18 +32,19 @@ import { writeEntry } from './entry-writer.ts';
 import { leaseOwnerGone } from './lease-owner.ts';
 import { formatMeta, MetaFormatError, parseMeta } from './meta-file.ts';
 import { isQueueId, queueIdGenerator } from './queue-id.ts';
-import { fileBlob, queuedMessage, spoolEvent } from './queued-message.ts';
+import { fileBlob, queuedMessage } from './queued-message.ts';
 import type { SpoolRecord } from './record.ts';
 import { type RetryPolicy, retryPolicy, type SpoolOptions } from './retry-policy.ts';
 import { reportSettle } from './settle-report.ts';
+import { raiseDueEvents } from './spool-events.ts';
 import { SpoolWatcher } from './spool-watch.ts';
 import {
-  applyResults,
-  eventRetryAt,
+  flushRecord,
   isDue,
   isFinished,
   isLeasedAt,
   requeueRecord,
+  settleRecord,
   wantedAt,
 } from './transitions.ts';
 
@@ -216,16 +217,11 @@ export class FileSpool implements Spool, SpoolOperations {
     const now = this.clock();
     await this.locks.exclusive(id, async () => {
       const found = await this.withEntry(id, 'wait', async (rec, entry) => {
-        const stale =
-          options.owner !== undefined &&
-          rec.lease !== null &&
-          rec.lease.owner !== options.owner &&
-          isLeasedAt(rec, now);
-        const outcome = applyResults(rec, results, now, this.policy, {
-          stale,
+        const outcome = settleRecord(rec, results, now, this.policy, {
+          owner: options.owner,
           trackEvents: this.handlers.size > 0,
-          leaseHeld: options.owner === undefined || rec.lease?.owner === options.owner,
         });
+        const { stale } = outcome;
         reportSettle(this.log.child({ queueId: id }), this.metrics, {
           rec,
           outcome,
@@ -312,16 +308,7 @@ export class FileSpool implements Spool, SpoolOperations {
     const ids = id === undefined ? await this.scanIds() : [id];
     let count = 0;
     for (const one of ids) {
-      const changed = await this.mutate(
-        one,
-        (rec) => {
-          if (rec.held) return false;
-          rec.nextAttemptAt = Math.min(rec.nextAttemptAt, now);
-          for (const e of rec.pendingEvents) e.nextTryAt = Math.min(e.nextTryAt, now);
-          return true;
-        },
-        false,
-      );
+      const changed = await this.mutate(one, (rec) => flushRecord(rec, now), false);
       if (changed) count++;
     }
     if (count > 0) {
@@ -603,28 +590,13 @@ export class FileSpool implements Spool, SpoolOperations {
   }
 
   /** Calls the handlers for each pending event that is due; keeps the ones that failed. */
-  private async runHandlers(rec: SpoolRecord, now: number): Promise<void> {
-    const message = this.message(rec);
-    const left = [];
-    for (const pending of rec.pendingEvents) {
-      if (pending.nextTryAt > now || this.handlers.size === 0) {
-        left.push(pending);
-        continue;
-      }
-      try {
-        const event = spoolEvent(pending.type, message, pending.recipients);
-        for (const handler of [...this.handlers]) await handler(event);
-      } catch (err) {
-        pending.tries++;
-        pending.nextTryAt = eventRetryAt(pending, now);
-        this.log.error(
-          { event: 'event-handler-failed', queueId: rec.id, kind: pending.type, err: String(err) },
-          'event handler failed',
-        );
-        left.push(pending);
-      }
-    }
-    rec.pendingEvents = left;
+  private runHandlers(rec: SpoolRecord, now: number): Promise<void> {
+    return raiseDueEvents(rec, this.message(rec), this.handlers, now, (pending, err) => {
+      this.log.error(
+        { event: 'event-handler-failed', queueId: rec.id, kind: pending.type, err: String(err) },
+        'event handler failed',
+      );
+    });
   }
 
   /** Raises events left pending by a failed handler or a crash. */

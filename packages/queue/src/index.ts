@@ -4,16 +4,10 @@ export { FileSpool, type FileSpoolOptions, openFileSpool } from './file-spool.ts
 export { formatQueueEntry, formatQueueList } from './format.ts';
 export { leaseOwnerGone, processOwnerName } from './lease-owner.ts';
 export { isQueueId, queueIdGenerator, queueIdTime } from './queue-id.ts';
-// The spool record and its pure transitions, for other spool backends (@mailstack/spool-postgres):
-// one settle rule, one retry schedule, one event back-off for every spool.
-export { queuedMessage, spoolEvent } from './queued-message.ts';
-export {
-  type EventType,
-  newRecord,
-  type PendingEvent,
-  type RecipientRecord,
-  type SpoolRecord,
-} from './record.ts';
+// The spool's state machine without its storage, for other backends (the testkit's memory
+// spool, a database spool): the same retry schedule, settle rules and event retries everywhere.
+export { queuedMessage } from './queued-message.ts';
+export { newRecord, type PendingEvent, type RecipientRecord, type SpoolRecord } from './record.ts';
 export {
   DEFAULT_RETRY_POLICY,
   nextAttemptTime,
@@ -24,4 +18,15 @@ export {
 } from './retry-policy.ts';
 export { type QueueRunner, type QueueRunnerOptions, startQueueRunner } from './runner.ts';
 export { reportSettle } from './settle-report.ts';
-export { applyResults, eventRetryAt, isOpen, requeueRecord, type SettleOutcome } from './transitions.ts';
+export { raiseDueEvents } from './spool-events.ts';
+export {
+  applyResults,
+  flushRecord,
+  isDue,
+  isFinished,
+  isLeasedAt,
+  requeueRecord,
+  type SettleOutcome,
+  settleRecord,
+  wantedAt,
+} from './transitions.ts';

@@ -118,6 +118,29 @@ export function applyResults(
   return { events, unmatched };
 }
 
+/**
+ * A settle as the `Spool` seam defines it, applied to `rec` (in place): by `owner` (when given),
+ * whose lease may meanwhile have passed to another live owner (then `stale`: only final results
+ * count). Events are tracked as pending when `trackEvents` (someone listens).
+ */
+export function settleRecord(
+  rec: SpoolRecord,
+  results: RecipientResult[],
+  now: number,
+  policy: RetryPolicy,
+  options: { owner?: string | undefined; trackEvents: boolean },
+): SettleOutcome & { stale: boolean } {
+  const { owner } = options;
+  const stale =
+    owner !== undefined && rec.lease !== null && rec.lease.owner !== owner && isLeasedAt(rec, now);
+  const outcome = applyResults(rec, results, now, policy, {
+    stale,
+    trackEvents: options.trackEvents,
+    leaseHeld: owner === undefined || rec.lease?.owner === owner,
+  });
+  return { ...outcome, stale };
+}
+
 /** Deferred recipients: give up when too old, raise the delay notice when due, else schedule. */
 function scheduleRetry(
   rec: SpoolRecord,
@@ -151,6 +174,14 @@ function scheduleRetry(
 export function eventRetryAt(event: PendingEvent, now: number): number {
   // `tries` counts the failures so far, the first of which waits one minute.
   return now + Math.min(60, 2 ** Math.min(Math.max(event.tries - 1, 0), 6)) * 60_000;
+}
+
+/** Operator flush: due now, pending events too. False (unchanged) while held. */
+export function flushRecord(rec: SpoolRecord, now: number): boolean {
+  if (rec.held) return false;
+  rec.nextAttemptAt = Math.min(rec.nextAttemptAt, now);
+  for (const e of rec.pendingEvents) e.nextTryAt = Math.min(e.nextTryAt, now);
+  return true;
 }
 
 /** Operator requeue: a fresh start for what is still open. */

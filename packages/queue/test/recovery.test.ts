@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile, rename, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BOOT_TAG, SCOPE_TAG } from '@mailstack/agent-process';
-import { bufferBlob } from '@mailstack/core';
+import { bufferBlob, storageRefusal } from '@mailstack/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FileSpool, openFileSpool } from '../src/index.ts';
 import { envelope, manualClock, messageBytes, tempDir } from './fixtures.ts';
@@ -51,7 +51,11 @@ describe('recovery of entries a dead process was changing', () => {
     const lock = join(q, `${a}.meta.lock-${await bootTag()}-${process.pid}-0badf00d`);
     await rename(join(q, `${a}.meta`), lock);
     const impatient = await openFileSpool(tmp.path, { lockWaitMs: 50 });
-    await expect(impatient.hold(a)).rejects.toThrow(/locked by another process/);
+    // A typed refusal a protocol can answer with a 4xx: the same request may succeed later.
+    const refused = await impatient.hold(a).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toMatch(/locked by another process/);
+    expect(storageRefusal(refused)).toBe('temporary');
     expect(await impatient.lease(new Date(Date.UTC(2030, 0, 1)), { owner: 'w' })).toEqual([]);
     // The holder publishes: the operation goes through.
     await rename(lock, join(q, `${a}.meta`));

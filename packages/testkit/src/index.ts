@@ -1,4 +1,16 @@
 export {
+  DIRECTORY_FIXTURE,
+  type DirectoryFixture,
+  type DirectoryUnderTest,
+  describeDirectoryContract,
+} from './contracts/directory-contract.ts';
+export {
+  type ContractSpool,
+  describeSpoolContract,
+  type SpoolContractContext,
+  type SpoolUnderTest,
+} from './contracts/spool-contract.ts';
+export {
   type DnsRecords,
   type DnsServer,
   type DnsServerOptions,
@@ -13,6 +25,7 @@ export {
   type MemoryUser,
   memoryDirectory,
 } from './memory-directory.ts';
+export { type MemorySpool, type MemorySpoolOptions, memorySpool } from './memory-spool.ts';
 export { type PythonResult, type RunPythonOptions, runPython } from './run-python.ts';
 export {
   smtpTranscript,

@@ -1,4 +1,5 @@
-import type { Account, Directory, LocalTarget, Resolution } from '@mailstack/core';
+import { type Directory, silentLogger } from '@mailstack/core';
+import { addressKey, DirectorySnapshot, domainKey, loginKey, type UserRecord } from '@mailstack/directory';
 
 export interface MemoryUser {
   password: string;
@@ -24,95 +25,55 @@ export interface MemoryDirectory extends Directory {
   readonly logins: Array<{ user: string; ok: boolean }>;
 }
 
-const lower = (a: string) => a.trim().toLowerCase();
-const domainOf = (a: string) => a.slice(a.lastIndexOf('@') + 1);
-
 /**
  * An in-memory Directory for unit tests: plain-text passwords compared directly, no hashing,
- * no timing care. The rules follow the file-backed one closely enough for protocol tests:
- * case-insensitive addresses, `user+detail`, recursive aliases with a loop guard, catch-all.
+ * no timing care. Lookups are the file directory's own (@mailstack/directory's
+ * DirectorySnapshot over the same data), so case, IDNA, `user+detail`, recursive aliases with a
+ * loop guard and catch-alls behave exactly as in production; logins are as strict as there.
  */
 export function memoryDirectory(options: MemoryDirectoryOptions = {}): MemoryDirectory {
-  const users = new Map<string, MemoryUser>();
-  for (const [a, u] of Object.entries(options.users ?? {}))
-    users.set(lower(a), typeof u === 'string' ? { password: u } : u);
-  const aliases = new Map(Object.entries(options.aliases ?? {}).map(([a, t]) => [lower(a), t]));
-  const catchAll = new Map(Object.entries(options.catchAll ?? {}).map(([d, t]) => [lower(d), t]));
-  const domains = new Set(
-    (options.domains ?? [...users.keys(), ...aliases.keys()].map(domainOf)).map((d) =>
-      lower(d).replace(/\.$/, ''),
-    ),
+  const users: Record<string, UserRecord> = {};
+  for (const [address, u] of Object.entries(options.users ?? {})) {
+    const key = addressKey(address);
+    if (key) users[key] = typeof u === 'string' ? { password: u } : { ...u };
+  }
+  const aliases: Record<string, string[]> = {};
+  for (const [address, targets] of Object.entries(options.aliases ?? {})) {
+    const key = addressKey(address);
+    if (key) aliases[key] = [...targets];
+  }
+  const catchAll: Record<string, string> = {};
+  for (const [domain, target] of Object.entries(options.catchAll ?? {})) catchAll[domainKey(domain)] = target;
+  const domains =
+    options.domains ??
+    [...Object.keys(users), ...Object.keys(aliases)].map((key) => key.slice(key.lastIndexOf('@') + 1));
+  const snapshot = new DirectorySnapshot(
+    {
+      domains: [...new Set(domains.map(domainKey))],
+      users,
+      aliases,
+      catchAll,
+      subaddressSeparator: options.subaddressSeparator ?? '+',
+    },
+    silentLogger,
   );
-  const sep = options.subaddressSeparator ?? '+';
   const logins: Array<{ user: string; ok: boolean }> = [];
-
-  const expand = (
-    address: string,
-    given: string,
-    detail: string | undefined,
-    path: string[],
-    out: Resolution,
-  ) => {
-    const key = lower(address);
-    if (!key.includes('@')) return;
-    if (!domains.has(domainOf(key))) {
-      if (!out.forward.includes(address.trim())) out.forward.push(address.trim());
-      return;
-    }
-    if (path.includes(key) || path.length > 20) return;
-    const here = [...path, key];
-    const hit = (k: string, d: string | undefined): boolean => {
-      if (users.has(k)) {
-        if (!out.local.some((t) => t.user === k)) {
-          const t: LocalTarget = { user: k, address: given };
-          if (d !== undefined) t.detail = d;
-          out.local.push(t);
-        }
-        return true;
-      }
-      const targets = aliases.get(k);
-      if (!targets) return false;
-      for (const t of targets) expand(t, given, d, here, out);
-      return true;
-    };
-    if (hit(key, detail)) return;
-    const local = key.slice(0, key.lastIndexOf('@'));
-    const cut = sep ? [...local].findIndex((c, i) => i > 0 && sep.includes(c)) : -1;
-    if (cut > 0 && hit(`${local.slice(0, cut)}@${domainOf(key)}`, local.slice(cut + 1))) return;
-    const ca = catchAll.get(domainOf(key));
-    if (ca) expand(ca, given, undefined, here, out);
-  };
-
-  const account = async (user: string): Promise<Account | null> => {
-    const key = lower(user);
-    const u = users.get(key);
-    if (!u) return null;
-    const own = [...aliases.keys()].filter((a) => {
-      const r: Resolution = { local: [], forward: [] };
-      expand(a, a, undefined, [], r);
-      return r.forward.length === 0 && r.local.length === 1 && r.local[0]!.user === key;
-    });
-    const acct: Account = { user: key, addresses: [key, ...own] };
-    if (u.quotaBytes !== undefined) acct.quotaBytes = u.quotaBytes;
-    if (u.quotaMessages !== undefined) acct.quotaMessages = u.quotaMessages;
-    return acct;
-  };
 
   return {
     logins,
     async authenticate(user, password) {
-      const u = users.get(lower(user));
-      const ok = !!u && u.password === password;
+      const key = loginKey(user);
+      const found = key === null ? null : snapshot.user(key);
+      const ok = found !== null && found.record.password === password;
       logins.push({ user, ok });
-      return ok ? account(user) : null;
+      return ok ? snapshot.account(found.key) : null;
     },
     async resolve(address) {
-      if (!address.includes('@') || !domains.has(lower(domainOf(address)))) return null;
-      const out: Resolution = { local: [], forward: [] };
-      expand(address, address.trim(), undefined, [], out);
-      return out.local.length + out.forward.length > 0 ? out : null;
+      return snapshot.resolve(address);
     },
-    isLocalDomain: (d) => domains.has(lower(d).replace(/\.$/, '')),
-    account,
+    isLocalDomain: (domain) => snapshot.isLocalDomain(domain),
+    async account(user) {
+      return snapshot.account(user);
+    },
   };
 }
