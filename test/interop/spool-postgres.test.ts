@@ -146,7 +146,6 @@ describe('PostgreSQL spool', () => {
         woken = resolve;
       });
     const stop = b.onWake(() => woken());
-    await b.listening();
     let next = wake();
     const id = await a.enqueue(env('a@example.test'), bufferBlob('x'));
     await next;

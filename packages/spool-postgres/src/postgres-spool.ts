@@ -18,20 +18,19 @@ import {
   silentLogger,
 } from '@mailstack/core';
 import {
-  applyResults,
-  eventRetryAt,
-  isOpen,
   isQueueId,
   newRecord,
+  type PendingEvent,
   queuedMessage,
   queueIdGenerator,
   type RetryPolicy,
+  raiseDueEvents,
   reportSettle,
   requeueRecord,
   retryPolicy,
   type SpoolOptions,
   type SpoolRecord,
-  spoolEvent,
+  settleRecord,
 } from '@mailstack/queue';
 import pg from 'pg';
 import { chunkBlob, writeBody } from './body.ts';
@@ -77,7 +76,7 @@ type Tx = pg.PoolClient;
  *   a lease whose owner's connection is gone (its advisory lock dropped) is void at once;
  * - settle applies the queue package's settle rule (transitions.ts) to the row under
  *   `FOR UPDATE`, writes the recipients' state and the events it raised, in one transaction;
- * - enqueue, flush, release and requeue NOTIFY in their transaction; `onWake` LISTENs.
+ * - enqueue, flush, release and requeue NOTIFY in their transaction; every open spool LISTENs.
  */
 export class PostgresSpool implements Spool, SpoolOperations {
   readonly schema: string;
@@ -97,7 +96,6 @@ export class PostgresSpool implements Spool, SpoolOperations {
   private readonly handlers = new Set<SpoolEventHandler>();
   private readonly wakeListeners = new Set<() => void>();
   private readonly session: SpoolSession;
-  private listenStarted: Promise<void> = Promise.resolve();
 
   constructor(options: PostgresSpoolOptions) {
     if (!options.pool && !options.url) throw new TypeError('openPostgresSpool needs a url or a pool');
@@ -139,7 +137,10 @@ export class PostgresSpool implements Spool, SpoolOperations {
     });
   }
 
-  /** Creates or migrates the schema. */
+  /**
+   * Creates or migrates the schema and starts listening for other processes' wake-ups (from
+   * here on, none is missed while the connection lasts).
+   */
   async open(): Promise<this> {
     const client = await this.pool.connect().catch((err) => {
       throw spoolError(err);
@@ -150,6 +151,12 @@ export class PostgresSpool implements Spool, SpoolOperations {
       throw spoolError(err);
     } finally {
       client.release();
+    }
+    try {
+      await this.session.startListening();
+    } catch (err) {
+      await this.close().catch(() => {});
+      throw spoolError(err);
     }
     return this;
   }
@@ -245,16 +252,8 @@ export class PostgresSpool implements Spool, SpoolOperations {
     const done = await this.transaction('durable', async (tx) => {
       const rec = await this.lockRecord(tx, id);
       if (!rec) return undefined;
-      const stale =
-        options.owner !== undefined &&
-        rec.lease !== null &&
-        rec.lease.owner !== options.owner &&
-        rec.lease.expiresAt > now;
-      const outcome = applyResults(rec, results, now, this.policy, {
-        stale,
-        trackEvents,
-        leaseHeld: options.owner === undefined || rec.lease?.owner === options.owner,
-      });
+      const outcome = settleRecord(rec, results, now, this.policy, { owner: options.owner, trackEvents });
+      const { stale } = outcome;
       await this.writeRecord(tx, rec);
       const events: EventRow[] = [];
       // Claimed by this process from the start: it raises them right after COMMIT.
@@ -299,24 +298,10 @@ export class PostgresSpool implements Spool, SpoolOperations {
    * or requeue, so it arrives only once the change is visible).
    */
   onWake(listener: () => void): () => void {
-    if (this.wakeListeners.size === 0) {
-      this.listenStarted = this.session.startListening().catch((err) => {
-        this.log.warn(
-          { event: 'spool-watch-failed', dir: this.schema, err: String(err) },
-          'LISTEN failed; the runner polls only',
-        );
-      });
-    }
     this.wakeListeners.add(listener);
     return () => {
       this.wakeListeners.delete(listener);
-      if (this.wakeListeners.size === 0) void this.session.stopListening();
     };
-  }
-
-  /** Resolves once the LISTEN of `onWake` is in place (or failed and was logged). */
-  listening(): Promise<void> {
-    return this.listenStarted;
   }
 
   private wake(): void {
@@ -448,7 +433,7 @@ export class PostgresSpool implements Spool, SpoolOperations {
       rec.attempts,
       new Date(rec.nextAttemptAt),
       rec.held,
-      rec.recipients.filter(isOpen).length,
+      rec.recipients.filter((r) => r.status === 'pending' || r.status === 'deferred').length,
       rec.lease?.owner ?? null,
       rec.lease ? new Date(rec.lease.expiresAt) : null,
     ]);
@@ -494,21 +479,25 @@ export class PostgresSpool implements Spool, SpoolOperations {
   private async raise(events: EventRow[], messages: Map<string, QueuedMessage>, now: number): Promise<void> {
     const confirmed: string[] = [];
     const failed: { seq: string; tries: number; at: Date }[] = [];
-    for (const e of events) {
-      const message = messages.get(e.message_id);
-      if (!message) continue;
-      try {
-        const event = spoolEvent(e.type, message, e.recipients);
-        for (const handler of [...this.handlers]) await handler(event);
-        confirmed.push(e.seq);
-      } catch (err) {
-        const tries = e.tries + 1;
-        const pending = { type: e.type, recipients: e.recipients, tries, nextTryAt: now };
-        failed.push({ seq: e.seq, tries, at: new Date(eventRetryAt(pending, now)) });
+    for (const [id, message] of messages) {
+      // The queue package's raiseDueEvents, over this message's claimed events (due now).
+      const seqs = new Map<PendingEvent, string>();
+      const rec = { pendingEvents: [] as PendingEvent[] } as SpoolRecord;
+      for (const e of events.filter((row) => row.message_id === id)) {
+        const pending = { type: e.type, recipients: e.recipients, tries: e.tries, nextTryAt: now };
+        seqs.set(pending, e.seq);
+        rec.pendingEvents.push(pending);
+      }
+      await raiseDueEvents(rec, message, this.handlers, now, (pending, err) => {
         this.log.error(
-          { event: 'event-handler-failed', queueId: e.message_id, kind: e.type, err: String(err) },
+          { event: 'event-handler-failed', queueId: id, kind: pending.type, err: String(err) },
           'event handler failed',
         );
+      });
+      const left = new Set(rec.pendingEvents);
+      for (const [pending, seq] of seqs) {
+        if (!left.has(pending)) confirmed.push(seq);
+        else failed.push({ seq, tries: pending.tries, at: new Date(pending.nextTryAt) });
       }
     }
     const removed = await this.transaction('durable', async (tx) => {

@@ -5,9 +5,9 @@ import type { Notification, Pool, PoolClient } from 'pg';
  * One long-lived connection per spool for what lasts as long as the process: LISTEN for other
  * processes' wake-ups, and a session advisory lock per lease owner of this process, which is how
  * other processes tell a live owner from a dead one (a killed process's connection closes and
- * PostgreSQL drops its locks). Opened on first need; after a lost connection it is opened again
- * on the next need (or, while listening, after a second), locks and LISTEN renewed, and the
- * listeners woken for what they may have missed.
+ * PostgreSQL drops its locks). Opened when the spool opens; after a lost connection it is opened
+ * again a second later (or on the next need), locks and LISTEN renewed, and the listeners woken
+ * for what they may have missed.
  */
 export class SpoolSession {
   private readonly pool: Pool;
@@ -54,18 +54,16 @@ export class SpoolSession {
     await client.query(`LISTEN ${this.channel}`);
   }
 
-  async stopListening(): Promise<void> {
-    this.listening = false;
-    await this.client?.query(`UNLISTEN ${this.channel}`).catch(() => {});
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retry);
     const client = this.client;
     this.client = undefined;
-    // Releasing with an error ends the connection, which drops its locks and LISTEN.
-    client?.release(true);
+    if (!client) return;
+    // Drop the owners' locks before the connection goes (its backend may take a moment to
+    // notice the socket closed): once close() resolves, this process's leases are void.
+    await client.query('SELECT pg_advisory_unlock_all()').catch(() => {});
+    client.release(true);
   }
 
   private connection(): Promise<PoolClient> {
