@@ -57,7 +57,18 @@ function startRunner(
   hangAfter: number | undefined,
   onLine: (r: Runner, line: string) => void,
 ): Runner {
-  const args = [RUNNER, server.url, schema, out, '30', '2000', ...(hangAfter ? [String(hangAfter)] : [])];
+  const args = [
+    RUNNER,
+    '--spool',
+    `pg:${schema}:${server.url}`,
+    '--out',
+    out,
+    '--delay',
+    '30',
+    '--lease',
+    '2000',
+  ];
+  if (hangAfter !== undefined) args.push('--hang-after', String(hangAfter));
   const daemon = startDaemon(process.execPath, args);
   let isReady!: () => void;
   const runner: Runner = {
