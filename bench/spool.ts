@@ -67,6 +67,9 @@ async function enqueueAll(spool: Spool, count: number): Promise<number> {
   return count / ((performance.now() - started) / 1000);
 }
 
+/** Runner processes of the drain in progress, stopped also when the bench is interrupted. */
+const live = new Set<Daemon>();
+
 /** Starts `n` runner processes on `spec`, waits until each is ready, starts them, times the drain. */
 async function drain(spec: string, n: number, count: number): Promise<number> {
   const runners: Daemon[] = [];
@@ -91,6 +94,7 @@ async function drain(spec: string, n: number, count: number): Promise<number> {
         '60000',
       ]);
       runners.push(daemon);
+      live.add(daemon);
       return new Promise<void>((resolve, reject) => {
         daemon.child.once('exit', () => {
           if (stopping) return;
@@ -112,11 +116,23 @@ async function drain(spec: string, n: number, count: number): Promise<number> {
   } finally {
     stopping = true;
     await Promise.all(runners.map((r) => r.stop()));
+    for (const r of runners) live.delete(r);
   }
 }
 
 const server = await startPostgres();
 const dir = makeTempDir('spool-bench');
+// Interrupted (Ctrl-C, a timeout): stop the server and remove the files all the same.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void Promise.all([...live].map((r) => r.stop()))
+      .then(() => server.stop())
+      .finally(() => {
+        dir.remove();
+        process.exit(130);
+      });
+  });
+}
 const backends: Backend[] = [
   {
     name: 'file',

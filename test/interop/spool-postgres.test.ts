@@ -11,6 +11,7 @@ import { bufferBlob, type Envelope, readAll, type SpoolEvent, storageRefusal } f
 import { openPostgresSpool, type PostgresSpool, spoolError } from '@mailstack/spool-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/net.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 
 let server: TestPostgres;
@@ -278,6 +279,24 @@ describe('PostgreSQL spool', () => {
     expect(await sql(`SELECT version FROM "${schema}".schema_version`)).toEqual([{ version: 1 }]);
     const id = await spools[0]!.enqueue(env('a@example.test'), bufferBlob('x'));
     expect((await spools[2]!.get(id))?.id).toBe(id);
+  });
+
+  it('refuses an enqueue whose connection is cut midway as temporary, and takes the next one', async () => {
+    const s = await spool();
+    const body = new Readable({ read() {} });
+    body.push(Buffer.alloc(300 * 1024, 'x'));
+    const pending = s.enqueue(env('a@example.test'), body).catch((e: unknown) => e);
+    // Its first chunk is written; the transaction waits for the rest of the body.
+    const idle = `SELECT pid FROM pg_stat_activity
+      WHERE datname = current_database() AND state = 'idle in transaction' AND pid <> pg_backend_pid()`;
+    await waitFor('the enqueue transaction', async () => (await sql(idle)).length === 1);
+    await sql(`SELECT pg_terminate_backend(pid) FROM (${idle}) AS t`);
+    body.push(Buffer.alloc(1000, 'y'));
+    body.push(null);
+    expect(storageRefusal(await pending)).toBe('temporary');
+    expect(await s.list()).toEqual([]);
+    const id = await s.enqueue(env('a@example.test'), bufferBlob('x'));
+    expect((await s.get(id))?.blob.size).toBe(1);
   });
 
   it('refuses with core’s typed errors: temporary when the database is unreachable, no-space for a full disk', async () => {

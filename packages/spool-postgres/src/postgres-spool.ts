@@ -392,6 +392,12 @@ export class PostgresSpool implements Spool, SpoolOperations {
       throw spoolError(err);
     }
     let broken: Error | undefined;
+    // A connection lost while checked out is reported on the client: without a listener that
+    // would crash the process. The query in progress (or the next one) fails with it anyway.
+    const lost = (err: Error) => {
+      broken = err;
+    };
+    tx.on('error', lost);
     try {
       await tx.query(`BEGIN; SET LOCAL synchronous_commit = ${mode === 'durable' ? 'on' : 'off'}`);
       const result = await work(tx);
@@ -403,6 +409,7 @@ export class PostgresSpool implements Spool, SpoolOperations {
       });
       throw spoolError(err);
     } finally {
+      tx.off('error', lost);
       tx.release(broken);
     }
   }
