@@ -25,7 +25,6 @@ export {
   type MemoryUser,
   memoryDirectory,
 } from './memory-directory.ts';
-export { type MemorySpool, type MemorySpoolOptions, memorySpool } from './memory-spool.ts';
 export { type PythonResult, type RunPythonOptions, runPython } from './run-python.ts';
 export {
   smtpTranscript,

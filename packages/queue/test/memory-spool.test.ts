@@ -1,6 +1,7 @@
 import { bufferBlob } from '@mailstack/core';
+import { describeSpoolContract } from '@mailstack/testkit';
 import { describe, expect, it } from 'vitest';
-import { describeSpoolContract, memorySpool } from '../src/index.ts';
+import { memorySpool } from '../src/index.ts';
 
 describeSpoolContract('memory spool', async ({ clock, retry }) => {
   const spool = memorySpool({ clock, retry });

@@ -13,21 +13,13 @@ import {
   type SpoolEventHandler,
   type SpoolOperations,
 } from '@mailstack/core';
-import {
-  type FileSpoolOptions,
-  flushRecord,
-  isDue,
-  isFinished,
-  newRecord,
-  queuedMessage,
-  queueIdGenerator,
-  type RetryPolicy,
-  raiseDueEvents,
-  requeueRecord,
-  retryPolicy,
-  type SpoolRecord,
-  settleRecord,
-} from '@mailstack/queue';
+import type { FileSpoolOptions } from './file-spool.ts';
+import { queueIdGenerator } from './queue-id.ts';
+import { queuedMessage } from './queued-message.ts';
+import { newRecord, type SpoolRecord } from './record.ts';
+import { type RetryPolicy, retryPolicy } from './retry-policy.ts';
+import { raiseDueEvents } from './spool-events.ts';
+import { flushRecord, isDue, isFinished, requeueRecord, settleRecord } from './transitions.ts';
 
 /** The file spool's options that mean something in memory, with the same defaults. */
 export type MemorySpoolOptions = Pick<
@@ -46,8 +38,9 @@ interface Storage {
 }
 
 /**
- * The spool seam in memory, for tests about protocols rather than disks: the file spool's state
- * machine (@mailstack/queue: retry schedule, settle rules, event retries) over two Maps.
+ * The spool seam in memory, for tests about protocols rather than disks (and an embedder that
+ * wants no durability): the file spool's state machine (retry schedule, settle rules, event
+ * retries) over two Maps.
  * `reopen()` gives another instance over the same entries, as a second process or a restart
  * would see them; wake-ups reach every instance.
  */
