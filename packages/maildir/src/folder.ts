@@ -16,11 +16,11 @@ import {
   type MessageBlob,
   type MessageMeta,
   type MessageSummary,
+  NotFoundError,
 } from '@mailstack/core';
 import { MetaCache } from './cache.ts';
 import { lfToCrlf, ToCrlf, wireSizeOf } from './crlf.ts';
 import { fsyncDir, storeMessage } from './deliver.ts';
-import { MaildirError, MessageNotFoundError } from './errors.ts';
 import {
   fileName,
   isSystemFlag,
@@ -368,12 +368,12 @@ export class MaildirFolder implements Folder {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new MaildirError('Folder is closed');
+    if (this.closed) throw new Error('Folder is closed');
   }
 
   private entry(uid: number): Entry {
     const e = this.entries.get(uid);
-    if (!e) throw new MessageNotFoundError(uid);
+    if (!e) throw new NotFoundError(`No message with UID ${uid}`);
     return e;
   }
 
@@ -453,7 +453,7 @@ export class MaildirFolder implements Folder {
           ref = await self.locate(e.base);
         }
       }
-      if (!fh) throw new MessageNotFoundError(uid);
+      if (!fh) throw new NotFoundError(`No message with UID ${uid}`);
       if (e.meta.size <= SMALL_MESSAGE) {
         // Most mail is small: one read and one conversion beat a stream pipeline per message
         // (POP3 RETR and IMAP BODY[] of 4 KB messages were bound by that overhead).
@@ -608,7 +608,7 @@ export class MaildirFolder implements Folder {
 
   private async copyNow(uids: number[], target: Folder): Promise<Array<[number, number]>> {
     this.assertOpen();
-    if (!(target instanceof MaildirFolder)) throw new MaildirError('Copy target is not a Maildir folder');
+    if (!(target instanceof MaildirFolder)) throw new Error('Copy target is not a Maildir folder');
     const list = [...new Set(uids)].filter((u) => this.entries.has(u)).sort((a, b) => a - b);
     if (list.length === 0) return [];
     let bytes = 0;

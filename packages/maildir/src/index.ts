@@ -1,12 +1,3 @@
-export {
-  FolderExistsError,
-  FolderNotFoundError,
-  InvalidNameError,
-  LockTimeoutError,
-  MaildirError,
-  MessageNotFoundError,
-  TooManyKeywordsError,
-} from './errors.ts';
 export { fileName, type ParsedFileName, parseFileName } from './filename.ts';
 export { MaildirFolder } from './folder.ts';
 export { formatKeywords, parseKeywords } from './keywords.ts';
