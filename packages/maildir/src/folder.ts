@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import {
   type AppendOptions,
   asNoSpace,
+  copyThroughSeam,
   type Folder,
   type FolderChange,
   isNoSpace,
@@ -602,19 +603,26 @@ export class MaildirFolder implements Folder {
     });
   }
 
+  /**
+   * Between two Maildir folders the files are linked (copied across file systems) and
+   * numbered in one uidlist update; into any other backend's folder, through the seam.
+   */
   copy(uids: number[], target: Folder): Promise<Array<[number, number]>> {
-    return this.serial(() => this.copyNow(uids, target));
+    return this.serial(() => {
+      this.assertOpen();
+      return target instanceof MaildirFolder
+        ? this.linkInto(uids, target)
+        : copyThroughSeam(this, uids, target);
+    });
   }
 
-  private async copyNow(uids: number[], target: Folder): Promise<Array<[number, number]>> {
-    this.assertOpen();
-    if (!(target instanceof MaildirFolder)) throw new Error('Copy target is not a Maildir folder');
+  private async linkInto(uids: number[], target: MaildirFolder): Promise<Array<[number, number]>> {
     const list = [...new Set(uids)].filter((u) => this.entries.has(u)).sort((a, b) => a - b);
     if (list.length === 0) return [];
     let bytes = 0;
     for (const uid of list)
       bytes += parseFileName(this.entries.get(uid)!.name).size ?? this.entries.get(uid)!.meta.size;
-    if (target.user === this.user) await this.ctx.checkQuota(this.user, bytes, list.length);
+    await target.ctx.checkQuota(target.user, bytes, list.length);
     const made: Array<{ src: number; base: string; dest: string; meta: MessageMeta }> = [];
     let assigned: Map<string, number>;
     try {
@@ -668,7 +676,7 @@ export class MaildirFolder implements Folder {
       const s = await this.cache.getSummary(this.entries.get(m.src)!.base);
       if (s) await target.cache.putSummary(m.base, s);
     }
-    await this.ctx.addUsage(target.user, bytes, made.length);
+    await target.ctx.addUsage(target.user, bytes, made.length);
     notifyFolderChanged(target.dir);
     return made.map((m) => [m.src, assigned.get(m.base)!]);
   }
