@@ -40,6 +40,12 @@ export {
   type MetricsSink,
   noMetrics,
 } from './metrics.ts';
+export {
+  MessageSummarizer,
+  type SummarizeLimits,
+  summarize,
+  summarizeBuffer,
+} from './mime/index.ts';
 export { decodeModifiedUtf7, encodeModifiedUtf7 } from './mutf7.ts';
 export {
   formatReply,

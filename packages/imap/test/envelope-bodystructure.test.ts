@@ -222,7 +222,7 @@ function checkStructure(v: Value, p: MimePart, extended: boolean): void {
 }
 
 describe('ENVELOPE and BODYSTRUCTURE over the maildir corpus (summaries from @mailstack/maildir)', () => {
-  const corpus = join(import.meta.dirname, '../../maildir/test/corpus');
+  const corpus = join(import.meta.dirname, '../../core/test/corpus');
   const summaries = new Map<string, MessageSummary>();
   let root = '';
 

@@ -18,6 +18,7 @@ import {
   type MessageMeta,
   type MessageSummary,
   NotFoundError,
+  summarize,
 } from '@mailstack/core';
 import { MetaCache } from './cache.ts';
 import { lfToCrlf, ToCrlf, wireSizeOf } from './crlf.ts';
@@ -33,7 +34,6 @@ import {
   withSizes,
 } from './filename.ts';
 import { KeywordTable } from './keywords.ts';
-import { summarizeMessage } from './summary.ts';
 import { UidList } from './uidlist.ts';
 import { FolderWatcher, notifyFolderChanged } from './watch.ts';
 import { skipWhenFull } from './write-all.ts';
@@ -130,9 +130,27 @@ export class MaildirFolder implements Folder {
 
   /** Operations that change the snapshot run one at a time. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
+    const run = this.queue.then(fn, fn).catch((err: unknown) => this.goneOr(err));
     this.queue = run.catch(() => {});
     return run;
+  }
+
+  /**
+   * A file missing because the whole folder is (another session deleted it) is the refusal
+   * not-found, not an I/O error: the protocols answer NO [NONEXISTENT], not a server bug.
+   */
+  private async goneOr(err: unknown): Promise<never> {
+    if ((err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' && !(await this.dirExists()))
+      throw new NotFoundError(`No such mailbox: ${this.name}`, { cause: err });
+    throw err;
+  }
+
+  private async dirExists(): Promise<boolean> {
+    try {
+      return (await lstat(join(this.dir, 'cur'))).isDirectory();
+    } catch {
+      return false;
+    }
   }
 
   messages(): readonly MessageMeta[] {
@@ -487,7 +505,7 @@ export class MaildirFolder implements Folder {
     const e = this.entry(uid);
     const cached = await this.cache.getSummary(e.base);
     if (cached) return cached;
-    const s = await summarizeMessage(this.read(uid));
+    const s = await summarize(this.read(uid));
     await this.cache.putSummary(e.base, s);
     return s;
   }

@@ -3,12 +3,6 @@ export { MaildirFolder } from './folder.ts';
 export { formatKeywords, parseKeywords } from './keywords.ts';
 export { acquireDotLock, type DotLock } from './lock.ts';
 export {
-  MessageSummarizer,
-  type SummarizeLimits,
-  summarize,
-  summarizeBuffer,
-} from './mime/index.ts';
-export {
   decodeMailboxName,
   encodeMailboxName,
   folderDirName,

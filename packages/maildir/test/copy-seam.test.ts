@@ -1,4 +1,5 @@
 import type { Folder } from '@mailstack/core';
+import { memoryMailboxStore } from '@mailstack/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { message, tempStore, text, USER } from './helpers.ts';
 
@@ -62,5 +63,40 @@ describe('copy and move into a folder of another backend', () => {
     } finally {
       await q.cleanup();
     }
+  });
+
+  it('copies and moves from Maildir into a memory folder and back, both ways', async () => {
+    const date = new Date('2024-06-01T08:00:00Z');
+    const memory = memoryMailboxStore();
+    await memory.createFolder(USER, 'Elsewhere');
+    const away = await memory.openFolder(USER, 'Elsewhere');
+    const inbox = await t.store.openFolder(USER, 'INBOX');
+    const a = await inbox.append(message('to memory', 'line\nwith LF\n'), { internalDate: date });
+    await inbox.setFlags([a.uid], '+', ['\\Answered', '$Label1']);
+    const b = await inbox.append(message('moved'));
+    expect(await inbox.copy([a.uid], away)).toEqual([[a.uid, 1]]);
+    expect(await inbox.move([b.uid], away)).toEqual([[b.uid, 2]]);
+    expect(inbox.messages().map((m) => m.uid)).toEqual([a.uid]);
+    expect(away.messages()).toEqual([
+      expect.objectContaining({
+        uid: 1,
+        internalDate: date,
+        flags: expect.arrayContaining(['\\Answered', '$Label1']),
+      }),
+      expect.objectContaining({ uid: 2 }),
+    ]);
+    expect(await text(away.read(1))).toBe(await text(inbox.read(a.uid)));
+
+    const archive = await t.store.openFolder(USER, 'Archive');
+    const back = await away.move([1, 2], archive);
+    expect(back.map(([source]) => source)).toEqual([1, 2]);
+    expect(away.messages()).toEqual([]);
+    await archive.refresh();
+    const copied = archive.messages().find((m) => m.uid === back[0]![1])!;
+    expect(copied.internalDate).toEqual(date);
+    expect([...copied.flags].sort()).toEqual(['$Label1', '\\Answered']);
+    expect(await text(archive.read(back[0]![1]))).toBe(await text(inbox.read(a.uid)));
+    expect(await text(archive.read(back[1]![1]))).toContain('Subject: moved');
+    for (const f of [inbox, archive, away]) await f.close();
   });
 });
