@@ -203,7 +203,7 @@ describe('POP3 on the wire', () => {
   });
 
   it('a connection dropped after DELE deletes nothing', async () => {
-    const { port, deliver } = await start();
+    const { port, deliver } = await start({ backend: 'maildir' });
     await deliver(message(1));
     await deliver(message(2));
     const c = await login(port);
@@ -261,7 +261,7 @@ describe('POP3 on the wire', () => {
   });
 
   it('keeps UIDL values across a server restart, and they are 1-70 printable chars', async () => {
-    const { port, deliver } = await start();
+    const { port, deliver } = await start({ backend: 'maildir' });
     await deliver(message(1));
     await deliver(message(2));
     const c = await login(port);
