@@ -267,8 +267,9 @@ export class MemoryFolder implements Folder {
 
   async copy(uids: number[], target: Folder): Promise<Array<[number, number]>> {
     this.#assertOpen();
+    // Between folders of this store the bytes are shared; into any other backend, through the seam.
     const into = target instanceof MemoryFolder ? target.dataOf(this.#host) : null;
-    if (!into || !(target instanceof MemoryFolder)) return copyThroughSeam(this, uids, target);
+    if (!into) return copyThroughSeam(this, uids, target);
     const list = [...new Set(uids)]
       .filter((uid) => this.#snapshot.has(uid) && this.#data.messages.has(uid))
       .sort((a, b) => a - b);

@@ -155,7 +155,8 @@ export function memoryMailboxStore(): MemoryMailboxStore {
       box.folders.delete(norm);
       box.specialUse.delete(norm);
       data.deleted = true;
-      data.record({ kind: 'expunge', uids: [...data.messages.keys()] }, null);
+      // Sessions holding it see its messages go (Maildir answers NotFoundError; the contract allows both).
+      if (data.messages.size > 0) data.record({ kind: 'expunge', uids: [...data.messages.keys()] }, null);
       data.messages.clear();
     },
 
