@@ -1,22 +1,7 @@
-export {
-  FolderExistsError,
-  FolderNotFoundError,
-  InvalidNameError,
-  LockTimeoutError,
-  MaildirError,
-  MessageNotFoundError,
-  TooManyKeywordsError,
-} from './errors.ts';
 export { fileName, type ParsedFileName, parseFileName } from './filename.ts';
 export { MaildirFolder } from './folder.ts';
 export { formatKeywords, parseKeywords } from './keywords.ts';
 export { acquireDotLock, type DotLock } from './lock.ts';
-export {
-  MessageSummarizer,
-  type SummarizeLimits,
-  summarize,
-  summarizeBuffer,
-} from './mime/index.ts';
 export {
   decodeMailboxName,
   encodeMailboxName,

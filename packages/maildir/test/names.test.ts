@@ -1,10 +1,10 @@
+import { InvalidNameError } from '@mailstack/core';
 import { describe, expect, it } from 'vitest';
 import {
   decodeMailboxName,
   encodeMailboxName,
   folderDirName,
   folderNameFromDir,
-  InvalidNameError,
   validateFolderName,
 } from '../src/index.ts';
 import { tempStore, USER } from './helpers.ts';

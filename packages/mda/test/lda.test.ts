@@ -65,7 +65,7 @@ describe('LDA mode (stdin, sysexits)', () => {
       message({ id: 'o2' }),
     );
     expect(run.code).toBe(75);
-    expect(run.stderr).toMatch(/452 4\.2\.2/);
+    expect(run.stderr).toMatch(/552 5\.2\.2/);
     expect(await readMessages(store, 'onebox@example.test')).toHaveLength(1);
   });
 

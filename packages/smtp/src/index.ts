@@ -28,3 +28,4 @@ export {
 } from './listener.ts';
 export { isBarePostmaster, postmasterDomain } from './postmaster.ts';
 export { carriesEnhancedCode, replyText } from './replies.ts';
+export { enqueueError, storageReply } from './storage-reply.ts';

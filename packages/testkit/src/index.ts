@@ -11,6 +11,10 @@ export {
   type SpoolUnderTest,
 } from './contracts/spool-contract.ts';
 export {
+  describeMailboxStoreContract,
+  type MailboxStoreFixture,
+} from './contracts/mailbox-store-contract.ts';
+export {
   type DnsRecords,
   type DnsServer,
   type DnsServerOptions,
@@ -25,6 +29,12 @@ export {
   type MemoryUser,
   memoryDirectory,
 } from './memory-directory.ts';
+export type { MemoryFolder } from './memory-folder.ts';
+export {
+  type MemoryMailboxStore,
+  memoryMailboxStore,
+  type QuotaLimits as MemoryQuotaLimits,
+} from './memory-mailbox-store.ts';
 export { type PythonResult, type RunPythonOptions, runPython } from './run-python.ts';
 export {
   smtpTranscript,

@@ -1,5 +1,5 @@
-import type { MimePart } from '@mailstack/core';
 import { describe, expect, it } from 'vitest';
+import type { MimePart } from '../src/index.ts';
 import { summarizeBuffer } from '../src/mime/index.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { EnvelopeFields, MessageSummary, MimePart } from '@mailstack/core';
+import type { EnvelopeFields, MessageSummary, MimePart } from '../mailbox.ts';
 import {
   boundaryOf,
   parseContentType,

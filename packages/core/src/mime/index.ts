@@ -1,7 +1,7 @@
 /**
  * The MIME summariser: one streaming pass over a message that yields the tree IMAP turns into
- * BODYSTRUCTURE, ENVELOPE and BODY[section] range reads (packages/maildir/src/index.ts
- * re-exports this).
+ * BODYSTRUCTURE, ENVELOPE and BODY[section] range reads. Pure (bytes in, tree out), so every
+ * MailboxStore backend builds the same summary.
  *
  * What the IMAP writer can rely on, all matching Dovecot 2.3:
  * - Offsets are wire-form (CRLF) bytes from byte 0 of the outer message, also inside

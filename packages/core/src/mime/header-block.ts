@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { EnvelopeFields } from '@mailstack/core';
+import type { EnvelopeFields } from '../mailbox.ts';
 
 /** Header names ENVELOPE is built from, mapped to their EnvelopeFields key. */
 const ENVELOPE_KEYS: ReadonlyMap<string, keyof EnvelopeFields> = new Map([

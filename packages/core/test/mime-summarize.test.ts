@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { EnvelopeFields, MessageSummary, MimePart } from '@mailstack/core';
 import { describe, expect, it } from 'vitest';
+import type { EnvelopeFields, MessageSummary, MimePart } from '../src/index.ts';
 import { MessageSummarizer, summarize, summarizeBuffer } from '../src/mime/index.ts';
 
 const corpusDir = join(dirname(fileURLToPath(import.meta.url)), 'corpus');

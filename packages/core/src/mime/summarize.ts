@@ -1,4 +1,4 @@
-import type { MessageSummary } from '@mailstack/core';
+import type { MessageSummary } from '../mailbox.ts';
 import { DEFAULT_LIMITS, StructureBuilder, type SummarizeLimits } from './structure-builder.ts';
 import { WireLineScanner } from './wire-lines.ts';
 
