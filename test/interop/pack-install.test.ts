@@ -8,8 +8,8 @@
  *   it fails the test);
  * - typechecks a TypeScript consumer against the installed declarations (NodeNext, strict);
  * - runs the installed bins (`mailstack`, `mailstack-queue`, `mailstack-directory`);
- * - runs `mailstack start` from them on first start (the self-signed certificate is made then)
- *   and reads the IMAPS greeting over TLS.
+ * - runs `mailstack start` from them on first start (the self-signed certificate is made then,
+ *   and Debian's openssl must parse and verify it) and reads the IMAPS greeting over TLS.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -443,6 +443,30 @@ describe('the packed packages, installed in a project outside the repository', (
         );
         expect(greeting).toMatch(/^\* OK /);
         expect(subject).toBe('CN=mx.example.org');
+
+        // Debian's openssl reads the certificate our DER writer made, and verifies it strictly.
+        const cert = join(work, 'state', 'tls', 'cert.pem');
+        const text = await runOk('openssl', ['x509', '-noout', '-text', '-in', cert]);
+        for (const line of [
+          'Signature Algorithm: ecdsa-with-SHA256',
+          'Subject: CN = mx.example.org',
+          'NIST CURVE: P-256',
+          'CA:FALSE',
+          'DNS:mx.example.org, DNS:localhost, IP Address:127.0.0.1',
+        ])
+          expect(text.stdout).toContain(line);
+        const verified = await run('openssl', [
+          'verify',
+          '-x509_strict',
+          '-purpose',
+          'sslserver',
+          '-verify_hostname',
+          'mx.example.org',
+          '-CAfile',
+          cert,
+          cert,
+        ]);
+        expect(verified).toMatchObject({ code: 0, stdout: `${cert}: OK\n` });
       } finally {
         child.kill('SIGTERM');
       }
