@@ -7,11 +7,16 @@
  *   repo's) and on Node 22 (the `node@22` npm package, installed next to it; failing to get
  *   it fails the test);
  * - typechecks a TypeScript consumer against the installed declarations (NodeNext, strict);
- * - runs the installed bins (`mailstack`, `mailstack-queue`, `mailstack-directory`).
+ * - runs the installed bins (`mailstack`, `mailstack-queue`, `mailstack-directory`);
+ * - runs `mailstack start` from them on first start (the self-signed certificate is made then,
+ *   and Debian's openssl must parse and verify it) and reads the IMAPS greeting over TLS.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { connect } from 'node:tls';
+import { freePort } from '@mailstack/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunOptions, type RunResult, run, runOk } from '../helpers/run.ts';
 
@@ -365,5 +370,109 @@ describe('the packed packages, installed in a project outside the repository', (
       expect((await dir(['user', 'add', 'bob@elsewhere.test', '--password', 'x'])).code).not.toBe(0);
     },
     3 * MINUTES,
+  );
+
+  it(
+    'starts the installed mailstack on Node 24: first start makes its certificate, IMAPS greets, SIGTERM stops it',
+    async () => {
+      const work = join(tmp, 'start');
+      await mkdir(work);
+      const [imaps, web, mda] = [await freePort(), await freePort(), await freePort()];
+      const file = join(work, 'mailstack.yaml');
+      await writeFile(
+        file,
+        [
+          'hostname: mx.example.org',
+          'domains: [example.org]',
+          'paths: {data: state}',
+          'listeners:',
+          `  - {agent: mda, address: 127.0.0.1, port: ${mda}, tls: none}`,
+          `  - {agent: imap, address: 127.0.0.1, port: ${imaps}, tls: implicit}`,
+          `  - {agent: web, address: 127.0.0.1, port: ${web}, tls: none}`,
+          '',
+        ].join('\n'),
+      );
+      const child = spawn(
+        join(consumer, 'node_modules', '.bin', 'mailstack'),
+        ['start', '--dev', '--config', file],
+        { cwd: consumer, env: outsideEnv(NODE24), stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString('utf8');
+      });
+      const exited = new Promise<string>((resolve) =>
+        child.once('exit', (code, signal) => resolve(`${code ?? signal}`)),
+      );
+      try {
+        // The banner is printed once every listener is up.
+        const started = await new Promise<boolean>((resolve) => {
+          child.stdout.on('data', (c: Buffer) => {
+            stdout += c.toString('utf8');
+            if (stdout.includes('Ctrl-C stops the stack.')) resolve(true);
+          });
+          void exited.then(() => resolve(false));
+        });
+        expect(started, `mailstack start exited early\n${stdout}\n${stderr}`).toBe(true);
+        expect(stdout).toContain(
+          `  tls       ${join(work, 'state', 'tls', 'cert.pem')} (self-signed, made now)\n`,
+        );
+        expect(stdout).toMatch(/ {2}imap {2}imaps? .*127\.0\.0\.1:\d+\n/);
+
+        const ready = await fetch(`http://127.0.0.1:${web}/readyz`);
+        expect(await ready.json()).toEqual({ status: 'ready' });
+
+        const { greeting, subject } = await new Promise<{ greeting: string; subject: string }>(
+          (resolve, reject) => {
+            const socket = connect(
+              { host: '127.0.0.1', port: imaps, servername: 'mx.example.org', rejectUnauthorized: false },
+              () => {
+                socket.setEncoding('utf8');
+                let got = '';
+                socket.on('data', (d: string) => {
+                  got += d;
+                  if (!got.includes('\r\n')) return;
+                  resolve({ greeting: got, subject: socket.getPeerX509Certificate()?.subject ?? '' });
+                  socket.end();
+                });
+              },
+            );
+            socket.on('error', reject);
+          },
+        );
+        expect(greeting).toMatch(/^\* OK /);
+        expect(subject).toBe('CN=mx.example.org');
+
+        // Debian's openssl reads the certificate our DER writer made, and verifies it strictly.
+        const cert = join(work, 'state', 'tls', 'cert.pem');
+        const text = await runOk('openssl', ['x509', '-noout', '-text', '-in', cert]);
+        for (const line of [
+          'Signature Algorithm: ecdsa-with-SHA256',
+          'Subject: CN = mx.example.org',
+          'NIST CURVE: P-256',
+          'CA:FALSE',
+          'DNS:mx.example.org, DNS:localhost, IP Address:127.0.0.1',
+        ])
+          expect(text.stdout).toContain(line);
+        const verified = await run('openssl', [
+          'verify',
+          '-x509_strict',
+          '-purpose',
+          'sslserver',
+          '-verify_hostname',
+          'mx.example.org',
+          '-CAfile',
+          cert,
+          cert,
+        ]);
+        expect(verified).toMatchObject({ code: 0, stdout: `${cert}: OK\n` });
+      } finally {
+        child.kill('SIGTERM');
+      }
+      expect(await exited, stderr).toBe('0');
+      expect(stderr).not.toMatch(/"level":"error"|could not start/);
+    },
+    2 * MINUTES,
   );
 });
