@@ -125,6 +125,8 @@ export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedSta
       return openSharedAuthThrottle(sharedThrottlePath(paths.directory), {
         maxFailures: config.limits.authFailures.max,
         windowMs: durationMs(config.limits.authFailures.window),
+        baseDelayMs: durationMs(config.limits.authFailures.delay),
+        maxDelayMs: durationMs(config.limits.authFailures.maxDelay),
       });
     },
     (t) => t.close(),
