@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -162,4 +163,34 @@ export function tlsServerHandle(started: AgentDaemon): TlsServerHandle {
   const { tlsPort } = handle;
   if (tlsPort === undefined) throw new Error(`printed no second listener:\n${started.daemon.output()}`);
   return { ...handle, tlsPort };
+}
+
+/** An agent process as the crash and memory tests handle it: kill it, wait for its exit code. */
+export interface AgentChild {
+  readonly child: ChildProcess;
+  /** Its first listener's port. */
+  readonly port: number;
+  readonly listening: ListeningLine[];
+  /** Its exit code (null when a signal ended it). */
+  readonly exited: Promise<number | null>;
+  /** What it wrote so far, for failure messages. */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+export async function startAgentChild(agent: AgentName, config: ConfigInput): Promise<AgentChild> {
+  const { daemon, listening } = await startConfiguredAgent(agent, config);
+  const { child } = daemon;
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+  return {
+    child,
+    port: listening[0]?.port ?? 0,
+    listening,
+    exited,
+    stderr: daemon.output,
+    stop: () => daemon.stop(),
+  };
 }
