@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -44,11 +44,30 @@ export function directoryDomains(directoryFile: string): string[] {
   return ['example.test'];
 }
 
+/** The folders of the config files written so far, removed when the test process exits. */
+const configFolders = new Set<string>();
+
 /**
- * Writes `config` (JSON, which is YAML) to a throwaway file and starts `mailstack <agent>
+ * Writes `config` (JSON, which is YAML; log level `warn` unless it says otherwise) to a
+ * throwaway file, removed when this process exits.
+ */
+export async function writeConfigFile(config: ConfigInput, name = 'config'): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), `mailstack-${name}-`));
+  if (configFolders.size === 0) {
+    process.once('exit', () => {
+      for (const f of configFolders) rmSync(f, { recursive: true, force: true });
+    });
+  }
+  configFolders.add(folder);
+  const file = join(folder, 'mailstack.yaml');
+  writeFileSync(file, `${JSON.stringify({ log: { level: 'warn' }, ...config }, null, 2)}\n`);
+  return file;
+}
+
+/**
+ * Writes `config` to a throwaway file (writeConfigFile) and starts `mailstack <agent>
  * --config FILE` as the operator would, in its own process group; resolves once it printed
- * its `listening` lines (the queue runner: its `running` line). Log level `warn` unless the
- * config says otherwise. `nodeArgs` go before the bin (`--max-old-space-size`, a profiler);
+ * its `listening` lines (the queue runner: its `running` line). `nodeArgs` go before the bin (`--max-old-space-size`, a profiler);
  * `bin` is another checkout's `mailstack` (a bench's reference).
  */
 export async function startConfiguredAgent(
@@ -56,8 +75,7 @@ export async function startConfiguredAgent(
   config: ConfigInput,
   options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; bin?: string } = {},
 ): Promise<AgentDaemon> {
-  const file = join(await mkdtemp(join(tmpdir(), `mailstack-${agent}-`)), 'mailstack.yaml');
-  writeFileSync(file, `${JSON.stringify({ log: { level: 'warn' }, ...config }, null, 2)}\n`);
+  const file = await writeConfigFile(config, agent);
   const expected = (config.listeners ?? []).filter((l) => l.agent === agent).length;
   const daemon = startDaemon(
     process.execPath,
