@@ -1,9 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseFileName, parseUidList, parseUidRecord } from '@mailstack/maildir';
 import { type TempDir, tempDir } from '@mailstack/testkit';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseFileName } from '../packages/maildir/src/filename.ts';
+import { parseUidList, parseUidRecord } from '../packages/maildir/src/uidlist.ts';
 import { writeDirectoryFile } from '../packages/mda/test/fixtures.ts';
 import { type AgentChild, filesConfig, loopback, startAgentChild } from './helpers/mailstack-agent.ts';
 

@@ -1,7 +1,8 @@
 import { mkdir, readdir, readFile, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FolderExistsError, FolderNotFoundError, MaildirError, parseSubscriptions } from '../src/index.ts';
+import { FolderExistsError, FolderNotFoundError, MaildirError } from '../src/index.ts';
+import { parseSubscriptions } from '../src/subscriptions.ts';
 import { message, tempStore, USER } from './helpers.ts';
 
 let t: Awaited<ReturnType<typeof tempStore>>;

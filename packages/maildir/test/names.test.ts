@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  decodeMailboxName,
-  encodeMailboxName,
-  folderDirName,
-  folderNameFromDir,
-  InvalidNameError,
-  validateFolderName,
-} from '../src/index.ts';
+import { InvalidNameError, validateFolderName } from '../src/index.ts';
+import { decodeMailboxName, encodeMailboxName, folderDirName, folderNameFromDir } from '../src/names.ts';
 import { tempStore, USER } from './helpers.ts';
 
 describe('modified UTF-7 (RFC 3501 5.1.3)', () => {
