@@ -67,8 +67,9 @@ export async function writeConfigFile(config: ConfigInput, name = 'config'): Pro
 /**
  * Writes `config` to a throwaway file (writeConfigFile) and starts `mailstack <agent>
  * --config FILE` as the operator would, in its own process group; resolves once it printed
- * its `listening` lines (the queue runner: its `running` line). `nodeArgs` go before the bin (`--max-old-space-size`, a profiler);
- * `bin` is another checkout's `mailstack` (a bench's reference).
+ * its `listening` lines (the queue runner: its `running` line). `nodeArgs` go before the bin
+ * (`--max-old-space-size`, a profiler); `bin` is another checkout's `mailstack` (a bench's
+ * reference).
  */
 export async function startConfiguredAgent(
   agent: AgentName,

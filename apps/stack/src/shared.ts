@@ -26,10 +26,10 @@ export interface Endpoint {
 
 /**
  * What the agents of one process share, each opened on first use: `mailstack start` opens
- * each once for every agent, an agent started alone opens only what it needs (and loads only
- * the modules of what it opens: the IMAP server's process never loads the queue or the MSA). State that
- * must be one across processes (login throttle, directory, store, spool) lives in files
- * every process opens.
+ * each once for every agent, an agent started alone opens only what it needs, and loads only
+ * the modules of what it opens (the IMAP server's process never loads the queue or the MSA).
+ * State that must be one across processes (login throttle, directory, store, spool) lives in
+ * files every process opens.
  */
 export interface SharedState {
   readonly config: MailstackConfig;
