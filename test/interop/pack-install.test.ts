@@ -25,7 +25,7 @@ const MINUTES = 60_000;
 
 /** What each README example prints (it must also exit 0 by itself), on stdout or stderr. */
 const EXPECTED: Record<string, RegExp> = {
-  '@mailstack/agent-process': /"event":"listening","protocol":"hello"[^\n]*\nserver said hello\n/,
+  '@mailstack/agent-process': /^this process gone\? false\npid 1 of another boot gone\? true$/m,
   '@mailstack/config': /^mail\.example\.test mta:2525 msa:2587 /m,
   '@mailstack/core': /^alice@example\.test 250 stored \d+ bytes\nnobody@example\.test 550 No such user$/m,
   '@mailstack/directory': /'postmaster@example\.test'[\s\S]*\nnull\n[\s\S]*detail: 'x'/,
@@ -47,7 +47,7 @@ const EXPECTED: Record<string, RegExp> = {
 };
 
 /** A TypeScript project using several packages; the @ts-expect-error lines fail if types went `any`. */
-const CONSUMER_TS = `import { listenPlainAndImplicit } from '@mailstack/agent-process';
+const CONSUMER_TS = `import { BOOT_TAG, processGone } from '@mailstack/agent-process';
 import { loadConfig } from '@mailstack/config';
 import { bufferBlob, type DeliveryTarget, type Envelope, SmtpError } from '@mailstack/core';
 import { openFileDirectory } from '@mailstack/directory';
@@ -101,7 +101,10 @@ export async function wire(root: string, tls: { key: string; cert: string }): Pr
   await stack.close();
   const web = await startWebAgent({ port: 0, mailHost: mailHostFromListeners('h', 'd', []) });
   await web.close();
-  await listenPlainAndImplicit({ create: () => ({ listen: async () => ({}), close: async () => {} }), describe: () => ({ protocol: 'x', tls: 'none' }) });
+  const gone: boolean = processGone(BOOT_TAG, process.pid, 0);
+  // @ts-expect-error the pid is a number
+  processGone(BOOT_TAG, 'x', 0);
+  if (gone) ports.push(0);
   return ports;
 }
 `;

@@ -10,11 +10,11 @@ import {
   openSharedAuthThrottle,
   sharedThrottlePath,
 } from '@mailstack/directory';
-import { createMaildirStore, type MaildirStore } from '@mailstack/maildir';
+import type { MaildirStore } from '@mailstack/maildir';
 import { createHostMetrics, type HostMetrics } from '@mailstack/metrics';
-import { openSqliteSendingStore, type SendingCountStore, sharedSendingStorePath } from '@mailstack/msa';
-import { type FileSpool, openFileSpool } from '@mailstack/queue';
-import { openTlsSource, type TlsSource } from './tls-source.ts';
+import type { SendingCountStore } from '@mailstack/msa';
+import type { FileSpool } from '@mailstack/queue';
+import type { TlsSource } from './tls-source.ts';
 
 /** One listening endpoint of a running agent, for the start banner and for tests. */
 export interface Endpoint {
@@ -26,9 +26,10 @@ export interface Endpoint {
 
 /**
  * What the agents of one process share, each opened on first use: `mailstack start` opens
- * each once for every agent, an agent started alone opens only what it needs. State that
- * must be one across processes (login throttle, directory, store, spool) lives in files
- * every process opens.
+ * each once for every agent, an agent started alone opens only what it needs, and loads only
+ * the modules of what it opens (the IMAP server's process never loads the queue or the MSA).
+ * State that must be one across processes (login throttle, directory, store, spool) lives in
+ * files every process opens.
  */
 export interface SharedState {
   readonly config: MailstackConfig;
@@ -88,7 +89,7 @@ export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedSta
   );
   const store = once(
     async () => {
-      const dir = await directory();
+      const [dir, { createMaildirStore }] = await Promise.all([directory(), import('@mailstack/maildir')]);
       await mkdir(paths.mail, { recursive: true, mode: 0o700 });
       return createMaildirStore({
         root: paths.mail,
@@ -105,6 +106,7 @@ export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedSta
   const spool = once(
     async () => {
       await data();
+      const { openFileSpool } = await import('@mailstack/queue');
       return openFileSpool(paths.spool, {
         logger,
         metrics,
@@ -125,6 +127,8 @@ export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedSta
       return openSharedAuthThrottle(sharedThrottlePath(paths.directory), {
         maxFailures: config.limits.authFailures.max,
         windowMs: durationMs(config.limits.authFailures.window),
+        baseDelayMs: durationMs(config.limits.authFailures.delay),
+        maxDelayMs: durationMs(config.limits.authFailures.maxDelay),
       });
     },
     (t) => t.close(),
@@ -133,13 +137,14 @@ export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedSta
   const sendingStore = once(
     async () => {
       await data();
+      const { openSqliteSendingStore, sharedSendingStorePath } = await import('@mailstack/msa');
       return openSqliteSendingStore(sharedSendingStorePath(paths.directory));
     },
     (s) => s.close(),
   );
   const tls = once(
-    () =>
-      openTlsSource({
+    async () =>
+      (await import('./tls-source.ts')).openTlsSource({
         cert: paths.cert,
         key: paths.key,
         hostname: config.hostname,

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { bufferBlob, type MessageSummary, type MimePart } from '@mailstack/core';
 import { memoryMailboxStore } from '@mailstack/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseAddressList, serializeToBuffer } from '../src/index.ts';
+import { serializeToBuffer } from '../src/index.ts';
+import { parseAddressList } from '../src/writer/address.ts';
 import { readValues, type Value } from './read-response.ts';
 
 const fetchWire = (items: Parameters<typeof serializeToBuffer>[0] & { type: 'fetch' }) =>

@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExistsError, InvalidNameError, NotFoundError } from '@mailstack/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseSubscriptions } from '../src/index.ts';
+import { parseSubscriptions } from '../src/subscriptions.ts';
 import { message, tempStore, USER } from './helpers.ts';
 
 let t: Awaited<ReturnType<typeof tempStore>>;

@@ -1,4 +1,4 @@
-export { EXIT as QUEUE_CLI_EXIT, runCli as runQueueCli, USAGE as QUEUE_CLI_USAGE } from './cli-run.ts';
+export { EXIT as QUEUE_CLI_EXIT, runCli as runQueueCli } from './cli-run.ts';
 export { FileSpool, type FileSpoolOptions, openFileSpool } from './file-spool.ts';
 export { formatQueueEntry, formatQueueList } from './format.ts';
 export { leaseOwnerGone, processOwnerName } from './lease-owner.ts';

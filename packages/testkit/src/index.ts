@@ -5,15 +5,15 @@ export {
   describeDirectoryContract,
 } from './contracts/directory-contract.ts';
 export {
+  describeMailboxStoreContract,
+  type MailboxStoreFixture,
+} from './contracts/mailbox-store-contract.ts';
+export {
   type ContractSpool,
   describeSpoolContract,
   type SpoolContractContext,
   type SpoolUnderTest,
 } from './contracts/spool-contract.ts';
-export {
-  describeMailboxStoreContract,
-  type MailboxStoreFixture,
-} from './contracts/mailbox-store-contract.ts';
 export {
   type DnsRecords,
   type DnsServer,

@@ -1,4 +1,3 @@
-import { runQueueCli } from '@mailstack/queue';
 import type { Command } from '../command.ts';
 import { takeConfigFlag, withConfig } from '../with-config.ts';
 
@@ -21,6 +20,9 @@ defaults). Exit: 0 ok, 64 usage, 66 no such spool or message, 70 internal error,
 `,
   async run(argv, io) {
     const { file, rest } = takeConfigFlag(argv);
-    return withConfig(file, io, ({ paths }) => runQueueCli(['--spool', paths.spool, ...rest], io));
+    return withConfig(file, io, async ({ paths }) => {
+      const { runQueueCli } = await import('@mailstack/queue');
+      return runQueueCli(['--spool', paths.spool, ...rest], io);
+    });
   },
 };

@@ -1,23 +1,28 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseFileName, parseUidList, parseUidRecord } from '@mailstack/maildir';
 import { type TempDir, tempDir } from '@mailstack/testkit';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type MdaProcess, startMda } from './children.ts';
-import { writeDirectoryFile } from './fixtures.ts';
+import { parseFileName } from '../packages/maildir/src/filename.ts';
+import { parseUidList, parseUidRecord } from '../packages/maildir/src/uidlist.ts';
+import { writeDirectoryFile } from '../packages/mda/test/fixtures.ts';
+import { type AgentChild, filesConfig, loopback, startAgentChild } from './helpers/mailstack-agent.ts';
+
+/** `mailstack mda` over the directory file and the Maildir root `data`. */
+const startMda = (files: { data: string; directory: string }) =>
+  startAgentChild('mda', {
+    ...filesConfig({ directory: files.directory, mail: files.data }),
+    listeners: [loopback('mda', 'none')],
+  });
 
 const USERS = ['alice@example.test', 'bob@example.test'];
 const CLIENTS = 8;
 const KILL_AFTER_ACKS = 40;
 
 let dir: TempDir | undefined;
-const children: MdaProcess[] = [];
+const children: AgentChild[] = [];
 afterEach(async () => {
-  for (const c of children.splice(0)) {
-    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-    await c.exited;
-  }
+  for (const c of children.splice(0)) await c.stop();
   await dir?.cleanup();
   dir = undefined;
 });
@@ -65,13 +70,13 @@ async function mailFiles(maildir: string): Promise<Array<{ sub: string; name: st
   return out;
 }
 
-describe('crash safety of the LMTP delivery agent', () => {
+describe('crash safety of the LMTP delivery agent (`mailstack mda`)', () => {
   it('after SIGKILL mid-burst, every acknowledged message is there exactly once and nothing is torn', async () => {
     dir = await tempDir('mailstack-crash-');
     const directoryFile = join(dir.path, 'directory.json');
     const data = join(dir.path, 'data');
     await writeDirectoryFile(directoryFile);
-    const args = ['--data', data, '--directory', directoryFile];
+    const args = { data, directory: directoryFile };
 
     const first = await startMda(args);
     children.push(first);

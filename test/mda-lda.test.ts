@@ -1,9 +1,32 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createMaildirStore } from '@mailstack/maildir';
 import { type TempDir, tempDir } from '@mailstack/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runLda } from './children.ts';
-import { message, readMessages, writeDirectoryFile } from './fixtures.ts';
+import { message, readMessages, writeDirectoryFile } from '../packages/mda/test/fixtures.ts';
+import { filesConfig, writeConfigFile } from './helpers/mailstack-agent.ts';
+import { MAILSTACK_BIN } from './helpers/mailstack-cli.ts';
+
+interface LdaRun {
+  code: number | null;
+  stderr: string;
+}
+
+/** `mailstack lda ARGS` with `input` on stdin. */
+function runLda(args: string[], input: string | Buffer): Promise<LdaRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAILSTACK_BIN, 'lda', ...args], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+    child.stdin.end(input);
+  });
+}
 
 let dir: TempDir | undefined;
 afterEach(async () => {
@@ -16,12 +39,14 @@ async function setup() {
   const directoryFile = join(dir.path, 'directory.json');
   await writeDirectoryFile(directoryFile);
   const data = join(dir.path, 'data');
-  const base = ['--data', data, '--directory', directoryFile];
+  const files = filesConfig({ directory: directoryFile, mail: data });
+  const base = ['--config', await writeConfigFile(files, 'lda')];
+  const tiny = ['--config', await writeConfigFile({ ...files, limits: { messageSize: '10' } }, 'lda')];
   const store = createMaildirStore({ root: data });
-  return { base, store };
+  return { base, tiny, store };
 }
 
-describe('LDA mode (stdin, sysexits)', () => {
+describe('`mailstack lda`: the MDA’s LDA mode (stdin, sysexits)', () => {
   it('delivers an LF message from stdin, dropping an mbox From_ line, and exits 0', async () => {
     const { base, store } = await setup();
     const input = `From sender@remote.test Mon Nov 23 08:00:00 2026\n${message({ id: 'lda-1', eol: '\n' })}`;
@@ -76,10 +101,10 @@ describe('LDA mode (stdin, sysexits)', () => {
   });
 
   it('exits 65 (EX_DATAERR) for an empty message, an over-size one or a bad sender', async () => {
-    const { base } = await setup();
+    const { base, tiny } = await setup();
     const to = ['-a', 'alice@example.test'];
     expect((await runLda([...base, ...to], '')).code).toBe(65);
-    expect((await runLda([...base, '--max-size', '10', ...to], message({ id: 'big' }))).code).toBe(65);
+    expect((await runLda([...tiny, ...to], message({ id: 'big' }))).code).toBe(65);
     expect((await runLda([...base, '-f', 'bad sender', ...to], message({ id: 'b' }))).code).toBe(65);
   });
 });

@@ -8,18 +8,17 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { memoryDirectory, type TempDir, tempDir } from '@mailstack/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type MdaProcess, startMda } from './children.ts';
-import { storeFor, writeDirectoryFile } from './fixtures.ts';
+import { storeFor, writeDirectoryFile } from '../packages/mda/test/fixtures.ts';
+import { type AgentChild, filesConfig, loopback, startAgentChild } from './helpers/mailstack-agent.ts';
 
 const MB = 1024 * 1024;
 const CLIENTS = 8;
 const MESSAGE_BYTES = 32 * MB;
 
 let dir: TempDir | undefined;
-let mda: MdaProcess | undefined;
+let mda: AgentChild | undefined;
 afterEach(async () => {
-  if (mda && mda.child.exitCode === null) mda.child.kill('SIGKILL');
-  await mda?.exited;
+  await mda?.stop();
   mda = undefined;
   await dir?.cleanup();
   dir = undefined;
@@ -81,7 +80,11 @@ describe('LMTP DATA memory', () => {
     const directoryFile = join(dir.path, 'directory.json');
     await writeDirectoryFile(directoryFile);
     const data = join(dir.path, 'data');
-    mda = await startMda(['--data', data, '--directory', directoryFile, '--max-size', String(48 * MB)]);
+    mda = await startAgentChild('mda', {
+      ...filesConfig({ directory: directoryFile, mail: data }),
+      listeners: [loopback('mda', 'none')],
+      limits: { messageSize: '48M' },
+    });
     // Warm up (modules loaded, first Maildir made) before the baseline.
     expect(await sendBig(mda.port, 'warm', 64 * 1024)).toMatch(/^250 /);
     const before = peakRss(mda.child.pid!);

@@ -1,5 +1,5 @@
 /**
- * LDA mode streams stdin to a temp file instead of holding the message in memory: while a
+ * LDA mode (`mailstack lda`) streams stdin to a temp file instead of holding the message in memory: while a
  * large message is being piped in, the process's resident memory stays far below its size.
  */
 import { spawn } from 'node:child_process';
@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TempDir, tempDir } from '@mailstack/testkit';
 import { afterEach, expect, it } from 'vitest';
-import { LDA } from './children.ts';
-import { writeDirectoryFile } from './fixtures.ts';
+import { writeDirectoryFile } from '../packages/mda/test/fixtures.ts';
+import { filesConfig, writeConfigFile } from './helpers/mailstack-agent.ts';
+import { MAILSTACK_BIN } from './helpers/mailstack-cli.ts';
 
 const MB = 1024 * 1024;
 const INPUT_BYTES = 256 * MB;
@@ -28,17 +29,20 @@ it(`a ${INPUT_BYTES / MB} MB message on stdin keeps the LDA peak RSS well below 
   dir = await tempDir('mailstack-lda-memory-');
   const directoryFile = join(dir.path, 'directory.json');
   await writeDirectoryFile(directoryFile);
-  const args = [
-    '--data',
-    join(dir.path, 'data'),
-    '--directory',
-    directoryFile,
-    '--max-size',
-    String(2 * INPUT_BYTES),
-  ];
-  const child = spawn(process.execPath, [LDA, ...args, '-f', 's@remote.test', '-a', 'alice@example.test'], {
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
+  const config = await writeConfigFile(
+    {
+      ...filesConfig({ directory: directoryFile, mail: join(dir.path, 'data') }),
+      limits: { messageSize: String(2 * INPUT_BYTES) },
+    },
+    'lda',
+  );
+  const child = spawn(
+    process.execPath,
+    [MAILSTACK_BIN, 'lda', '--config', config, '-f', 's@remote.test', '-a', 'alice@example.test'],
+    {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;

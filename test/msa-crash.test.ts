@@ -1,13 +1,18 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ConfigInput } from '@mailstack/config';
 import { readAll } from '@mailstack/core';
 import { hashPassword } from '@mailstack/directory';
 import { openFileSpool } from '@mailstack/queue';
 import { type TempDir, tempDir } from '@mailstack/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type MsaProcess, startMsa } from './children.ts';
-import { plainAuth, testCertificate } from './fixtures.ts';
-import { TlsSmtpClient } from './tls-client.ts';
+import { plainAuth, testCertificate } from '../packages/msa/test/fixtures.ts';
+import { TlsSmtpClient } from '../packages/msa/test/tls-client.ts';
+import { type AgentChild, filesConfig, loopback, startAgentChild } from './helpers/mailstack-agent.ts';
+
+type MsaProcess = AgentChild;
+/** `mailstack msa` with one implicit-TLS listener. */
+const startMsa = (config: ConfigInput) => startAgentChild('msa', config);
 
 const MESSAGES = 500;
 const CONNECTIONS = 10;
@@ -17,13 +22,12 @@ const KILL_AT = [120, 300];
 let dir: TempDir | undefined;
 let running: MsaProcess | undefined;
 afterEach(async () => {
-  running?.child.kill('SIGKILL');
-  await running?.exited;
+  await running?.stop();
   running = undefined;
   await dir?.cleanup();
 });
 
-async function prepare(root: string): Promise<string[]> {
+async function prepare(root: string): Promise<ConfigInput> {
   const { key, cert } = await testCertificate();
   await writeFile(join(root, 'key.pem'), key);
   await writeFile(join(root, 'cert.pem'), cert);
@@ -33,30 +37,25 @@ async function prepare(root: string): Promise<string[]> {
     users: { 'alice@example.test': { password } },
   };
   await writeFile(join(root, 'directory.json'), JSON.stringify(data));
-  return [
-    '--data',
-    join(root, 'data'),
-    '--directory',
-    join(root, 'directory.json'),
-    '--spool',
-    join(root, 'spool'),
-    '--listen-tls',
-    '127.0.0.1:0',
-    '--cert',
-    join(root, 'cert.pem'),
-    '--key',
-    join(root, 'key.pem'),
-  ];
+  return {
+    ...filesConfig({
+      directory: join(root, 'directory.json'),
+      spool: join(root, 'spool'),
+      data: join(root, 'data'),
+      cert: { certPath: join(root, 'cert.pem'), keyPath: join(root, 'key.pem') },
+    }),
+    listeners: [loopback('msa', 'implicit')],
+  };
 }
 
 const message = (n: number) =>
   `From: alice@example.test\r\nTo: bob@remote.test\r\nSubject: crash ${n}\r\nMessage-ID: <crash-${n}@example.test>\r\n\r\nbody of ${n}\r\n.\r\n`;
 
-describe('crash safety (main.ts killed with SIGKILL)', () => {
+describe('crash safety (`mailstack msa` killed with SIGKILL)', () => {
   it('every 250 is in the spool exactly once; nothing unacknowledged counts as accepted', async () => {
     dir = await tempDir('mailstack-msa-crash-');
     const args = await prepare(dir.path);
-    running = await startMsa(args, 1);
+    running = await startMsa(args);
     let port = running.listening[0]?.port as number;
     /** Resolves when the server that is currently down is back; replaced on every kill. */
     let back: Promise<void> = Promise.resolve();
@@ -79,7 +78,7 @@ describe('crash safety (main.ts killed with SIGKILL)', () => {
       generation++;
       victim.child.kill('SIGKILL');
       await victim.exited;
-      running = await startMsa(args, 1);
+      running = await startMsa(args);
       port = running.listening[0]?.port as number;
       release();
     };
