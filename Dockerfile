@@ -1,8 +1,17 @@
 # One image for every Mailstack agent; docker-compose.yml runs it once per agent with
 # `npx --no mailstack <agent> --config /etc/mailstack/mailstack.yaml`.
 #
-# Node 24 runs the TypeScript sources as they are (type stripping), so there is no build
-# step: the image is the repository's runtime dependencies plus its sources.
+# Two stages: the first installs the dev tools and builds every package's dist (JavaScript,
+# what the `mailstack` bin and the packages' exports serve outside the repository); the
+# second holds the runtime dependencies and those builds, no compiler.
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json turbo.json tsconfig.base.json tsconfig.build.base.json ./
+COPY apps ./apps
+COPY packages ./packages
+RUN npm ci --no-audit --no-fund && npm run build \
+  && tar -cf /dist.tar packages/*/dist apps/*/dist
+
 FROM node:24-slim
 
 ENV NODE_ENV=production
@@ -15,6 +24,8 @@ COPY apps ./apps
 COPY packages ./packages
 # --omit=dev: no test tools, no compiler, no second Node binary (the `node` devDependency).
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /dist.tar /tmp/dist.tar
+RUN tar -xf /tmp/dist.tar && rm /tmp/dist.tar
 
 # Everything an agent writes lives under /var/lib/mailstack (the compose volumes mount here),
 # owned by the unprivileged user the agents run as. Inside the container the agents listen on

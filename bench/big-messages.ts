@@ -2,8 +2,8 @@
  * Big messages: what 40 clients each sending a 24 MiB message at once cost in memory, per
  * agent, each agent a process of its own so its memory is its alone:
  *
- *   mta: packages/mta/src/main.ts (inbound, port 25's role, no --deliver) → its file spool;
- *   mda: packages/mda/src/main.ts (LMTP) → Maildir.
+ *   mta: `mailstack mta` (inbound, port 25's role) → its file spool;
+ *   mda: `mailstack mda` (LMTP) → Maildir.
  *
  * For each agent: RSS when idle, peak RSS (VmHWM of /proc/<pid>/status, the kernel's own
  * high-water mark, so no sample is missed) while the 40 messages arrive, and RSS once every
@@ -16,9 +16,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ConfigInput } from '@mailstack/config';
 import { writeDirectoryFile } from '../test/helpers/directory-file.ts';
-import { REPO_ROOT } from '../test/helpers/mda.ts';
-import { startAgentProcess } from '../test/helpers/mta-process.ts';
+import { filesConfig, loopback, startConfiguredAgent } from '../test/helpers/mailstack-agent.ts';
 import { processMemory } from '../test/helpers/proc.ts';
 import { printTable, round } from './report.ts';
 import { expectCode, makeMessage, SmtpSession } from './smtp-client.ts';
@@ -37,53 +37,43 @@ const MiB = 1024 * 1024;
 
 interface Agent {
   name: 'mta' | 'mda';
-  /** Path of the agent's main.ts and its arguments (the listener on 127.0.0.1:0 included). */
-  main: string;
-  args(dir: string, directoryFile: string): string[];
+  /** Its config over the directory file (one listener on 127.0.0.1, any free port). */
+  config(dir: string, directory: string): ConfigInput;
   /** HELO verb: LMTP says LHLO and gets one reply per recipient. */
   lmtp: boolean;
 }
 
+/** Room for the message and its envelope. */
+const LIMITS = { messageSize: String(SIZE + MiB) };
+
 const AGENTS: Agent[] = [
   {
     name: 'mta',
-    main: 'packages/mta/src/main.ts',
-    args: (dir, directoryFile) => [
-      '--directory',
-      directoryFile,
-      '--spool',
-      join(dir, 'spool'),
-      '--listen',
-      '127.0.0.1:0',
-      '--pregreet-ms',
-      '0',
-      '--hostname',
-      'mx.big.test',
-    ],
+    config: (dir, directory) => ({
+      ...filesConfig({ directory, spool: join(dir, 'spool') }),
+      hostname: 'mx.big.test',
+      listeners: [loopback('mta', 'none')],
+      mta: { pregreet: '0s' },
+      limits: LIMITS,
+    }),
     lmtp: false,
   },
   {
     name: 'mda',
-    main: 'packages/mda/src/main.ts',
-    args: (dir, directoryFile) => [
-      '--data',
-      join(dir, 'data'),
-      '--directory',
-      directoryFile,
-      '--listen',
-      '127.0.0.1:0',
-    ],
+    config: (dir, directory) => ({
+      ...filesConfig({ directory, mail: join(dir, 'data') }),
+      listeners: [loopback('mda', 'none')],
+      limits: LIMITS,
+    }),
     lmtp: true,
   },
 ];
 
 async function startAgent(agent: Agent, dir: string, directoryFile: string) {
-  const started = await startAgentProcess(
-    join(REPO_ROOT, agent.main),
-    agent.args(dir, directoryFile),
-    agent.name,
-  );
-  return { ...started, pid: started.daemon.child.pid as number };
+  const { daemon, listening } = await startConfiguredAgent(agent.name, agent.config(dir, directoryFile));
+  const [line] = listening;
+  if (line === undefined) throw new Error(`${agent.name} printed no listener`);
+  return { daemon, host: line.host, port: line.port, pid: daemon.child.pid as number };
 }
 
 /** One client: connect, hello, one transaction with the shared body; the final reply code. */

@@ -1,8 +1,8 @@
 /**
  * Crash-restart benchmark: how long acknowledged mail waits after the delivery worker dies.
  *
- * An ingress (packages/mta/src/main.ts, inbound only) takes a stream of submissions into the
- * file spool; a delivery worker (main.ts --deliver) drains it over LMTP into a counting sink
+ * An ingress (`mailstack mta`, inbound only) takes a stream of submissions into the
+ * file spool; a delivery worker (`mailstack queue-runner`) drains it over LMTP into a counting sink
  * that takes `--sink-delay-ms` per message, so the worker always holds leased messages. Once
  * `--kill-after` messages are acknowledged, the worker is killed with SIGKILL and started
  * again at once. Prints the time from the restart until every acknowledged message was

@@ -1,14 +1,13 @@
 /**
  * The two IMAP servers of the bench, each startable and restartable over a mail root of its
- * own: ours (packages/imap/src/main.ts in its own process group) and a throwaway Dovecot 2.3
+ * own: ours (`mailstack imap` in its own process group) and a throwaway Dovecot 2.3
  * (test/helpers/dovecot.ts) tuned for 1,000+ concurrent sessions.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { hashPassword } from '@mailstack/directory';
 import type { Daemon } from '../test/helpers/daemon.ts';
 import { type DovecotInstance, startDovecot } from '../test/helpers/dovecot.ts';
-import { startAgentProcess } from '../test/helpers/mta-process.ts';
+import { filesConfig, loopback, startConfiguredAgent } from '../test/helpers/mailstack-agent.ts';
 import { canConnect, waitFor } from '../test/helpers/net.ts';
 
 export interface ImapTarget {
@@ -40,7 +39,7 @@ export async function writeCheapDirectory(path: string, users: string[], passwor
 }
 
 /**
- * Ours: `node [nodeArgs] packages/imap/src/main.ts`, in a process of its own so its RSS is its
+ * Ours: `node [nodeArgs] mailstack imap --config FILE`, in a process of its own so its RSS is its
  * own, with the connection cap raised for the 1,000-idle-client case.
  */
 export async function startOurImap(options: {
@@ -52,24 +51,18 @@ export async function startOurImap(options: {
   let daemon: Daemon | undefined;
   let port = 0;
   const start = async () => {
-    ({ daemon, port } = await startAgentProcess(
-      join(import.meta.dirname, '..', 'packages', 'imap', 'src', 'main.ts'),
-      [
-        '--data',
-        options.data,
-        '--directory',
-        options.directory,
-        '--listen',
-        '127.0.0.1:0',
-        '--allow-cleartext-auth-on-loopback',
-        '--max-connections',
-        '2000',
-        '--max-connections-per-client',
-        '2000',
-      ],
-      'our imap server',
-      options.nodeArgs,
-    ));
+    const started = await startConfiguredAgent(
+      'imap',
+      {
+        ...filesConfig({ directory: options.directory, mail: options.data }),
+        listeners: [loopback('imap', 'none')],
+        dev: { cleartextAuthOnLoopback: true },
+        limits: { imap: { connections: 2000, connectionsPerClient: 2000 } },
+      },
+      options.nodeArgs ? { nodeArgs: options.nodeArgs } : {},
+    );
+    daemon = started.daemon;
+    port = started.listening[0]?.port ?? 0;
   };
   await start();
   return {

@@ -1,5 +1,5 @@
 /**
- * IMAP access benchmark: our IMAP server (packages/imap/src/main.ts in a child process)
+ * IMAP access benchmark: our IMAP server (`mailstack imap` in a child process)
  * against Debian's Dovecot 2.3 imap (a throwaway
  * instance), same machine, same run, same client (imap-client.ts, raw socket), same mail.
  *

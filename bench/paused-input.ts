@@ -5,8 +5,8 @@
  *
  *   npm run bench:paused-input [-- --reference <checkout>] [--bytes <n>]
  *
- * Starts packages/imap/src/main.ts as a child process (and the same file of `--reference`, an
- * older checkout with its node_modules, for a before/after in one run), fails five LOGINs so
+ * Starts `mailstack imap` as a child process (and the `mailstack` of `--reference`, an older
+ * checkout with its node_modules, for a before/after in one run), fails five LOGINs so
  * the throttle's delay reaches 8 s, then sends AUTHENTICATE PLAIN with a wrong password and
  * pushes up to 1 GiB of junk as fast as the connection accepts it until the reply comes.
  * Prints the bytes the server took, its peak RSS (VmHWM) and its RSS two seconds after the
@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { startAgentProcess } from '../test/helpers/mta-process.ts';
+import { filesConfig, loopback, startConfiguredAgent } from '../test/helpers/mailstack-agent.ts';
 import { processMemory } from '../test/helpers/proc.ts';
 import { writeCheapDirectory } from './imap-targets.ts';
 import { printTable, round } from './report.ts';
@@ -57,22 +57,20 @@ function lineReader(socket: Socket): { until(tag: string): Promise<string> } {
   };
 }
 
-async function measure(name: string, main: string): Promise<Result> {
+async function measure(name: string, bin: string): Promise<Result> {
   const data = mkdtempSync(join(tmpdir(), 'paused-input-'));
   await writeCheapDirectory(join(data, 'directory.json'), [USER], PASSWORD);
-  const { daemon, port } = await startAgentProcess(
-    main,
-    [
-      '--data',
-      data,
-      '--directory',
-      join(data, 'directory.json'),
-      '--listen',
-      '127.0.0.1:0',
-      '--allow-cleartext-auth-on-loopback',
-    ],
+  const directory = join(data, 'directory.json');
+  const { daemon, listening } = await startConfiguredAgent(
     'imap',
+    {
+      ...filesConfig({ directory, mail: data }),
+      listeners: [loopback('imap', 'none')],
+      dev: { cleartextAuthOnLoopback: true },
+    },
+    { bin },
   );
+  const port = listening[0]?.port ?? 0;
   const pid = daemon.child.pid!;
   try {
     const socket = connect(port, '127.0.0.1');
@@ -123,7 +121,7 @@ const targets: Array<[string, string]> = [['this checkout', here]];
 if (values.reference) targets.unshift([`reference ${values.reference}`, values.reference]);
 const results: Result[] = [];
 for (const [name, root] of targets) {
-  const result = await measure(name, join(root, 'packages', 'imap', 'src', 'main.ts'));
+  const result = await measure(name, join(root, 'apps', 'stack', 'src', 'cli', 'main.ts'));
   console.log(JSON.stringify(result));
   results.push(result);
 }

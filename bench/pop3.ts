@@ -146,7 +146,7 @@ async function startOurs(
     data,
     directory,
     ...cert,
-    args: TLS ? [] : ['--allow-cleartext-auth-on-loopback'],
+    cleartextOnLoopback: !TLS,
   });
   return {
     name: 'mailstack',

@@ -117,8 +117,8 @@ async function startOurs(dir: string, certPath: string, keyPath: string): Promis
   await writeDirectoryFile(directory, USERS, PASSWORD);
   const spool = join(dir, 'spool');
   // every bench client comes from 127.0.0.1: lift the per-client cap (default 50)
-  const args = ['--max-connections-per-client', String(MAX_CLIENTS)];
-  const msa = await startMsa({ data: join(dir, 'msa'), directory, spool, certPath, keyPath, args });
+  const config = { limits: { smtp: { connectionsPerClient: MAX_CLIENTS } } };
+  const msa = await startMsa({ data: join(dir, 'msa'), directory, spool, certPath, keyPath, config });
   return {
     name: 'mailstack',
     host: msa.host,

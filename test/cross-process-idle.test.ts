@@ -32,7 +32,7 @@ beforeAll(async () => {
     startImapServer({ ...common, cleartextOnLoopback: true }),
     startImapServer({ ...common, cleartextOnLoopback: true }),
     startMda(common),
-    startPop3({ ...common, ...cert, args: ['--allow-cleartext-auth-on-loopback'] }),
+    startPop3({ ...common, ...cert, cleartextOnLoopback: true }),
   ]);
 });
 

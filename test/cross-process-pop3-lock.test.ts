@@ -24,7 +24,7 @@ beforeAll(async () => {
     data: join(folder.path, 'mail'),
     directory: folder.file,
     ...cert,
-    args: ['--allow-cleartext-auth-on-loopback'],
+    cleartextOnLoopback: true,
   };
   [a, b] = await Promise.all([startPop3(options), startPop3(options)]);
 });

@@ -1,7 +1,7 @@
 /**
  * Issue 12: a message enqueued by one process is picked up by the delivery process at once,
- * not on the next poll. The MSA (its main.ts) takes the message into the spool; the MTA's
- * delivery worker (`main.ts --deliver`, another process on the same spool) polls only once an
+ * not on the next poll. The MSA (`mailstack msa`) takes the message into the spool; the
+ * delivery worker (`mailstack queue-runner`, another process on the same spool) polls only once an
  * hour, longer than this test may run, so only the spool's cross-process wake-up can explain
  * the delivery reaching the LMTP sink. Then the same for an operator's `flush` of a deferred
  * message from a third process (the queue CLI).
@@ -13,13 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from './helpers/daemon.ts';
 import { type LmtpSink, startLmtpSink } from './helpers/lmtp-sink.ts';
 import { type MsaProcess, startMsa } from './helpers/msa.ts';
-import { startMtaProcess } from './helpers/mta-process.ts';
+import { startQueueRunnerProcess } from './helpers/mta-process.ts';
 import { waitFor } from './helpers/net.ts';
 import { submit } from './helpers/submit.ts';
 import { makeCertificate } from './helpers/tls.ts';
 import { directoryFolder } from './hostile/throttle-clients.ts';
-
-const HOUR_MS = 3_600_000;
 
 const QUEUE_CLI = join(import.meta.dirname, '..', 'packages/queue/src/cli.ts');
 
@@ -41,21 +39,12 @@ beforeAll(async () => {
   spoolDir = spool;
   sink = await startLmtpSink({ users: ['bob@example.test'] });
   // The delivery process first, so its start-up scan is over before anything is queued.
-  mta = (
-    await startMtaProcess([
-      '--directory',
-      folder.file,
-      '--spool',
-      spool,
-      '--listen',
-      '127.0.0.1:0',
-      '--deliver',
-      '--lmtp',
-      `127.0.0.1:${sink.port}`,
-      '--poll-ms',
-      String(HOUR_MS),
-    ])
-  ).daemon;
+  mta = await startQueueRunnerProcess({
+    directory: folder.file,
+    spool,
+    lmtp: { host: '127.0.0.1', port: sink.port },
+    config: { queue: { pollInterval: '1h' } },
+  });
   msa = await startMsa({ data: folder.path, directory: folder.file, spool, ...cert });
 });
 

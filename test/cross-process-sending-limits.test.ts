@@ -21,7 +21,7 @@ const startOne = async (): Promise<MsaProcess> => {
     directory: folder.file,
     spool: join(folder.path, 'spool'),
     ...cert,
-    args: ['--sending-limits', 'messagesPerHour=2'],
+    config: { limits: { sending: { messagesPerHour: 2 } } },
   });
   running.push(msa);
   return msa;

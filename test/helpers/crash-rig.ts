@@ -4,7 +4,7 @@ import { createTransport } from 'nodemailer';
 import { type Daemon, makeTempDir } from './daemon.ts';
 import { writeDirectoryFile } from './directory-file.ts';
 import { type LmtpSink, startLmtpSink } from './lmtp-sink.ts';
-import { startMtaProcess } from './mta-process.ts';
+import { startMtaProcess, startQueueRunnerProcess } from './mta-process.ts';
 
 export const CRASH_RCPT = 'rcpt@crash.test';
 
@@ -22,7 +22,7 @@ export interface CrashRig {
   /** pid of the delivery worker started last. */
   workerPid(): number;
   /**
-   * Starts a delivery worker (again, or one more) on the spool; resolves once it listens.
+   * Starts a delivery worker (again, or one more) on the spool; resolves once it runs.
    * `hostname` (default mx.crash.test) is its LHLO name, which the sink can stall on.
    */
   startWorker(hostname?: string): Promise<void>;
@@ -40,9 +40,8 @@ export interface CrashRig {
 }
 
 /**
- * A mail host split in processes as in production, to crash one of them: an ingress (our MTA's
- * main.ts, inbound only) and a delivery worker (main.ts --deliver: the queue runner) on one file
- * spool, delivering over LMTP into a counting sink (lmtp-sink.ts) that can stall or slow down.
+ * A mail host split in processes as in production, to crash one of them: an ingress (`mailstack
+ * mta`, inbound only) and a delivery worker (`mailstack queue-runner`) on one file spool, delivering over LMTP into a counting sink (lmtp-sink.ts) that can stall or slow down.
  */
 export async function startCrashRig(options: { sinkDelayMs?: number } = {}): Promise<CrashRig> {
   const tmp = makeTempDir('crash');
@@ -53,13 +52,14 @@ export async function startCrashRig(options: { sinkDelayMs?: number } = {}): Pro
     users: [CRASH_RCPT],
     ...(options.sinkDelayMs ? { delayMs: options.sinkDelayMs } : {}),
   });
-  const common = ['--directory', directory, '--spool', spoolDir];
+  const files = { directory, spool: spoolDir };
   const daemons: Daemon[] = [];
   const workers: Daemon[] = [];
-  const ingress = await startMtaProcess([
-    ...common,
-    ...['--hostname', 'mx.crash.test', '--listen', '127.0.0.1:0', '--pregreet-ms', '0'],
-  ]);
+  const ingress = await startMtaProcess({
+    ...files,
+    hostname: 'mx.crash.test',
+    config: { mta: { pregreet: '0s' } },
+  });
   daemons.push(ingress.daemon);
   const inspector = await openFileSpool(spoolDir, { recoverOnOpen: false });
 
@@ -67,17 +67,13 @@ export async function startCrashRig(options: { sinkDelayMs?: number } = {}): Pro
     sink,
     workerPid: () => workers.at(-1)?.child.pid ?? 0,
     async startWorker(hostname = 'mx.crash.test') {
-      const started = await startMtaProcess([
-        ...common,
-        ...['--hostname', hostname],
-        '--listen',
-        '127.0.0.1:0',
-        '--deliver',
-        '--lmtp',
-        `127.0.0.1:${sink.port}`,
-      ]);
-      workers.push(started.daemon);
-      daemons.push(started.daemon);
+      const worker = await startQueueRunnerProcess({
+        ...files,
+        hostname,
+        lmtp: { host: '127.0.0.1', port: sink.port },
+      });
+      workers.push(worker);
+      daemons.push(worker);
     },
     async killWorker(pid) {
       const worker = pid === undefined ? workers.at(-1) : workers.find((w) => w.child.pid === pid);

@@ -1,5 +1,5 @@
 /**
- * Messages that the MIME corpus of packages/maildir/test/corpus does not cover, for the
+ * Messages that the MIME corpus of packages/core/test/corpus does not cover, for the
  * ENVELOPE comparison with Dovecot: group syntax, empty and odd address lists, non-UTF-8
  * 8-bit header bytes, duplicated envelope fields. LF line ends like the corpus; the store
  * writes them as they are and both servers serve the CRLF form.

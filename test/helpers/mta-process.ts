@@ -1,16 +1,6 @@
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { type Daemon, startDaemon } from './daemon.ts';
-import { findAddress, REPO_ROOT } from './mda.ts';
-import { waitFor } from './net.ts';
-
-/**
- * Our transfer agent's main.ts (packages/mta/src/main.ts) as a process in its own group;
- * resolves with the port from its `listening` line.
- */
-export function startMtaProcess(args: string[]): Promise<AgentProcess> {
-  return startAgentProcess(join(REPO_ROOT, 'packages/mta/src/main.ts'), args, 'mta');
-}
+import type { ConfigInput } from '@mailstack/config';
+import type { Daemon } from './daemon.ts';
+import { filesConfig, loopback, mergeConfig, startConfiguredAgent } from './mailstack-agent.ts';
 
 export interface AgentProcess {
   daemon: Daemon;
@@ -18,35 +8,53 @@ export interface AgentProcess {
   port: number;
 }
 
+/** The files a transfer agent works on, and what else its config says. */
+export interface MtaFiles {
+  /** Directory file (packages/directory format; see directory-file.ts). */
+  directory: string;
+  /** The file spool. */
+  spool: string;
+  hostname?: string;
+  /** With a certificate the listener offers STARTTLS. */
+  cert?: { certPath: string; keyPath: string };
+  /** Config keys over the helper's. */
+  config?: ConfigInput;
+}
+
+const mtaConfig = (files: MtaFiles, more: ConfigInput): ConfigInput =>
+  mergeConfig(
+    {
+      ...filesConfig({ directory: files.directory, spool: files.spool, cert: files.cert }),
+      ...(files.hostname ? { hostname: files.hostname } : {}),
+      ...more,
+    },
+    files.config,
+  );
+
 /**
- * An agent's main.ts (any checkout's: `main` is a path) as a process in its own group;
- * resolves with the address from its first `listening` line. `nodeArgs` go before `main`.
+ * Our inbound transfer agent (port 25's role) as an operator starts it, `mailstack mta --config
+ * FILE`, on 127.0.0.1 in its own process group; resolves with the port it printed.
  */
-export async function startAgentProcess(
-  main: string,
-  args: string[],
-  name: string,
-  nodeArgs: string[] = [],
-): Promise<AgentProcess> {
-  const daemon = startDaemon(process.execPath, [...nodeArgs, main, ...args]);
-  const stdout = daemon.child.stdout;
-  if (stdout === null) throw new Error(`no stdout from ${name}`);
-  let address: { host: string; port: number } | undefined;
-  createInterface({ input: stdout }).on('line', (line) => {
-    try {
-      address ??= findAddress(JSON.parse(line));
-    } catch {
-      // not the JSON line
-    }
-  });
-  try {
-    const bound = await waitFor(`${name} to print its listening address`, () => {
-      if (daemon.exited()) throw new Error(`${name} exited before listening:\n${daemon.output()}`);
-      return address;
-    });
-    return { daemon, ...bound };
-  } catch (error) {
-    await daemon.stop();
-    throw error;
-  }
+export async function startMtaProcess(files: MtaFiles): Promise<AgentProcess> {
+  const { daemon, listening } = await startConfiguredAgent(
+    'mta',
+    mtaConfig(files, { listeners: [loopback('mta', files.cert ? 'starttls' : 'none')] }),
+  );
+  const [line] = listening;
+  if (line === undefined) throw new Error('mta printed no listener');
+  return { daemon, host: line.host, port: line.port };
+}
+
+/**
+ * The delivery worker on the same spool, `mailstack queue-runner --config FILE`: local mail
+ * over LMTP to `lmtp`, the rest by MX; resolves once it runs.
+ */
+export async function startQueueRunnerProcess(
+  files: MtaFiles & { lmtp: { host: string; port: number } },
+): Promise<Daemon> {
+  const { daemon } = await startConfiguredAgent(
+    'queue-runner',
+    mtaConfig(files, { listeners: [], queue: { lmtp: `${files.lmtp.host}:${files.lmtp.port}` } }),
+  );
+  return daemon;
 }

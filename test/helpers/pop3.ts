@@ -1,99 +1,55 @@
 import { appendFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { type Daemon, startDaemon } from './daemon.ts';
+import type { ConfigInput } from '@mailstack/config';
 import type { DovecotInstance } from './dovecot.ts';
-import { REPO_ROOT } from './mda.ts';
+import {
+  filesConfig,
+  loopback,
+  mergeConfig,
+  startConfiguredAgent,
+  type TlsServerHandle,
+  tlsServerHandle,
+} from './mailstack-agent.ts';
 import { canConnect, freePort, waitFor } from './net.ts';
 
 export interface Pop3Options {
-  /** Maildir store root (`--data`): mailboxes at `<data>/<domain>/<local>/Maildir`. */
+  /** Maildir store root (`paths.mail`): mailboxes at `<data>/<domain>/<local>/Maildir`. */
   data: string;
   /** Directory file (packages/directory format; see directory-file.ts). */
   directory: string;
   certPath: string;
   keyPath: string;
-  args?: string[];
+  /** `dev.cleartextAuthOnLoopback`: USER/PASS without STLS from 127.0.0.1. */
+  cleartextOnLoopback?: boolean;
+  /** Config keys over the helper's (limits, throttle). */
+  config?: ConfigInput;
 }
 
-export interface Pop3Process {
-  readonly host: string;
-  /** Plain listener offering STLS (`--listen`, 110-style). */
-  readonly port: number;
-  /** Implicit-TLS listener (`--listen-tls`, 995-style). */
-  readonly tlsPort: number;
-  readonly pid: number;
-  /** The JSON lines it printed for its listeners, as parsed. */
-  readonly banners: unknown[];
-  /** stdout + stderr so far (its JSON logs), for failure messages. */
-  output(): string;
-  stop(): Promise<void>;
-}
-
-interface ListeningLine {
-  event?: string;
-  tls?: string;
-  host?: string;
-  port?: number;
-}
+/** `port` offers STLS (110-style), `tlsPort` is implicit TLS (995-style). */
+export type Pop3Process = TlsServerHandle;
 
 /**
- * Spawns our POP3 server standalone (`node packages/pop3/src/main.ts --data <dir> --directory
- * <file> --listen 127.0.0.1:0 --listen-tls 127.0.0.1:0 --cert <pem> --key <pem>`) in its own
- * process group and reads both bound ports from the `{"event":"listening",...}` lines it
- * prints (`"tls":"implicit"` marks the 995-style one).
+ * Starts our POP3 server as an operator does, `mailstack pop3 --config FILE`, over the given
+ * Maildir root and directory file: a STLS listener and an implicit-TLS one on 127.0.0.1, in
+ * its own process group.
  */
 export async function startPop3(options: Pop3Options): Promise<Pop3Process> {
-  const daemon: Daemon = startDaemon(process.execPath, [
-    join(REPO_ROOT, 'packages/pop3/src/main.ts'),
-    '--data',
-    options.data,
-    '--directory',
-    options.directory,
-    '--listen',
-    '127.0.0.1:0',
-    '--listen-tls',
-    '127.0.0.1:0',
-    '--cert',
-    options.certPath,
-    '--key',
-    options.keyPath,
-    ...(options.args ?? []),
-  ]);
-  const stdout = daemon.child.stdout;
-  if (stdout === null) throw new Error('no stdout from pop3');
-  const found: ListeningLine[] = [];
-  createInterface({ input: stdout }).on('line', (line) => {
-    try {
-      const parsed = JSON.parse(line) as ListeningLine;
-      if (parsed.event === 'listening' && typeof parsed.port === 'number') found.push(parsed);
-    } catch {
-      // Not a banner line; keep reading.
-    }
-  });
-  try {
-    await waitFor('pop3 to print both listening addresses', () => {
-      if (daemon.exited()) throw new Error(`pop3 exited before listening:\n${daemon.output()}`);
-      return found.length >= 2;
-    });
-    const implicit = found.find((f) => f.tls === 'implicit');
-    const plain = found.find((f) => f.tls !== 'implicit');
-    if (implicit?.port === undefined || plain?.port === undefined) {
-      throw new Error(`pop3 printed no plain + implicit-TLS pair: ${JSON.stringify(found)}`);
-    }
-    return {
-      host: plain.host ?? '127.0.0.1',
-      port: plain.port,
-      tlsPort: implicit.port,
-      pid: daemon.child.pid ?? 0,
-      banners: found,
-      output: daemon.output,
-      stop: () => daemon.stop(),
-    };
-  } catch (error) {
-    await daemon.stop();
-    throw error;
-  }
+  return tlsServerHandle(
+    await startConfiguredAgent(
+      'pop3',
+      mergeConfig(
+        {
+          ...filesConfig({
+            directory: options.directory,
+            mail: options.data,
+            cert: { certPath: options.certPath, keyPath: options.keyPath },
+          }),
+          listeners: [loopback('pop3', 'starttls'), loopback('pop3', 'implicit')],
+          dev: { cleartextAuthOnLoopback: options.cleartextOnLoopback === true },
+        },
+        options.config,
+      ),
+    ),
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * A bad day: the delivery worker (packages/mta/src/main.ts --deliver) is killed with SIGKILL
+ * A bad day: the delivery worker (`mailstack queue-runner`) is killed with SIGKILL
  * while it holds leased messages, under a stream of submissions. Restarted (or another worker
  * still running), it must deliver every acknowledged message within seconds, exactly once: the
  * leases of the dead process are taken back at once (packages/queue/src/lease-owner.ts), not

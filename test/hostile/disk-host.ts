@@ -1,44 +1,45 @@
 /**
  * Our agents on a small, really full file system: a tmpfs mounted in a mount namespace of
  * their own (`unshare --mount`, with `--map-root-user` so it works without root), the agents
- * started inside it as their real entry points (packages/<agent>/src/main.ts). The test
+ * started inside it as an operator starts them (`mailstack <agent> --config FILE`). The test
  * reaches the tmpfs through `/proc/<pid>/root`, which shows the namespace's mounts, to fill
  * it, free it and look at what the agents left in it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ConfigInput } from '@mailstack/config';
 import { type Daemon, makeTempDir, startDaemon } from '../helpers/daemon.ts';
 import { writeDirectoryFile } from '../helpers/directory-file.ts';
+import { filesConfig, loopback } from '../helpers/mailstack-agent.ts';
+import { MAILSTACK_BIN } from '../helpers/mailstack-cli.ts';
 import { REPO_ROOT } from '../helpers/mda.ts';
 import { waitFor } from '../helpers/net.ts';
-import { makeCertificate } from '../helpers/tls.ts';
+import { type CertificateFiles, makeCertificate } from '../helpers/tls.ts';
 
 export type DiskAgent = 'mda' | 'imap' | 'pop3' | 'mta' | 'msa';
 
-const ENTRY: Record<DiskAgent, string> = {
-  mda: 'packages/mda/src/main.ts',
-  imap: 'packages/imap/src/main.ts',
-  pop3: 'packages/pop3/src/main.ts',
-  mta: 'packages/mta/src/main.ts',
-  msa: 'packages/msa/src/main.ts',
-};
-const PROTOCOL: Record<DiskAgent, string> = {
-  mda: 'lmtp',
-  imap: 'imap',
-  pop3: 'pop3',
-  mta: 'smtp',
-  msa: 'submission',
-};
-const FLAGS: Record<DiskAgent, string> = {
-  mda: '',
-  imap: '--allow-cleartext-auth-on-loopback',
-  pop3: '--allow-cleartext-auth-on-loopback',
-  // The spools go to <data>/spool, on the tmpfs.
-  mta: '--pregreet-ms 0',
-  msa: '--allow-cleartext-auth-on-loopback --cert "$3" --key "$4"',
-};
+/** Each agent's listener and what else its config says (the Maildir and the spool are on the tmpfs). */
+function agentConfig(
+  agent: DiskAgent,
+  files: { mount: string; state: string; directory: string },
+  cert?: CertificateFiles,
+): ConfigInput {
+  return {
+    ...filesConfig({
+      directory: files.directory,
+      data: files.state,
+      mail: files.mount,
+      spool: join(files.mount, 'spool'),
+      cert,
+    }),
+    listeners: [loopback(agent, agent === 'msa' ? 'starttls' : 'none')],
+    dev: { cleartextAuthOnLoopback: true },
+    mta: { pregreet: '0s' },
+    log: { level: 'info' },
+  };
+}
 
 /** The unshare flags that can mount a tmpfs here, or null (then the disk tests are skipped). */
 export const UNSHARE_FLAGS: string[] | null = (() => {
@@ -83,29 +84,26 @@ export async function startDiskHost(options: {
   mkdirSync(mountPoint);
   const directory = join(tmp.path, 'directory.json');
   await writeDirectoryFile(directory, options.users);
-  const cert = options.agents.includes('msa')
-    ? await makeCertificate(tmp.path)
-    : { certPath: '', keyPath: '' };
+  const cert = options.agents.includes('msa') ? await makeCertificate(tmp.path) : undefined;
   const node = process.execPath;
-  const starts = options.agents.map(
-    (a) =>
-      `"${node}" "${join(REPO_ROOT, ENTRY[a])}" --data "$1" --directory "$2" --listen 127.0.0.1:0 --log-level info ${FLAGS[a]} &`,
-  );
+  const files = { mount: mountPoint, state: join(tmp.path, 'state'), directory };
+  const starts = options.agents.map((a) => {
+    const config = join(tmp.path, `${a}.yaml`);
+    writeFileSync(config, JSON.stringify(agentConfig(a, files, a === 'msa' ? cert : undefined)));
+    return `"${node}" "${MAILSTACK_BIN}" ${a} --config "${config}" &`;
+  });
   const script = `mount -t tmpfs -o size=${options.sizeBytes},mode=0755 tmpfs "$1" || exit 1\n${starts.join('\n')}\nwait`;
-  const daemon: Daemon = startDaemon(
-    'unshare',
-    [...UNSHARE_FLAGS, 'sh', '-c', script, 'sh', mountPoint, directory, cert.certPath, cert.keyPath],
-    { cwd: REPO_ROOT },
-  );
+  const daemon: Daemon = startDaemon('unshare', [...UNSHARE_FLAGS, 'sh', '-c', script, 'sh', mountPoint], {
+    cwd: REPO_ROOT,
+  });
   const ports: Partial<Record<DiskAgent, number>> = {};
   try {
     await waitFor('the agents on the tmpfs to listen', () => {
       if (daemon.exited()) throw new Error(`disk host exited:\n${daemon.output()}`);
       for (const line of daemon.output().split('\n')) {
         if (!line.startsWith('{"event":"listening"')) continue;
-        const l = JSON.parse(line) as { protocol: string; port: number };
-        const agent = options.agents.find((a) => PROTOCOL[a] === l.protocol);
-        if (agent) ports[agent] = l.port;
+        const l = JSON.parse(line) as { agent: DiskAgent; port: number };
+        if (options.agents.includes(l.agent)) ports[l.agent] = l.port;
       }
       return options.agents.every((a) => ports[a] !== undefined);
     });

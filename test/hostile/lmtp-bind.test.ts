@@ -1,7 +1,7 @@
 /**
  * LMTP puts mail into any mailbox without a login. When the stack is bound to an address other
  * hosts reach, its LMTP listener must stay on loopback (its own `listeners` entry, default
- * 127.0.0.1), and the MDA's main.ts must not bind every address for a port without a host.
+ * 127.0.0.1), and `mailstack mda` must not bind every address for a listener without one.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,8 +13,7 @@ import { createTransport } from 'nodemailer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Daemon } from '../helpers/daemon.ts';
 import { writeDirectoryFile } from '../helpers/directory-file.ts';
-import { REPO_ROOT } from '../helpers/mda.ts';
-import { startAgentProcess } from '../helpers/mta-process.ts';
+import { filesConfig, startConfiguredAgent } from '../helpers/mailstack-agent.ts';
 import { canConnect, waitFor } from '../helpers/net.ts';
 
 /** An address of this machine that is not 127.0.0.1, standing in for a public one. */
@@ -66,24 +65,24 @@ describe('the stack bound to a non-loopback address', () => {
   });
 });
 
-describe("the MDA's main.ts", () => {
+describe('`mailstack mda` alone', () => {
   let mda: Daemon | undefined;
   afterEach(async () => {
     await mda?.stop();
     mda = undefined;
   });
 
-  it('binds 127.0.0.1 for a port without a host, not every address', async () => {
+  it('binds 127.0.0.1 for a listener that names no address, not every address', async () => {
     const directory = join(dir.path, 'directory.json');
     await writeDirectoryFile(directory, ['alice@example.test']);
-    const address = await startAgentProcess(
-      join(REPO_ROOT, 'packages/mda/src/main.ts'),
-      ['--data', join(dir.path, 'data'), '--directory', directory, '--listen', ':0'],
-      'mda',
-    );
-    mda = address.daemon;
-    expect(address.host).toBe('127.0.0.1');
-    expect(await canConnect(address.port, PUBLIC)).toBe(false);
-    expect(await canConnect(address.port, '127.0.0.1')).toBe(true);
+    const started = await startConfiguredAgent('mda', {
+      ...filesConfig({ directory, mail: join(dir.path, 'mail') }),
+      listeners: [{ agent: 'mda', port: 0 }],
+    });
+    mda = started.daemon;
+    const [line] = started.listening;
+    expect(line?.host).toBe('127.0.0.1');
+    expect(await canConnect(line!.port, PUBLIC)).toBe(false);
+    expect(await canConnect(line!.port, '127.0.0.1')).toBe(true);
   });
 });

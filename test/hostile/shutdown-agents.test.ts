@@ -2,19 +2,18 @@
  * Issue 11 item 8: SIGTERM/SIGINT on an agent process stops accepting, says 421 to idle SMTP
  * and LMTP sessions and BYE / -ERR to IMAP (also in IDLE) and POP3 clients at once, lets a
  * transaction in flight finish, and exits; a second signal exits at once (128 + signal).
- * Real processes (each agent's main.ts), real sockets; no durations asserted.
+ * Real processes (`mailstack <agent>`), real sockets; no durations asserted.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import type { ConfigInput } from '@mailstack/config';
 import { type TempDir, tempDir } from '@mailstack/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeDirectoryFile } from '../helpers/directory-file.ts';
+import { filesConfig, loopback, mergeConfig, startConfiguredAgent } from '../helpers/mailstack-agent.ts';
 import { type RawClient, rawClient } from './limits-helpers.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const USER = 'a@example.test';
 const PASSWORD = 'secret';
 
@@ -37,37 +36,31 @@ afterEach(async () => {
   dir = undefined;
 });
 
-/** Starts `main` with `--data <temp> --listen 127.0.0.1:0` and `extra(data)` after them. */
-async function startAgent(main: string, extra: (data: string) => string[] = () => []): Promise<Agent> {
+/**
+ * Starts `mailstack <agent>` over a fresh directory (one user) with one plain listener on
+ * 127.0.0.1 and `extra` config keys.
+ */
+async function startAgent(agent: 'mta' | 'mda' | 'imap' | 'pop3', extra: ConfigInput = {}): Promise<Agent> {
   dir = await tempDir('shutdown-');
-  const data = dir.path;
-  mkdirSync(data, { recursive: true });
-  await writeDirectoryFile(join(data, 'directory.json'), [USER], PASSWORD);
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, main), '--data', data, '--listen', '127.0.0.1:0', ...extra(data)],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+  const directory = join(dir.path, 'directory.json');
+  await writeDirectoryFile(directory, [USER], PASSWORD);
+  const { daemon, listening } = await startConfiguredAgent(
+    agent,
+    mergeConfig({ ...filesConfig({ directory }), listeners: [loopback(agent, 'none')] }, extra),
   );
+  const child = daemon.child;
   children.push(child);
-  const exited = new Promise<number>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : -1))),
-  );
-  let stderr = '';
+  const exited = new Promise<number>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode ?? -1);
+    child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : -1)));
+  });
   const stopping = new Promise<void>((resolve) => {
     createInterface({ input: child.stderr! }).on('line', (line) => {
-      stderr += `${line}\n`;
       if (line.includes('"event":"stopping"')) resolve();
     });
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const parsed = JSON.parse(line) as { event?: string; port?: number };
-      if (parsed.event === 'listening' && parsed.port) resolve(parsed.port);
-    });
-    exited.then((code) => reject(new Error(`${main} exited with ${code}: ${stderr}`)));
-  });
+  const port = listening[0]?.port;
+  if (port === undefined) throw new Error(`${agent} printed no listener`);
   return { child, port, exited, stopping };
 }
 
@@ -77,7 +70,7 @@ async function connectTo(agent: Agent): Promise<RawClient> {
   return c;
 }
 
-const mta = () => startAgent('packages/mta/src/main.ts', () => ['--pregreet-ms', '0']);
+const mta = () => startAgent('mta', { mta: { pregreet: '0s' } });
 
 /** An SMTP or LMTP client that said `hello` gets 421 on SIGTERM, and the process exits 0. */
 async function idleGets421(agent: Agent, hello: string): Promise<void> {
@@ -124,15 +117,12 @@ describe('agent processes on SIGTERM / SIGINT', () => {
   });
 
   it('MDA: an idle LMTP client gets 421 and the process exits 0', async () => {
-    const mda = await startAgent('packages/mda/src/main.ts', (data) => [
-      '--directory',
-      join(data, 'directory.json'),
-    ]);
+    const mda = await startAgent('mda');
     await idleGets421(mda, 'LHLO');
   });
 
   it('IMAP: a client in IDLE gets * BYE and the process exits 0', async () => {
-    const agent = await startAgent('packages/imap/src/main.ts', () => ['--allow-cleartext-auth-on-loopback']);
+    const agent = await startAgent('imap', { dev: { cleartextAuthOnLoopback: true } });
     const c = await connectTo(agent);
     await c.waitFor(/^\* OK/);
     c.send(`a1 LOGIN ${USER} ${PASSWORD}\r\na2 SELECT INBOX\r\na3 IDLE\r\n`);
@@ -143,7 +133,7 @@ describe('agent processes on SIGTERM / SIGINT', () => {
   });
 
   it('POP3: an idle client gets -ERR and the process exits 0', async () => {
-    const agent = await startAgent('packages/pop3/src/main.ts');
+    const agent = await startAgent('pop3');
     const c = await connectTo(agent);
     await c.waitFor(/^\+OK/);
     agent.child.kill('SIGTERM');

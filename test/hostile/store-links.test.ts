@@ -48,9 +48,9 @@ async function plantLinks(
 
 describe('symbolic links in a Maildir', () => {
   it('IMAP: a linked folder cannot be selected and a linked message is not listed', async () => {
-    const h = await startImap();
+    const h = await startImap({ backend: 'maildir' });
     closers.push(() => h.close());
-    await plantLinks(h.dir.path, h.store, () => h.store.createFolder(BOB, 'Secret'));
+    await plantLinks(h.dir!.path, h.store, () => h.store.createFolder(BOB, 'Secret'));
     const script = `
 import imaplib, sys
 c = imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))
@@ -72,9 +72,9 @@ c.logout()
   });
 
   it('POP3: the maildrop counts and retrieves only the user own files', async () => {
-    const h = await startPop3();
+    const h = await startPop3({ backend: 'maildir' });
     closers.push(() => h.close());
-    await plantLinks(h.dir.path, h.store, () => h.store.createFolder(BOB, 'Secret'));
+    await plantLinks(h.dir!.path, h.store, () => h.store.createFolder(BOB, 'Secret'));
     const script = `
 import poplib, sys
 c = poplib.POP3('127.0.0.1', int(sys.argv[1]))

@@ -1,7 +1,7 @@
 /**
  * Issue 11.3: switching protocol, port or process reset the login budget (refused on IMAP,
  * logged in at once over POP3, fresh guesses on 587 and 465). Here IMAP, POP3 and the MSA
- * each run as their own process (their main.ts), pointed at one directory file; the throttle
+ * each run as their own process (`mailstack <agent>`), pointed at one directory file; the throttle
  * state file beside it is the one budget they all spend.
  */
 import { existsSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { makeCertificate } from '../helpers/tls.ts';
 import { attempts, BOB, BOB_PW, directoryFolder } from './throttle-clients.ts';
 
 // Small settings, so the test needs few guesses and no real delays.
-const THROTTLE = ['--auth-throttle', 'maxFailures=3,baseDelayMs=1,maxDelayMs=2'];
+const THROTTLE = { limits: { authFailures: { max: 3, delay: '1ms', maxDelay: '2ms' } } };
 
 let folder: Awaited<ReturnType<typeof directoryFolder>>;
 let imap: ImapServerProcess;
@@ -25,16 +25,15 @@ beforeAll(async () => {
   folder = await directoryFolder();
   const cert = await makeCertificate(folder.path);
   const mail = join(folder.path, 'mail');
-  const cleartext = ['--allow-cleartext-auth-on-loopback', ...THROTTLE];
   [imap, pop3, msa] = await Promise.all([
-    startImapServer({ data: mail, directory: folder.file, args: cleartext }),
-    startPop3({ data: mail, directory: folder.file, ...cert, args: cleartext }),
+    startImapServer({ data: mail, directory: folder.file, cleartextOnLoopback: true, config: THROTTLE }),
+    startPop3({ data: mail, directory: folder.file, ...cert, cleartextOnLoopback: true, config: THROTTLE }),
     startMsa({
       data: folder.path,
       directory: folder.file,
       spool: join(folder.path, 'spool'),
       ...cert,
-      args: THROTTLE,
+      config: THROTTLE,
     }),
   ]);
 });

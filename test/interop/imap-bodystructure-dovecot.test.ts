@@ -1,6 +1,6 @@
 /**
  * ENVELOPE, BODYSTRUCTURE, BODY and body sections of every message of the MIME corpus
- * (packages/maildir/test/corpus plus test/helpers/imap-extra-messages.ts) as our IMAP server
+ * (packages/core/test/corpus plus test/helpers/imap-extra-messages.ts) as our IMAP server
  * and Debian's Dovecot 2.3 answer them, compared item by item as wire text.
  *
  * The messages go into one Maildir through @mailstack/maildir; a copy of that Maildir (same
@@ -21,8 +21,8 @@
  */
 import { cpSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bufferBlob } from '@mailstack/core';
-import { createMaildirStore, summarizeBuffer } from '@mailstack/maildir';
+import { bufferBlob, summarizeBuffer } from '@mailstack/core';
+import { createMaildirStore } from '@mailstack/maildir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/daemon.ts';
 import { writeDirectoryFile } from '../helpers/directory-file.ts';
@@ -36,7 +36,7 @@ import { requirePrograms } from '../helpers/programs.ts';
 
 const USER = 'corpus@example.test';
 const PASSWORD = 'secret';
-const CORPUS_DIR = join(REPO_ROOT, 'packages/maildir/test/corpus');
+const CORPUS_DIR = join(REPO_ROOT, 'packages/core/test/corpus');
 
 const FETCHES = [
   'UID FETCH 1:* (ENVELOPE BODYSTRUCTURE BODY)',

@@ -1,6 +1,6 @@
 /**
  * Debian's isync (`mbsync`) keeps a local Maildir in sync with our IMAP server
- * (packages/imap/src/main.ts spawned over a temp Maildir root and directory file, a fresh
+ * (`mailstack imap` spawned over a temp Maildir root and directory file, a fresh
  * self-signed certificate that mbsync trusts as a host certificate), once over implicit TLS
  * and once with STARTTLS on the plain port (one user each):
  *   1. server → local: every message byte for byte (mbsync stores LF line ends and adds its

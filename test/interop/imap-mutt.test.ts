@@ -1,5 +1,5 @@
 /**
- * Debian's mutt reads a mailbox on our IMAP server (packages/imap/src/main.ts spawned over a
+ * Debian's mutt reads a mailbox on our IMAP server (`mailstack imap` spawned over a
  * temp Maildir root, implicit TLS with a fresh self-signed certificate mutt trusts through
  * `certificate_file`) and moves a message to another folder, non-interactively:
  *

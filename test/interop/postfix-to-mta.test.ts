@@ -1,7 +1,7 @@
 /**
  * Debian's Postfix, on loopback with a throwaway config, relays mail (relayhost
  * `[127.0.0.1]:<port>`, STARTTLS when offered) to our transfer agent's inbound listener
- * (packages/mta/src/main.ts, spawned, pregreet on as on port 25). The message lands in our
+ * (`mailstack mta`, spawned, pregreet on as on port 25). The message lands in our
  * spool with Postfix's Received below ours; an unknown user is refused at RCPT and Postfix
  * bounces it.
  */
@@ -34,20 +34,12 @@ beforeAll(async () => {
   spoolDir = join(tmp.path, 'spool');
   await writeDirectoryFile(directory, [BOB]);
   const cert = await makeCertificate(tmp.path, 'mx.mailstack.test');
-  const started = await startMtaProcess([
-    '--directory',
+  const started = await startMtaProcess({
     directory,
-    '--spool',
-    spoolDir,
-    '--listen',
-    '127.0.0.1:0',
-    '--hostname',
-    'mx.mailstack.test',
-    '--tls-cert',
-    cert.certPath,
-    '--tls-key',
-    cert.keyPath,
-  ]);
+    spool: spoolDir,
+    hostname: 'mx.mailstack.test',
+    cert,
+  });
   mta = started.daemon;
   mtaPort = started.port;
   // no domain of Postfix's own: everything for example.test goes to the relayhost, i.e. us

@@ -1,6 +1,5 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateDkimKey } from '@mailstack/mta';
 
 export interface DkimMaterial {
   selector: string;
@@ -31,6 +30,8 @@ export async function ensureDkimKey(
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  // The transfer agent's module only when a key is made: `mailstack dns-records` and the CLI table stay light.
+  const { generateDkimKey } = await import('@mailstack/mta');
   const key = await generateDkimKey({ type: 'rsa', bits: 2048 });
   // The record first, then the key by rename: a crash in between leaves no key without a record.
   await writeFile(recordPath, `${key.dnsTxtRecord}\n`, { mode: 0o644 });

@@ -10,12 +10,10 @@ import {
   openSharedAuthThrottle,
   sharedThrottlePath,
 } from '@mailstack/directory';
-import { createMaildirStore, type MaildirStore } from '@mailstack/maildir';
+import type { MaildirStore } from '@mailstack/maildir';
 import { createHostMetrics, type HostMetrics } from '@mailstack/metrics';
-import { openSqliteSendingStore, type SendingCountStore, sharedSendingStorePath } from '@mailstack/msa';
-import { openFileSpool } from '@mailstack/queue';
-import { openPostgresSpool } from '@mailstack/spool-postgres';
-import { openTlsSource, type TlsSource } from './tls-source.ts';
+import type { SendingCountStore } from '@mailstack/msa';
+import type { TlsSource } from './tls-source.ts';
 
 /** One listening endpoint of a running agent, for the start banner and for tests. */
 export interface Endpoint {
@@ -27,9 +25,10 @@ export interface Endpoint {
 
 /**
  * What the agents of one process share, each opened on first use: `mailstack start` opens
- * each once for every agent, an agent started alone opens only what it needs. State that
- * must be one across processes (login throttle, directory, store, spool) lives in files
- * every process opens.
+ * each once for every agent, an agent started alone opens only what it needs, and loads only
+ * the modules of what it opens (the IMAP server's process never loads the queue or the MSA).
+ * State that must be one across processes (login throttle, directory, store, spool) lives in
+ * files every process opens.
  */
 export interface SharedState {
   readonly config: MailstackConfig;
@@ -90,7 +89,7 @@ export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedSta
   );
   const store = once(
     async () => {
-      const dir = await directory();
+      const [dir, { createMaildirStore }] = await Promise.all([directory(), import('@mailstack/maildir')]);
       await mkdir(paths.mail, { recursive: true, mode: 0o700 });
       return createMaildirStore({
         root: paths.mail,
@@ -117,9 +116,11 @@ export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedSta
       };
       if (config.spool.kind === 'postgres') {
         const { url, schema, connections } = config.spool;
+        const { openPostgresSpool } = await import('@mailstack/spool-postgres');
         return openPostgresSpool({ url, schema, maxConnections: connections, ...options });
       }
       await data();
+      const { openFileSpool } = await import('@mailstack/queue');
       return openFileSpool(paths.spool, options);
     },
     (s) => s.close?.(),
@@ -132,6 +133,8 @@ export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedSta
       return openSharedAuthThrottle(sharedThrottlePath(paths.directory), {
         maxFailures: config.limits.authFailures.max,
         windowMs: durationMs(config.limits.authFailures.window),
+        baseDelayMs: durationMs(config.limits.authFailures.delay),
+        maxDelayMs: durationMs(config.limits.authFailures.maxDelay),
       });
     },
     (t) => t.close(),
@@ -140,13 +143,14 @@ export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedSta
   const sendingStore = once(
     async () => {
       await data();
+      const { openSqliteSendingStore, sharedSendingStorePath } = await import('@mailstack/msa');
       return openSqliteSendingStore(sharedSendingStorePath(paths.directory));
     },
     (s) => s.close(),
   );
   const tls = once(
-    () =>
-      openTlsSource({
+    async () =>
+      (await import('./tls-source.ts')).openTlsSource({
         cert: paths.cert,
         key: paths.key,
         hostname: config.hostname,

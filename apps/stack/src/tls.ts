@@ -1,6 +1,6 @@
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { generate } from 'selfsigned';
+import { selfSignedCertificate } from './tls/self-signed.ts';
 
 export interface TlsMaterial {
   key: string;
@@ -30,19 +30,19 @@ export async function ensureCertificate(dir: string, hostname: string): Promise<
   const certPath = join(dir, 'cert.pem');
   const existing = await readExisting(keyPath, certPath);
   if (existing) return existing;
-  const pems = await selfSigned(hostname);
+  const pems = selfSignedCertificate(hostname);
   // The pair is written in a folder of its own and renamed into place whole: agents started
   // as separate processes at once each make a pair, the first rename wins and the others read
   // the winner's. A crash leaves only a stray temporary folder, never a cert without its key.
   await mkdir(dirname(dir), { recursive: true, mode: 0o700 });
   const staging = await mkdtemp(`${dir}.new-`);
-  await writeFile(join(staging, 'key.pem'), pems.private, { mode: 0o600 });
+  await writeFile(join(staging, 'key.pem'), pems.key, { mode: 0o600 });
   await writeFile(join(staging, 'cert.pem'), pems.cert, { mode: 0o644 });
   await chmod(staging, 0o700);
   try {
     // rename(2) replaces an empty folder (one a crashed start left) but not a full one.
     await rename(staging, dir);
-    return { key: pems.private, cert: pems.cert, created: true };
+    return { key: pems.key, cert: pems.cert, created: true };
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
     const code = (err as NodeJS.ErrnoException).code;
@@ -53,37 +53,12 @@ export async function ensureCertificate(dir: string, hostname: string): Promise<
   // The folder holds something else but not a pair (a key whose certificate was deleted):
   // ours goes in file by file, the key first, so a cert.pem always has its key.
   for (const [name, pem, mode] of [
-    ['key.pem', pems.private, 0o600],
+    ['key.pem', pems.key, 0o600],
     ['cert.pem', pems.cert, 0o644],
   ] as const) {
     const tmp = join(dir, `${name}.${process.pid}.tmp`);
     await writeFile(tmp, pem, { mode });
     await rename(tmp, join(dir, name));
   }
-  return { key: pems.private, cert: pems.cert, created: true };
-}
-
-function selfSigned(hostname: string) {
-  const notBefore = new Date();
-  const notAfter = new Date(notBefore.getTime() + 825 * 24 * 3600 * 1000);
-  return generate([{ name: 'commonName', value: hostname }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate: notBefore,
-    notAfterDate: notAfter,
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: hostname },
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: '127.0.0.1' },
-        ],
-      },
-    ],
-  });
+  return { key: pems.key, cert: pems.cert, created: true };
 }

@@ -8,9 +8,9 @@ import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { silentLogger } from '@mailstack/core';
 import { runPython, type TempDir, tempDir } from '@mailstack/testkit';
-import { generate } from 'selfsigned';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type RunningStack, startStack } from '../src/index.ts';
+import { selfSignedCertificate } from '../src/tls/self-signed.ts';
 import { testConfig } from './test-config.ts';
 
 /** The SHA-256 of the certificate each listener presents, one line per port given. */
@@ -67,13 +67,10 @@ it('serves a replaced certificate on every TLS listener without a restart', asyn
   const before = fingerprint(await readFile(stack.paths.cert));
   expect(await seen()).toEqual(new Array(7).fill(before));
 
-  const renewed = await generate([{ name: 'commonName', value: 'renewed.example.test' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-  });
+  const renewed = selfSignedCertificate('renewed.example.test');
   const after = fingerprint(renewed.cert);
   expect(after).not.toBe(before);
-  await writeFile(join(dir.path, 'key.new'), renewed.private);
+  await writeFile(join(dir.path, 'key.new'), renewed.key);
   await rename(join(dir.path, 'key.new'), stack.paths.key);
   await writeFile(join(dir.path, 'cert.new'), renewed.cert);
   await rename(join(dir.path, 'cert.new'), stack.paths.cert);

@@ -138,7 +138,14 @@ export const configSchema = z.strictObject({
           recipientsPerMessage: count.nullable().default(null),
         })
         .prefault({}),
-      authFailures: z.strictObject({ max: count.default(10), window: duration.default('15m') }).prefault({}),
+      authFailures: z
+        .strictObject({
+          max: count.default(10),
+          window: duration.default('15m'),
+          delay: duration.default('250ms'),
+          maxDelay: duration.default('8s'),
+        })
+        .prefault({}),
     })
     .prefault({}),
   mta: z

@@ -3,6 +3,7 @@ export { bufferBlob, type MessageBlob, readAll } from './blob.ts';
 export type { DeliveryTarget } from './delivery.ts';
 export type { Account, Directory, LocalTarget, Resolution } from './directory.ts';
 export type { DsnNotify, Envelope, EnvelopeParams, ReceivedFrom, Recipient } from './envelope.ts';
+export { copyThroughSeam } from './folder-copy.ts';
 export { type Logger, silentLogger } from './log.ts';
 export {
   type FieldSpec,
@@ -39,6 +40,12 @@ export {
   type MetricsSink,
   noMetrics,
 } from './metrics.ts';
+export {
+  MessageSummarizer,
+  type SummarizeLimits,
+  summarize,
+  summarizeBuffer,
+} from './mime/index.ts';
 export { decodeModifiedUtf7, encodeModifiedUtf7 } from './mutf7.ts';
 export {
   formatReply,

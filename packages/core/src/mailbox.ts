@@ -107,7 +107,7 @@ export interface MailboxStore {
   openFolder(user: string, name: string): Promise<Folder>;
   /**
    * Durable delivery into a folder (INBOX when omitted): resolves once the message is
-   * fsynced and visible. Throws an SmtpError (452/552 4.2.2/5.2.2) when over quota.
+   * fsynced and visible. Throws an OverQuotaError (a core StorageError) when over quota.
    */
   deliver(
     user: string,

@@ -1,14 +1,9 @@
 import { once } from 'node:events';
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  DirectoryError,
-  type FileDirectory,
-  openFileDirectory,
-  parseDirectoryData,
-  validateDirectoryData,
-  writeFileAtomic,
-} from '../src/index.ts';
+import { writeFileAtomic } from '../src/atomic-write.ts';
+import { parseDirectoryData, validateDirectoryData } from '../src/data.ts';
+import { DirectoryError, type FileDirectory, openFileDirectory } from '../src/index.ts';
 import { FAST, sampleData, tempDir, writeJson } from './fixtures.ts';
 
 let tmp: { path: string; cleanup: () => Promise<void> };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressKey, loginKey, throttleAccountKey } from '../src/index.ts';
+import { addressKey, loginKey, throttleAccountKey } from '../src/address-key.ts';
 
 describe('loginKey', () => {
   it('accepts an address that is its own key up to ASCII case', () => {

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_SCRYPT,
-  hashPassword,
-  needsRehash,
-  parseHash,
-  parseSaslPlain,
-  verifyPassword,
-} from '../src/index.ts';
+import { DEFAULT_SCRYPT, hashPassword, needsRehash, parseSaslPlain, verifyPassword } from '../src/index.ts';
+import { parseHash } from '../src/password.ts';
 import { FAST } from './fixtures.ts';
 
 describe('password hashing', () => {

@@ -6,12 +6,11 @@ import {
   type AuthThrottleOptions,
   createAuthThrottle,
   createMemoryThrottleStore,
-  ipKey,
   openSharedAuthThrottle,
   openSqliteThrottleStore,
-  parseThrottleSpec,
   type ThrottleStore,
 } from '../src/index.ts';
+import { ipKey } from '../src/throttle.ts';
 
 function fakeClock(start = 1_000_000) {
   let t = start;
@@ -172,16 +171,6 @@ describe('the shared (SQLite) throttle', () => {
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     imap.close();
     pop3.close();
-  });
-
-  it('reads settings for process flags and refuses nonsense', () => {
-    expect(parseThrottleSpec('maxFailures=3,baseDelayMs=1')).toMatchObject({
-      maxFailures: 3,
-      baseDelayMs: 1,
-      windowMs: 15 * 60_000,
-    });
-    for (const bad of ['maxFailures', 'maxFailures=x', 'nope=1', 'maxFailures=-1'])
-      expect(() => parseThrottleSpec(bad), bad).toThrow(RangeError);
   });
 });
 

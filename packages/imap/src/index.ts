@@ -31,10 +31,7 @@ export {
   sequenceSetIncludes,
 } from './sequence-set.ts';
 export { createImapServer, type ImapServer, type ImapServerOptions } from './session/server.ts';
-export { type EnvelopeAddress, MISSING_DOMAIN, MISSING_MAILBOX, parseAddressList } from './writer/address.ts';
-export { writeBodyStructure } from './writer/bodystructure.ts';
-export { type EncodeOptions, formatDateTime, type Piece, WireBuilder } from './writer/encode.ts';
-export { writeEnvelope } from './writer/envelope.ts';
+export type { Piece } from './writer/encode.ts';
 export { ResponseStreamError, ResponseWriter } from './writer/response-writer.ts';
 export { type SerializeOptions, serialize, serializeToBuffer } from './writer/serialize.ts';
 export type {

@@ -72,7 +72,7 @@ describe('APPEND', () => {
   });
 
   it('streams a 30 MiB message into the store as it arrives, holding only a bounded part of it', async () => {
-    h = await startHarness();
+    h = await startHarness({ backend: 'maildir' });
     client = await loggedIn(h.port);
     const line = Buffer.from(`${'0123456789abcdef'.repeat(4)}\r\n`); // 66 bytes, 65 stored (LF)
     const chunk = Buffer.concat(Array.from({ length: 1000 }, () => line)); // 66,000 bytes
@@ -85,11 +85,11 @@ describe('APPEND', () => {
     let lag = 0;
     for (let i = 1; i <= chunks; i++) {
       await client.write(chunk);
-      const onDisk = ((await tmpBytes(h.dir.path)) * 66) / 65;
+      const onDisk = ((await tmpBytes(h.dir!.path)) * 66) / 65;
       lag = Math.max(lag, i * chunk.length - onDisk);
       if (i === chunks / 2) {
         // Half sent, the rest held back: a buffering server has written nothing yet.
-        await until(async () => (await tmpBytes(h!.dir.path)) >= 8 * 1024 * 1024, 'the tmp file to grow');
+        await until(async () => (await tmpBytes(h!.dir!.path)) >= 8 * 1024 * 1024, 'the tmp file to grow');
       }
     }
     await client.write('\r\n');
@@ -108,15 +108,15 @@ describe('APPEND', () => {
   });
 
   it('removes the partial tmp file and stores nothing when the client goes away mid-message', async () => {
-    h = await startHarness();
+    h = await startHarness({ backend: 'maildir' });
     client = await loggedIn(h.port);
     await client.writeLine('j APPEND INBOX {4000000}');
     expect(await client.read()).toMatch(/^\+ /);
     await client.write(Buffer.alloc(1_000_000, 0x61));
-    await until(async () => (await tmpBytes(h!.dir.path)) > 0, 'the tmp file');
+    await until(async () => (await tmpBytes(h!.dir!.path)) > 0, 'the tmp file');
     client.socket.destroy();
     await until(
-      async () => (await readdir(join(h!.dir.path, 'example.test', 'alice', 'Maildir', 'tmp'))).length === 0,
+      async () => (await readdir(join(h!.dir!.path, 'example.test', 'alice', 'Maildir', 'tmp'))).length === 0,
       'tmp/ to be emptied',
     );
     const inbox = await h.store.openFolder(ALICE, 'INBOX');
@@ -125,7 +125,7 @@ describe('APPEND', () => {
   });
 
   it('answers BAD and stores nothing when the command goes on after the message (no MULTIAPPEND)', async () => {
-    h = await startHarness();
+    h = await startHarness({ backend: 'maildir' });
     client = await loggedIn(h.port);
     await client.writeLine('g APPEND INBOX {3}');
     expect(await client.read()).toMatch(/^\+ /);
@@ -140,7 +140,7 @@ describe('APPEND', () => {
     await client.closed;
     const inbox = await h.store.openFolder(ALICE, 'INBOX');
     expect(inbox.messages()).toEqual([]);
-    expect(await tmpBytes(h.dir.path)).toBe(0);
+    expect(await tmpBytes(h.dir!.path)).toBe(0);
     await inbox.close();
   });
 });

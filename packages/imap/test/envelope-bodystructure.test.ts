@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bufferBlob, type MessageSummary, type MimePart } from '@mailstack/core';
-import { createMaildirStore } from '@mailstack/maildir';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAddressList, serializeToBuffer } from '../src/index.ts';
+import { memoryMailboxStore } from '@mailstack/testkit';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { serializeToBuffer } from '../src/index.ts';
+import { parseAddressList } from '../src/writer/address.ts';
 import { readValues, type Value } from './read-response.ts';
 
 const fetchWire = (items: Parameters<typeof serializeToBuffer>[0] & { type: 'fetch' }) =>
@@ -221,14 +221,12 @@ function checkStructure(v: Value, p: MimePart, extended: boolean): void {
   expect(v).toHaveLength(n + (extended ? 4 : 0));
 }
 
-describe('ENVELOPE and BODYSTRUCTURE over the maildir corpus (summaries from @mailstack/maildir)', () => {
-  const corpus = join(import.meta.dirname, '../../maildir/test/corpus');
+describe('ENVELOPE and BODYSTRUCTURE over the MIME corpus (summaries from the store)', () => {
+  const corpus = join(import.meta.dirname, '../../core/test/corpus');
   const summaries = new Map<string, MessageSummary>();
-  let root = '';
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'imap-writer-'));
-    const store = createMaildirStore({ root });
+    const store = memoryMailboxStore();
     const user = 'u@example.org';
     const uids = new Map<string, number>();
     for (const file of readdirSync(corpus).filter((f) => f.endsWith('.eml'))) {
@@ -239,7 +237,6 @@ describe('ENVELOPE and BODYSTRUCTURE over the maildir corpus (summaries from @ma
     for (const [file, uid] of uids) summaries.set(file, await folder.summary(uid));
     await folder.close();
   });
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('every message renders to well-formed data that matches its MIME tree', () => {
     expect(summaries.size).toBeGreaterThanOrEqual(30);

@@ -1,7 +1,13 @@
 import { bufferBlob, type MailboxStore } from '@mailstack/core';
 import { createAuthThrottle } from '@mailstack/directory';
 import { createMaildirStore } from '@mailstack/maildir';
-import { type MemoryDirectory, memoryDirectory, type TempDir, tempDir } from '@mailstack/testkit';
+import {
+  type MemoryDirectory,
+  memoryDirectory,
+  memoryMailboxStore,
+  type TempDir,
+  tempDir,
+} from '@mailstack/testkit';
 import { ImapFlow } from 'imapflow';
 import { generate } from 'selfsigned';
 import { createImapServer, type ImapServer, type ImapServerOptions } from '../src/index.ts';
@@ -28,7 +34,8 @@ export function message(n: number, body = `Body of message ${n}.\r\n`): string {
 }
 
 export interface Harness {
-  dir: TempDir;
+  /** The Maildir's data folder; only with `backend: 'maildir'`. */
+  dir: TempDir | undefined;
   store: MailboxStore & { ensureUser(user: string): Promise<void> };
   directory: MemoryDirectory;
   server: ImapServer;
@@ -38,10 +45,19 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: Partial<ImapServerOptions> = {}): Promise<Harness> {
-  const dir = await tempDir('mailstack-imap-');
+export interface HarnessOptions extends Partial<ImapServerOptions> {
+  /**
+   * The store under the server: the in-memory one (default) for tests about the protocol, a
+   * Maildir in a temp folder for tests about the server's interplay with the disk.
+   */
+  backend?: 'memory' | 'maildir';
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const { backend = 'memory', ...serverOptions } = options;
+  const dir = backend === 'maildir' ? await tempDir('mailstack-imap-') : undefined;
   const directory = memoryDirectory({ users: USERS });
-  const store = createMaildirStore({ root: dir.path });
+  const store = dir ? createMaildirStore({ root: dir.path }) : memoryMailboxStore();
   await store.ensureUser(ALICE);
   const server = createImapServer({
     directory,
@@ -49,7 +65,7 @@ export async function startHarness(options: Partial<ImapServerOptions> = {}): Pr
     hostname: 'imap.example.test',
     allowCleartextAuthOnLoopback: true,
     authThrottle: createAuthThrottle({ maxFailures: 3, windowMs: 60_000, baseDelayMs: 1, maxDelayMs: 4 }),
-    ...options,
+    ...serverOptions,
   });
   const { port } = await server.listen(0, '127.0.0.1');
   const clients: ImapFlow[] = [];
@@ -80,7 +96,7 @@ export async function startHarness(options: Partial<ImapServerOptions> = {}): Pr
     async close() {
       for (const c of clients) c.close();
       await server.close();
-      await dir.cleanup();
+      await dir?.cleanup();
     },
   };
 }

@@ -48,9 +48,9 @@ describe('mailbox commands on the wire', () => {
     await c.writeLine('l7 CREATE INBOX');
     expect(await c.read()).toBe('l7 NO [ALREADYEXISTS] INBOX always exists');
     await c.writeLine('l8 DELETE Nope');
-    expect(await c.read()).toBe('l8 NO [NONEXISTENT] no such mailbox');
+    expect(await c.read()).toBe('l8 NO [NONEXISTENT] No such mailbox: Nope');
     await c.writeLine('l9 CREATE Lists/Work');
-    expect(await c.read()).toBe('l9 NO [ALREADYEXISTS] mailbox already exists');
+    expect(await c.read()).toBe('l9 NO [ALREADYEXISTS] Mailbox already exists: Lists/Work');
     await c.writeLine('l10 CREATE Starred (USE (\\Flagged))');
     expect(await c.read()).toBe('l10 OK CREATE completed');
     await c.writeLine('l11 CREATE Odd (USE (\\Bogus))');

@@ -92,4 +92,21 @@ describe('STORE, EXPUNGE, COPY, MOVE, APPEND', () => {
     expect(await client.read()).toBe('k OK UID FETCH completed');
     await client.close();
   });
+
+  it("answers a store refusal mid-command by its kind: the Maildir's 27th keyword is NO [LIMIT]", async () => {
+    h = await startHarness({ backend: 'maildir' });
+    await h.deliver(message(1));
+    const client = await lineClient(h.port);
+    await client.read();
+    await client.writeLine(`a LOGIN ${ALICE} alice-pw`);
+    await client.readUntil(/^a OK/);
+    await client.writeLine('b SELECT INBOX');
+    await client.readUntil(/^b OK/);
+    const keywords = Array.from({ length: 27 }, (_, i) => `$k${i}`).join(' ');
+    await client.writeLine(`c STORE 1 +FLAGS.SILENT (${keywords})`);
+    expect(await client.readUntil(/^c /)).toContain(
+      'c NO [LIMIT] Too many keywords in this folder (Maildir allows 26)',
+    );
+    await client.close();
+  });
 });

@@ -1,13 +1,13 @@
 import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
-  formatDateTime,
   formatSectionLabel,
   type Response,
   ResponseStreamError,
   ResponseWriter,
   serializeToBuffer,
 } from '../src/index.ts';
+import { formatDateTime } from '../src/writer/encode.ts';
 import { command } from './helpers.ts';
 
 const wire = (r: Response, opts?: Parameters<typeof serializeToBuffer>[1]) =>

@@ -1,4 +1,3 @@
-export { ClientCounter, clientKey } from './client-counter.ts';
 export {
   type ConnectionLimits,
   connectionLimits,

@@ -10,17 +10,19 @@ import { Readable } from 'node:stream';
 import {
   type AppendOptions,
   asNoSpace,
+  copyThroughSeam,
   type Folder,
   type FolderChange,
   isNoSpace,
   type MessageBlob,
   type MessageMeta,
   type MessageSummary,
+  NotFoundError,
+  summarize,
 } from '@mailstack/core';
 import { MetaCache } from './cache.ts';
 import { lfToCrlf, ToCrlf, wireSizeOf } from './crlf.ts';
 import { fsyncDir, storeMessage } from './deliver.ts';
-import { MaildirError, MessageNotFoundError } from './errors.ts';
 import {
   fileName,
   isSystemFlag,
@@ -32,7 +34,6 @@ import {
   withSizes,
 } from './filename.ts';
 import { KeywordTable } from './keywords.ts';
-import { summarizeMessage } from './summary.ts';
 import { UidList } from './uidlist.ts';
 import { FolderWatcher, notifyFolderChanged } from './watch.ts';
 import { skipWhenFull } from './write-all.ts';
@@ -129,9 +130,27 @@ export class MaildirFolder implements Folder {
 
   /** Operations that change the snapshot run one at a time. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
+    const run = this.queue.then(fn, fn).catch((err: unknown) => this.goneOr(err));
     this.queue = run.catch(() => {});
     return run;
+  }
+
+  /**
+   * A file missing because the whole folder is (another session deleted it) is the refusal
+   * not-found, not an I/O error: the protocols answer NO [NONEXISTENT], not a server bug.
+   */
+  private async goneOr(err: unknown): Promise<never> {
+    if ((err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' && !(await this.dirExists()))
+      throw new NotFoundError(`No such mailbox: ${this.name}`, { cause: err });
+    throw err;
+  }
+
+  private async dirExists(): Promise<boolean> {
+    try {
+      return (await lstat(join(this.dir, 'cur'))).isDirectory();
+    } catch {
+      return false;
+    }
   }
 
   messages(): readonly MessageMeta[] {
@@ -368,12 +387,12 @@ export class MaildirFolder implements Folder {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new MaildirError('Folder is closed');
+    if (this.closed) throw new Error('Folder is closed');
   }
 
   private entry(uid: number): Entry {
     const e = this.entries.get(uid);
-    if (!e) throw new MessageNotFoundError(uid);
+    if (!e) throw new NotFoundError(`No message with UID ${uid}`);
     return e;
   }
 
@@ -453,7 +472,7 @@ export class MaildirFolder implements Folder {
           ref = await self.locate(e.base);
         }
       }
-      if (!fh) throw new MessageNotFoundError(uid);
+      if (!fh) throw new NotFoundError(`No message with UID ${uid}`);
       if (e.meta.size <= SMALL_MESSAGE) {
         // Most mail is small: one read and one conversion beat a stream pipeline per message
         // (POP3 RETR and IMAP BODY[] of 4 KB messages were bound by that overhead).
@@ -486,7 +505,7 @@ export class MaildirFolder implements Folder {
     const e = this.entry(uid);
     const cached = await this.cache.getSummary(e.base);
     if (cached) return cached;
-    const s = await summarizeMessage(this.read(uid));
+    const s = await summarize(this.read(uid));
     await this.cache.putSummary(e.base, s);
     return s;
   }
@@ -602,19 +621,26 @@ export class MaildirFolder implements Folder {
     });
   }
 
+  /**
+   * Between two Maildir folders the files are linked (copied across file systems) and
+   * numbered in one uidlist update; into any other backend's folder, through the seam.
+   */
   copy(uids: number[], target: Folder): Promise<Array<[number, number]>> {
-    return this.serial(() => this.copyNow(uids, target));
+    return this.serial(() => {
+      this.assertOpen();
+      return target instanceof MaildirFolder
+        ? this.linkInto(uids, target)
+        : copyThroughSeam(this, uids, target);
+    });
   }
 
-  private async copyNow(uids: number[], target: Folder): Promise<Array<[number, number]>> {
-    this.assertOpen();
-    if (!(target instanceof MaildirFolder)) throw new MaildirError('Copy target is not a Maildir folder');
+  private async linkInto(uids: number[], target: MaildirFolder): Promise<Array<[number, number]>> {
     const list = [...new Set(uids)].filter((u) => this.entries.has(u)).sort((a, b) => a - b);
     if (list.length === 0) return [];
     let bytes = 0;
     for (const uid of list)
       bytes += parseFileName(this.entries.get(uid)!.name).size ?? this.entries.get(uid)!.meta.size;
-    if (target.user === this.user) await this.ctx.checkQuota(this.user, bytes, list.length);
+    await target.ctx.checkQuota(target.user, bytes, list.length);
     const made: Array<{ src: number; base: string; dest: string; meta: MessageMeta }> = [];
     let assigned: Map<string, number>;
     try {
@@ -668,7 +694,7 @@ export class MaildirFolder implements Folder {
       const s = await this.cache.getSummary(this.entries.get(m.src)!.base);
       if (s) await target.cache.putSummary(m.base, s);
     }
-    await this.ctx.addUsage(target.user, bytes, made.length);
+    await target.ctx.addUsage(target.user, bytes, made.length);
     notifyFolderChanged(target.dir);
     return made.map((m) => [m.src, assigned.get(m.base)!]);
   }

@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MaildirError, TooManyKeywordsError } from './errors.ts';
+import { InvalidNameError, LimitError } from '@mailstack/core';
 import { withDotLock } from './lock.ts';
 
 export const KEYWORDS_FILE = 'dovecot-keywords';
@@ -28,7 +28,7 @@ export function formatKeywords(table: Array<string | undefined>): string {
 /** IMAP flag-keyword: an atom without '\' (RFC 3501 flag-keyword). */
 export function validateKeyword(name: string): void {
   if (!/^[^\s\\(){%*"\]\u0000-\u001f\u007f]{1,128}$/.test(name))
-    throw new MaildirError(`Invalid keyword: ${JSON.stringify(name)}`);
+    throw new InvalidNameError(`Invalid keyword: ${JSON.stringify(name)}`);
 }
 
 export class KeywordTable {
@@ -78,7 +78,8 @@ export class KeywordTable {
           // biome-ignore lint/complexity/useIndexOf: holes must count as free slots
           let free = table.findIndex((k) => k === undefined);
           if (free < 0) free = table.length;
-          if (free >= MAX_KEYWORDS) throw new TooManyKeywordsError();
+          if (free >= MAX_KEYWORDS)
+            throw new LimitError('Too many keywords in this folder (Maildir allows 26)');
           table[free] = n;
         }
         await lock.replaceTarget(formatKeywords(table));

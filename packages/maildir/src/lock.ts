@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { pidAlive } from '@mailstack/agent-process';
-import { LockTimeoutError } from './errors.ts';
+import { TemporaryStorageError } from '@mailstack/core';
 
 export interface DotLockOptions {
   /** How long to wait for another holder; default staleMs + 5 s, so a stale lock is always broken first. */
@@ -74,7 +74,7 @@ export async function acquireDotLock(target: string, options: DotLockOptions = {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       if (await breakIfStale(lockPath, staleMs)) continue;
-      if (Date.now() > deadline) throw new LockTimeoutError(lockPath);
+      if (Date.now() > deadline) throw new TemporaryStorageError(`Timed out waiting for lock ${lockPath}`);
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 50);
     }

@@ -3,8 +3,7 @@
  * Dovecot and Courier store them, and the validation that keeps every name inside the
  * user's Maildir.
  */
-import { decodeModifiedUtf7, encodeModifiedUtf7 } from '@mailstack/core';
-import { InvalidNameError } from './errors.ts';
+import { decodeModifiedUtf7, encodeModifiedUtf7, InvalidNameError } from '@mailstack/core';
 
 /** The store's hierarchy separator; on disk Maildir++ uses '.'. */
 export const SEPARATOR = '/';

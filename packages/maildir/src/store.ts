@@ -9,20 +9,24 @@ import { join, resolve, sep } from 'node:path';
 import {
   type AppendOptions,
   asNoSpace,
+  ExistsError,
   type FolderInfo,
+  InvalidNameError,
   type Logger,
   type MailboxStore,
   type MessageBlob,
   NoSpaceError,
+  NotFoundError,
+  OverQuotaError,
   type Quota,
   SmtpError,
   type SpecialUse,
   silentLogger,
   splitAddress,
+  storageRefusal,
 } from '@mailstack/core';
 import { MetaCache } from './cache.ts';
 import { storeMessage } from './deliver.ts';
-import { FolderExistsError, FolderNotFoundError, InvalidNameError, MaildirError } from './errors.ts';
 import { parseFileName, safeHostname } from './filename.ts';
 import { type FolderContext, MaildirFolder } from './folder.ts';
 import { KEYWORDS_FILE } from './keywords.ts';
@@ -214,7 +218,8 @@ export class MaildirStore implements MailboxStore {
     const norm = normalizeFolderName(name);
     const dir = this.folderDir(user, norm);
     const maildir = await this.ensureInbox(user);
-    if (norm === 'INBOX' || (await this.exists(dir))) throw new FolderExistsError(norm);
+    if (norm === 'INBOX' || (await this.exists(dir)))
+      throw new ExistsError(`Mailbox already exists: ${norm}`);
     // Parents are implied: create them so every level is a real folder, as Dovecot does.
     // What this call made is taken back when a later step fails (a full disk): a CREATE
     // answered NO leaves nothing behind.
@@ -227,7 +232,7 @@ export class MaildirStore implements MailboxStore {
         if (normalizeFolderName(parent) !== 'INBOX' && (await this.makeFolder(maildir, pdir)))
           made.push(pdir);
       }
-      if (!(await this.makeFolder(maildir, dir))) throw new FolderExistsError(norm);
+      if (!(await this.makeFolder(maildir, dir))) throw new ExistsError(`Mailbox already exists: ${norm}`);
       made.push(dir);
       if (specialUse) {
         const map = await readSpecialUse(maildir);
@@ -267,10 +272,10 @@ export class MaildirStore implements MailboxStore {
 
   async deleteFolder(user: string, name: string): Promise<void> {
     const norm = normalizeFolderName(name);
-    if (norm === 'INBOX') throw new MaildirError('INBOX cannot be deleted');
+    if (norm === 'INBOX') throw new InvalidNameError('INBOX cannot be deleted');
     const dir = this.folderDir(user, norm);
     const maildir = this.userDir(user);
-    if (!(await this.exists(dir))) throw new FolderNotFoundError(norm);
+    if (!(await this.exists(dir))) throw new NotFoundError(`No such mailbox: ${norm}`);
     // Move it out of sight in one rename, then remove at leisure (children stay).
     const doomed = join(maildir, `mailstack-deleted.${randomBytes(6).toString('hex')}`);
     await rename(dir, doomed);
@@ -290,10 +295,12 @@ export class MaildirStore implements MailboxStore {
     const srcDir = this.folderDir(user, src);
     const dstDir = this.folderDir(user, dst);
     const maildir = this.userDir(user);
-    if (dst === 'INBOX' || (await this.exists(dstDir))) throw new FolderExistsError(dst);
+    if (dst === 'INBOX' || (await this.exists(dstDir)))
+      throw new ExistsError(`Mailbox already exists: ${dst}`);
     if (!(await this.exists(src === 'INBOX' ? join(srcDir, 'cur') : srcDir)))
-      throw new FolderNotFoundError(src);
-    if (dst.startsWith(`${src}${SEPARATOR}`)) throw new MaildirError('Cannot rename a folder into itself');
+      throw new NotFoundError(`No such mailbox: ${src}`);
+    if (dst.startsWith(`${src}${SEPARATOR}`))
+      throw new InvalidNameError('Cannot rename a folder into itself');
     if (src === 'INBOX') {
       await this.renameInbox(user, dstDir, dst);
       return;
@@ -363,7 +370,7 @@ export class MaildirStore implements MailboxStore {
     const norm = normalizeFolderName(name);
     const dir = this.folderDir(user, norm);
     if (norm === 'INBOX') await this.ensureInbox(user);
-    if (!(await this.isFolder(dir, norm === 'INBOX'))) throw new FolderNotFoundError(norm);
+    if (!(await this.isFolder(dir, norm === 'INBOX'))) throw new NotFoundError(`No such mailbox: ${norm}`);
     // Every open: a tmp/ is nearly always empty, and a writer killed since the last open
     // would otherwise hold its disk space until the next restart.
     await sweepTmp(dir, this.host);
@@ -376,18 +383,18 @@ export class MaildirStore implements MailboxStore {
     return (await this.options.quota?.(user)) ?? {};
   }
 
-  /** Throws 552 5.2.2 when the message alone exceeds the limit, 452 4.2.2 when the box is full. */
+  /** Throws OverQuotaError when the message alone exceeds the limit or the box is full. */
   async checkQuota(user: string, size: number, count: number): Promise<void> {
     const limits = await this.limits(user);
     if (!limits.limitBytes && !limits.limitMessages) return;
     if (limits.limitBytes && size > limits.limitBytes)
-      throw new SmtpError(552, '5.2.2', 'Message exceeds the mailbox quota');
+      throw new OverQuotaError('Message exceeds the mailbox quota');
     const used = await this.maildirSize(user).usage(limits);
     if (
       (limits.limitBytes && used.bytes + size > limits.limitBytes) ||
       (limits.limitMessages && used.count + count > limits.limitMessages)
     )
-      throw new SmtpError(452, '4.2.2', 'Mailbox is full');
+      throw new OverQuotaError('Mailbox is full');
   }
 
   async deliver(
@@ -411,7 +418,8 @@ export class MaildirStore implements MailboxStore {
       const f = new MaildirFolder(user, folder, dir, this.ctx);
       letters = await f.lettersForFlags(flags, true);
     }
-    if (!(await this.isFolder(dir, folder === 'INBOX'))) throw new FolderNotFoundError(folder);
+    if (!(await this.isFolder(dir, folder === 'INBOX')))
+      throw new NotFoundError(`No such mailbox: ${folder}`);
     let written: Awaited<ReturnType<typeof storeMessage>>;
     try {
       written = await storeMessage(
@@ -426,7 +434,8 @@ export class MaildirStore implements MailboxStore {
         async (base) => (await this.uidlistFor(dir).assign([base])).get(base)!,
       );
     } catch (err) {
-      if (err instanceof SmtpError) throw err;
+      // A refusal (quota) and the source's own SmtpError (size, NUL) keep their meaning.
+      if (storageRefusal(err) !== undefined || err instanceof SmtpError) throw err;
       this.log.error(
         { event: 'store-write-failed', user, folder, err: String(err) },
         'delivery write failed',

@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMaildirStore, parseUidList } from '../src/index.ts';
+import { createMaildirStore } from '../src/index.ts';
+import { parseUidList } from '../src/uidlist.ts';
 import { tempStore, text, USER, until } from './helpers.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');

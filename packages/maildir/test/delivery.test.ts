@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { bufferBlob, type MessageBlob, SmtpError } from '@mailstack/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseFileName, parseUidList } from '../src/index.ts';
+import { parseFileName } from '../src/filename.ts';
+import { parseUidList } from '../src/uidlist.ts';
 import { message, tempStore, text, USER } from './helpers.ts';
 
 let t: Awaited<ReturnType<typeof tempStore>>;

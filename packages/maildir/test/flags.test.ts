@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LimitError } from '@mailstack/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TooManyKeywordsError } from '../src/index.ts';
 import { message, tempStore, USER } from './helpers.ts';
 
 let t: Awaited<ReturnType<typeof tempStore>>;
@@ -43,7 +43,7 @@ describe('flags and keywords', () => {
     const many = Array.from({ length: 24 }, (_, i) => `kw${i}`);
     await f.setFlags([1], '+', many);
     expect(f.messages()[0]!.flags).toHaveLength(25);
-    await expect(f.setFlags([1], '+', ['one', 'two'])).rejects.toThrow(TooManyKeywordsError);
+    await expect(f.setFlags([1], '+', ['one', 'two'])).rejects.toThrow(LimitError);
     await f.close();
     const again = await t.store.openFolder(USER, 'INBOX');
     expect(again.messages()[0]!.flags).toHaveLength(25);

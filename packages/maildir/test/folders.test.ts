@@ -1,7 +1,8 @@
 import { mkdir, readdir, readFile, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ExistsError, InvalidNameError, NotFoundError } from '@mailstack/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FolderExistsError, FolderNotFoundError, MaildirError, parseSubscriptions } from '../src/index.ts';
+import { parseSubscriptions } from '../src/subscriptions.ts';
 import { message, tempStore, USER } from './helpers.ts';
 
 let t: Awaited<ReturnType<typeof tempStore>>;
@@ -40,8 +41,8 @@ describe('folders', () => {
     const list = await t.store.listFolders(USER);
     expect(list.map((f) => f.name)).toEqual(['INBOX', 'Entwürfe', 'Lists', 'Lists/Work']);
     expect(list.find((f) => f.name === 'Entwürfe')?.specialUse).toBe('\\Drafts');
-    await expect(t.store.createFolder(USER, 'Lists/Work')).rejects.toThrow(FolderExistsError);
-    await expect(t.store.createFolder(USER, 'inbox')).rejects.toThrow(FolderExistsError);
+    await expect(t.store.createFolder(USER, 'Lists/Work')).rejects.toThrow(ExistsError);
+    await expect(t.store.createFolder(USER, 'inbox')).rejects.toThrow(ExistsError);
   });
 
   it('subscribes and unsubscribes in Dovecot v2 format (levels TAB-separated)', async () => {
@@ -68,8 +69,8 @@ describe('folders', () => {
     expect(f.messages().map((m) => m.uid)).toEqual([1]);
     await f.close();
     expect((await t.store.listFolders(USER)).find((x) => x.name === 'Z/Y/B')?.subscribed).toBe(true);
-    await expect(t.store.renameFolder(USER, 'Nope', 'X')).rejects.toThrow(FolderNotFoundError);
-    await expect(t.store.renameFolder(USER, 'Z', 'Z/Y')).rejects.toThrow(FolderExistsError);
+    await expect(t.store.renameFolder(USER, 'Nope', 'X')).rejects.toThrow(NotFoundError);
+    await expect(t.store.renameFolder(USER, 'Z', 'Z/Y')).rejects.toThrow(ExistsError);
   });
 
   it('renaming INBOX moves its messages into the new folder and leaves INBOX empty', async () => {
@@ -104,9 +105,9 @@ describe('folders', () => {
     await t.store.createFolder(USER, 'P/C');
     await t.store.deleteFolder(USER, 'P');
     expect((await t.store.listFolders(USER)).map((f) => f.name)).toEqual(['INBOX', 'P/C']);
-    await expect(t.store.deleteFolder(USER, 'INBOX')).rejects.toThrow(MaildirError);
-    await expect(t.store.deleteFolder(USER, 'P')).rejects.toThrow(FolderNotFoundError);
-    await expect(t.store.openFolder(USER, 'P')).rejects.toThrow(FolderNotFoundError);
+    await expect(t.store.deleteFolder(USER, 'INBOX')).rejects.toThrow(InvalidNameError);
+    await expect(t.store.deleteFolder(USER, 'P')).rejects.toThrow(NotFoundError);
+    await expect(t.store.openFolder(USER, 'P')).rejects.toThrow(NotFoundError);
     expect((await readdir(t.maildir)).filter((d) => d.startsWith('mailstack-deleted'))).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { BOOT_TAG, START_TICKS } from '@mailstack/agent-process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAILDROP_LOCK } from '../src/index.ts';
+import { MAILDROP_LOCK } from '../src/store.ts';
 import { tempStore, USER } from './helpers.ts';
 
 let cleanup: (() => Promise<void>) | undefined;

@@ -1,12 +1,7 @@
+import { InvalidNameError } from '@mailstack/core';
 import { describe, expect, it } from 'vitest';
-import {
-  decodeMailboxName,
-  encodeMailboxName,
-  folderDirName,
-  folderNameFromDir,
-  InvalidNameError,
-  validateFolderName,
-} from '../src/index.ts';
+import { validateFolderName } from '../src/index.ts';
+import { decodeMailboxName, encodeMailboxName, folderDirName, folderNameFromDir } from '../src/names.ts';
 import { tempStore, USER } from './helpers.ts';
 
 describe('modified UTF-7 (RFC 3501 5.1.3)', () => {

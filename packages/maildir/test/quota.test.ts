@@ -1,6 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bufferBlob, SmtpError } from '@mailstack/core';
+import { bufferBlob, storageRefusal } from '@mailstack/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { message, tempStore, USER } from './helpers.ts';
 
@@ -41,20 +41,20 @@ describe('Maildir++ quota (maildirsize)', () => {
     expect(await readFile(join(t.maildir, 'maildirsize'), 'utf8')).toMatch(/^0S\n\d+ 1\n$/);
   });
 
-  it('refuses with 552 5.2.2 when the message alone is too big, 452 4.2.2 when full; leaves nothing', async () => {
+  it('refuses over-quota when the message alone is too big and when full; leaves nothing', async () => {
     const t = await tempStore({ quota: async () => ({ limitBytes: 200, limitMessages: 2 }) });
     cleanup = t.cleanup;
     await t.store.ensureUser(USER);
     const big = await t.store
       .deliver(USER, bufferBlob(`Subject: big\r\n\r\n${'x'.repeat(300)}\r\n`))
       .catch((e) => e);
-    expect(big).toBeInstanceOf(SmtpError);
-    expect([big.code, big.enhanced]).toEqual([552, '5.2.2']);
+    expect(storageRefusal(big)).toBe('over-quota');
+    expect(big.message).toMatch(/exceeds/);
     await t.store.deliver(USER, message('1'));
     await t.store.deliver(USER, message('2'));
     const full = await t.store.deliver(USER, message('3')).catch((e) => e);
-    expect([full.code, full.enhanced]).toEqual([452, '4.2.2']);
-    expect(full.temporary).toBe(true);
+    expect(storageRefusal(full)).toBe('over-quota');
+    expect(full.message).toMatch(/full/);
     expect(await readdir(join(t.maildir, 'tmp'))).toEqual([]);
     expect(await readdir(join(t.maildir, 'new'))).toHaveLength(2);
   });

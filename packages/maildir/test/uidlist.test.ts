@@ -1,7 +1,7 @@
 import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatUidList, parseUidList, parseUidRecord } from '../src/index.ts';
+import { formatUidList, parseUidList, parseUidRecord } from '../src/uidlist.ts';
 import { message, tempStore, USER, until } from './helpers.ts';
 
 let t: Awaited<ReturnType<typeof tempStore>>;

@@ -1,3 +1,4 @@
+export { deliverLda, type LdaOptions, type LdaOutcome } from './lda.ts';
 export { createLmtpServer, type LmtpServerOptions } from './lmtp-server.ts';
 export { createLocalDelivery, deliver, type LocalDeliveryOptions } from './local-delivery.ts';
 export { type LocalMailSystem, openLocalMailSystem } from './local-system.ts';

@@ -1,98 +1,83 @@
 /**
- * LDA mode: delivers one message from stdin, like dovecot-lda, for Postfix's
- * `mailbox_command` or a `pipe` transport:
+ * LDA mode as a library call: one message from a stream (stdin of `mailstack lda`, like
+ * dovecot-lda for Postfix's `mailbox_command` or a `pipe` transport) delivered to its
+ * recipients, with the outcome as a sysexits(3) code and the lines to print for the MTA.
  *
- *   node packages/mda/src/lda.ts --data <dir> --directory <file> -f <sender> -a <rcpt> [-a <rcpt>...]
- *
- * Exit status per sysexits(3): 0 delivered, 75 temporary failure or over quota, 67 unknown
- * recipient, 65 bad input, 64 usage, 69 other refusals. The reply text goes to stderr,
- * where Postfix picks it up for the bounce or the log.
+ * Exit status: 0 delivered, 75 temporary failure or over quota, 67 unknown recipient, 65 bad
+ * input (empty, over the size limit, a malformed sender), 69 other refusals. The message is
+ * streamed to a temp file, not held in memory, and read from there per recipient.
  */
-
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { type Envelope, formatReply, isValidMailbox } from '@mailstack/core';
-import { createLogger } from '@mailstack/log';
+import {
+  type Directory,
+  type Envelope,
+  formatReply,
+  isValidMailbox,
+  type Logger,
+  type MailboxStore,
+} from '@mailstack/core';
 import { deliver } from './local-delivery.ts';
-import { openLocalMailSystem } from './local-system.ts';
 import { spoolMessage } from './spooled-message.ts';
 import { EX, exitCodeFor } from './sysexits.ts';
 
-const USAGE =
-  'usage: lda.ts --data <dir> --directory <file> -f <sender> -a <recipient> [-a <recipient>...] [--detail-folder] [--max-size <bytes>]';
+export interface LdaOptions {
+  /** The envelope sender; '' or '<>' is the null sender. */
+  sender: string;
+  recipients: string[];
+  directory: Directory;
+  store: MailboxStore;
+  logger?: Logger;
+  /** `user+detail@` into folder `detail` when it exists. Default false. */
+  detailFolder?: boolean;
+  /** Largest message in bytes. Default 50 MiB. */
+  maxMessageSize?: number;
+  /** Where the message is spooled. Default `<os tmpdir>/mailstack-lda`. */
+  tempDir?: string;
+}
 
-async function main(argv: string[]): Promise<number> {
-  let args: ReturnType<typeof parse>;
+export interface LdaOutcome {
+  /** sysexits(3) code for the process. */
+  code: number;
+  /** One line per refusal (`<rcpt>: 550 5.1.1 ...`), for stderr, where the MTA reads it. */
+  lines: string[];
+}
+
+/** Delivers the message `input` carries; resolves with the exit code and what to tell the MTA. */
+export async function deliverLda(
+  input: AsyncIterable<Buffer | string>,
+  options: LdaOptions,
+): Promise<LdaOutcome> {
+  const sender = options.sender === '<>' ? '' : options.sender;
+  if (sender !== '' && !isValidMailbox(sender))
+    return { code: EX.DATAERR, lines: [`invalid sender address: ${JSON.stringify(sender)}`] };
+  const limit = options.maxMessageSize ?? 50 * 1024 * 1024;
+  const spooled = await spoolMessage(input, options.tempDir ?? join(tmpdir(), 'mailstack-lda'));
   try {
-    args = parse(argv);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    return EX.USAGE;
-  }
-  const { data, directory: directoryFile, from = '', recipient = [], 'max-size': maxSize } = args.values;
-  if (!data || !directoryFile || recipient.length === 0) {
-    process.stderr.write(`${USAGE}\n`);
-    return EX.USAGE;
-  }
-  const sender = from === '<>' ? '' : from;
-  if (sender !== '' && !isValidMailbox(sender)) {
-    process.stderr.write(`invalid sender address: ${JSON.stringify(sender)}\n`);
-    return EX.DATAERR;
-  }
-  const limit = maxSize ? Number(maxSize) : 50 * 1024 * 1024;
-  // stdin is streamed to a temp file, not held in memory, and read from there per recipient.
-  const spooled = await spoolMessage(process.stdin, join(tmpdir(), 'mailstack-lda'));
-  try {
-    const input = spooled.slice(mboxFromLineLength(spooled.head, spooled.blob.size));
-    if (input.size === 0) {
-      process.stderr.write('empty message on stdin\n');
-      return EX.DATAERR;
-    }
-    if (input.size > limit) {
-      process.stderr.write(`552 5.3.4 Message exceeds fixed maximum message size ${limit}\n`);
-      return EX.DATAERR;
-    }
-    const logger = createLogger({ level: args.values.verbose ? 'debug' : 'warn' });
-    const system = await openLocalMailSystem({ dataDir: data, directoryFile, logger });
-    try {
-      const envelope: Envelope = {
-        mailFrom: sender,
-        rcptTo: recipient.map((address) => ({ address })),
-        params: {},
-      };
-      const results = await deliver(envelope, input, {
-        directory: system.directory,
-        store: system.store,
-        logger,
-        detailFolder: args.values['detail-folder'] ?? false,
-      });
-      for (const r of results)
-        if (r.reply.code >= 300) process.stderr.write(`<${r.recipient}>: ${formatReply(r.reply)}\n`);
-      return exitCodeFor(results);
-    } finally {
-      await system.close();
-    }
+    const message = spooled.slice(mboxFromLineLength(spooled.head, spooled.blob.size));
+    if (message.size === 0) return { code: EX.DATAERR, lines: ['empty message on stdin'] };
+    if (message.size > limit)
+      return { code: EX.DATAERR, lines: [`552 5.3.4 Message exceeds fixed maximum message size ${limit}`] };
+    const envelope: Envelope = {
+      mailFrom: sender,
+      rcptTo: options.recipients.map((address) => ({ address })),
+      params: {},
+    };
+    const results = await deliver(envelope, message, {
+      directory: options.directory,
+      store: options.store,
+      ...(options.logger ? { logger: options.logger } : {}),
+      detailFolder: options.detailFolder ?? false,
+    });
+    return {
+      code: exitCodeFor(results),
+      lines: results
+        .filter((r) => r.reply.code >= 300)
+        .map((r) => `<${r.recipient}>: ${formatReply(r.reply)}`),
+    };
   } finally {
     await spooled.close();
   }
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    options: {
-      data: { type: 'string' },
-      directory: { type: 'string' },
-      from: { type: 'string', short: 'f' },
-      recipient: { type: 'string', short: 'a', multiple: true },
-      'detail-folder': { type: 'boolean' },
-      'max-size': { type: 'string' },
-      verbose: { type: 'boolean', short: 'v' },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
 }
 
 /**
@@ -104,13 +89,3 @@ function mboxFromLineLength(head: Buffer, size: number): number {
   const lf = head.indexOf(0x0a);
   return lf < 0 ? size : lf + 1;
 }
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`451 4.3.0 local delivery failed: ${String(err)}\n`);
-    process.exitCode = EX.TEMPFAIL;
-  },
-);

@@ -1,5 +1,4 @@
 import {
-  asNoSpace,
   type DeliveryTarget,
   type Directory,
   type Envelope,
@@ -13,10 +12,11 @@ import {
   ok,
   type RecipientResult,
   type Reply,
-  replyFromError,
   SmtpError,
   silentLogger,
+  storageRefusal,
 } from '@mailstack/core';
+import { storageReply } from '@mailstack/smtp';
 import { folderForDetail } from './detail-folder.ts';
 import { lineEndingOf, prefixedBlob, traceHeaders } from './trace-headers.ts';
 
@@ -114,7 +114,7 @@ async function deliverToRecipient(
       replies.push(ok(`<${address}> Saved`));
     } catch (err) {
       const reply = replyOf(err);
-      const level = err instanceof SmtpError ? 'info' : 'error';
+      const level = err instanceof SmtpError || storageRefusal(err) !== undefined ? 'info' : 'error';
       logger[level]({
         event: 'not-delivered',
         recipient: address,
@@ -134,9 +134,12 @@ function outcomeOf(reply: Reply): 'messages_delivered' | 'messages_deferred' | '
   return reply.code < 500 ? 'messages_deferred' : 'messages_bounced';
 }
 
-/** A full disk anywhere on the way (a new Maildir, a keyword file) is 452 4.3.1, not 451. */
+/**
+ * A refusal of the store through smtp's one mapping (over quota 552 5.2.2, full disk anywhere
+ * on the way, a new Maildir or a keyword file, 452 4.3.1, not 451).
+ */
 function replyOf(err: unknown): Reply {
-  return replyFromError(asNoSpace(err));
+  return storageReply(err);
 }
 
 /** 250 only when every copy was saved; else a permanent failure wins over a temporary one. */

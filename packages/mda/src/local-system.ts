@@ -11,7 +11,7 @@ export interface LocalMailSystem {
 
 /**
  * Opens `directoryFile` and the Maildir store rooted at `dataDir`; the store takes each
- * user's quota from the directory account, so over-quota deliveries get 452/552.
+ * user's quota from the directory account, so over-quota deliveries get 552 5.2.2.
  */
 export async function openLocalMailSystem(options: {
   dataDir: string;

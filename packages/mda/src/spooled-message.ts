@@ -13,7 +13,6 @@ import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { asNoSpace, type MessageBlob } from '@mailstack/core';
-import { writeAll } from '@mailstack/maildir';
 
 export interface SpooledMessage {
   blob: MessageBlob;
@@ -32,7 +31,10 @@ const READ_CHUNK = 64 * 1024;
  * reference that makes close() wait forever, and a destroyed one closes the handle under
  * the other readers.
  */
-export async function spoolMessage(source: Readable, dir: string): Promise<SpooledMessage> {
+export async function spoolMessage(
+  source: AsyncIterable<Buffer | string>,
+  dir: string,
+): Promise<SpooledMessage> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `lmtp.${process.pid}.${randomBytes(8).toString('hex')}`);
   const fh = await open(path, 'wx+', 0o600);
@@ -53,11 +55,12 @@ export async function spoolMessage(source: Readable, dir: string): Promise<Spool
 }
 
 /** Pulls the next chunk only once the previous one is written: a slow disk slows the client. */
-async function writeBody(fh: FileHandle, source: Readable): Promise<number> {
+async function writeBody(fh: FileHandle, source: AsyncIterable<Buffer | string>): Promise<number> {
   let size = 0;
   for await (const chunk of source) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    await writeAll(fh, buf);
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    // writeFile loops until every byte is written (a bare write() may write fewer on a filling disk).
+    await fh.writeFile(buf);
     size += buf.length;
   }
   return size;

@@ -54,7 +54,7 @@ describe('LMTP per-recipient outcomes', () => {
     expect(await h.messages('bob@example.test')).toHaveLength(1);
   });
 
-  it('answers 452 4.2.2 for a mailbox that is full and keeps delivering to the others', async () => {
+  it('answers 552 5.2.2 (Dovecot without quota_full_tempfail) for a mailbox that is full and keeps delivering to the others', async () => {
     h = await startHarness();
     client = await session(h);
     const first = await transaction(client, 's@remote.test', ['onebox@example.test'], message({ id: 'f-1' }));
@@ -65,7 +65,7 @@ describe('LMTP per-recipient outcomes', () => {
       ['onebox@example.test', 'alice@example.test'],
       message({ id: 'f-2' }),
     );
-    expect(second.dataReplies[0]).toMatch(/^452 4\.2\.2 /);
+    expect(second.dataReplies[0]).toMatch(/^552 5\.2\.2 Mailbox is full/);
     expect(second.dataReplies[1]).toMatch(/^250 /);
     expect(await h.messages('onebox@example.test')).toHaveLength(1);
   });

@@ -55,18 +55,3 @@ export class SendingLimiter {
     this.#store.record(user, now, now - HOUR);
   }
 }
-
-/**
- * Reads `messagesPerHour=100,recipientsPerMessage=50` (either or both); throws a RangeError
- * naming the bad part.
- */
-export function parseSendingLimits(spec: string): SendingLimits {
-  const out: SendingLimits = {};
-  for (const part of spec.split(',').filter(Boolean)) {
-    const [name = '', value = ''] = part.split('=').map((s) => s.trim());
-    if ((name !== 'messagesPerHour' && name !== 'recipientsPerMessage') || !/^\d+$/.test(value))
-      throw new RangeError(`bad sending limit ${JSON.stringify(part)}`);
-    out[name] = Number(value);
-  }
-  return out;
-}

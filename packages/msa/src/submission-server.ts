@@ -1,7 +1,6 @@
 import {
   type Account,
   isLoopback,
-  NoSpaceError,
   noMetrics,
   ok,
   type Reply,
@@ -12,6 +11,7 @@ import {
 import {
   connectionLimitsOf,
   createSmtpListener,
+  enqueueError,
   type IncomingMessage,
   postmasterDomain,
   type SmtpListener,
@@ -94,8 +94,7 @@ export function createSubmissionServer(options: SubmissionServerOptions): SmtpLi
       const refusal = body.failure();
       if (refusal instanceof SmtpError) throw refusal;
       logger.error({ event: 'enqueue-failed', session: session.id, err: String(err) }, 'enqueue failed');
-      if (err instanceof NoSpaceError) throw err;
-      throw new SmtpError(451, '4.3.0', 'Could not queue the message, try again later');
+      throw enqueueError(err);
     }
     limiter.recordMessage(account.user);
     metrics.count('messages_accepted', { agent: 'msa' });

@@ -1,7 +1,8 @@
 import type { Directory, Envelope, Spool } from '@mailstack/core';
 import { readAll } from '@mailstack/core';
+import { memorySpool } from '@mailstack/queue';
 import type { SmtpListener } from '@mailstack/smtp';
-import { memoryDirectory, memorySpool } from '@mailstack/testkit';
+import { memoryDirectory } from '@mailstack/testkit';
 import { generate } from 'selfsigned';
 import { createSubmissionServer, type SubmissionServerOptions } from '../src/index.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressesOf, readHead } from '../src/index.ts';
+import { addressesOf, readHead } from '../src/message-head.ts';
 
 describe('addressesOf', () => {
   it.each([

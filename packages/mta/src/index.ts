@@ -5,4 +5,3 @@ export { type DeliveryWorker, type DeliveryWorkerOptions, startDeliveryWorker } 
 export * from './dsn/index.ts';
 export * from './inbound/index.ts';
 export * from './outbound/index.ts';
-export { decodeXtext, encodeOrcpt, encodeXtext } from './xtext.ts';

@@ -1,7 +1,7 @@
 import { bufferBlob, deliveryEnvelope, type Envelope, ok, readAll, SmtpError } from '@mailstack/core';
 import { createDkimSigner, createDsnNotifier, createTransferTarget, generateDkimKey } from '@mailstack/mta';
+import { type MemorySpool, memorySpool } from '@mailstack/queue';
 import { createSmtpListener, type SmtpListener } from '@mailstack/smtp';
-import { type MemorySpool, memorySpool } from '@mailstack/testkit';
 import { dkimVerify } from 'mailauth';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { originalMessage, parseWithPython } from './dsn-fixtures.ts';

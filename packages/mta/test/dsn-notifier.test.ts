@@ -7,7 +7,7 @@ import {
   type Spool,
 } from '@mailstack/core';
 import { createDsnNotifier, type DsnNotifierOptions } from '@mailstack/mta';
-import { type MemorySpool, memorySpool } from '@mailstack/testkit';
+import { type MemorySpool, memorySpool } from '@mailstack/queue';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { originalMessage, parseWithPython } from './dsn-fixtures.ts';
 

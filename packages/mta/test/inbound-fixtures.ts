@@ -1,8 +1,8 @@
 import type { Directory, Envelope, Spool } from '@mailstack/core';
 import { readAll } from '@mailstack/core';
-import { openFileSpool } from '@mailstack/queue';
+import { memorySpool, openFileSpool } from '@mailstack/queue';
 import type { SmtpListener } from '@mailstack/smtp';
-import { memoryDirectory, memorySpool, type TempDir, tempDir } from '@mailstack/testkit';
+import { memoryDirectory, type TempDir, tempDir } from '@mailstack/testkit';
 import { generate } from 'selfsigned';
 import { createInboundServer, type DnsResolver, type InboundServerOptions } from '../src/index.ts';
 

@@ -1,6 +1,6 @@
 import { bufferBlob, type Envelope, type Recipient, SmtpError } from '@mailstack/core';
-import { startQueueRunner } from '@mailstack/queue';
-import { type DnsServer, memorySpool, startDnsServer } from '@mailstack/testkit';
+import { memorySpool, startQueueRunner } from '@mailstack/queue';
+import { type DnsServer, startDnsServer } from '@mailstack/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTransferTarget, type TransferTargetOptions } from '../src/index.ts';
 import {

@@ -3,6 +3,7 @@ import type { AuthThrottle } from '@mailstack/directory';
 import { Maildrop } from './maildrop.ts';
 import { lockMaildrop } from './maildrop-lock.ts';
 import type { SessionState } from './state.ts';
+import { storeErrText } from './store-errors.ts';
 
 export interface LoginHost {
   readonly remoteAddress: string | undefined;
@@ -56,7 +57,7 @@ export async function login(host: LoginHost, user: string, password: string): Pr
     release = await lockMaildrop(host.store, account.user);
   } catch (err) {
     host.log.error({ event: 'maildrop-lock-failed', user: account.user, err: String(err) });
-    return host.err('[SYS/TEMP] maildrop unavailable');
+    return host.err(storeErrText(err, 'maildrop unavailable'));
   }
   if (!release) {
     host.log.info({ event: 'maildrop-in-use', user: account.user });
@@ -68,7 +69,7 @@ export async function login(host: LoginHost, user: string, password: string): Pr
   } catch (err) {
     await release();
     host.log.error({ event: 'maildrop-open-failed', user: account.user, err: String(err) });
-    return host.err('[SYS/TEMP] maildrop unavailable');
+    return host.err(storeErrText(err, 'maildrop unavailable'));
   }
   if (host.closed) {
     await release();

@@ -10,6 +10,7 @@ import { LineSplitter, type SplitItem } from './line-splitter.ts';
 import { login } from './login.ts';
 import type { DropMessage } from './maildrop.ts';
 import type { SessionState } from './state.ts';
+import { storeErrText } from './store-errors.ts';
 
 /** What every session of one server shares. */
 export interface SessionConfig {
@@ -137,7 +138,7 @@ export class Pop3Session implements CommandContext {
     } catch (err) {
       source.destroy();
       this.log.warn({ event: 'read-failed', uid: message.uid, err: String(err) });
-      return this.err('[SYS/TEMP] message cannot be read now');
+      return this.err(storeErrText(err, 'message cannot be read now'));
     }
     const stuffer = new DotStuffer(bodyLines);
     await this.ok(bodyLines === undefined ? `${message.size} octets` : 'top of message follows');
@@ -195,7 +196,7 @@ export class Pop3Session implements CommandContext {
         reply = () => this.ok(`bye (${removed} messages deleted)`);
       } catch (err) {
         this.log.error({ event: 'update-failed', user: state.user, err: String(err) });
-        reply = () => this.err('[SYS/TEMP] some deleted messages not removed');
+        reply = () => this.err(storeErrText(err, 'some deleted messages not removed'));
       }
       // The lock goes before the reply: a client that logs in again the moment it reads +OK
       // (in this process or another) must find the maildrop free.
@@ -274,7 +275,7 @@ export class Pop3Session implements CommandContext {
       this.#strikes = 0;
     } catch (err) {
       this.log.error({ event: 'command-failed', verb: parsed.command.verb, err: String(err) });
-      await this.err('[SYS/TEMP] internal error');
+      await this.err(storeErrText(err, 'internal error'));
     }
   }
 

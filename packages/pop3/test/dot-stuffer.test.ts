@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DotStuffer } from '../src/index.ts';
+import { DotStuffer } from '../src/dot-stuffer.ts';
 
 /** Feeds `message` in chunks of `size` bytes and returns the whole encoded answer. */
 function encode(message: string, size: number, bodyLines?: number): string {

@@ -1,7 +1,7 @@
 import { bufferBlob, type MailboxStore } from '@mailstack/core';
 import { createAuthThrottle } from '@mailstack/directory';
 import { createMaildirStore } from '@mailstack/maildir';
-import { type MemoryDirectory, memoryDirectory, type TempDir, tempDir } from '@mailstack/testkit';
+import * as testkit from '@mailstack/testkit';
 import { generate } from 'selfsigned';
 import { createPop3Server, type Pop3Server, type Pop3ServerOptions } from '../src/index.ts';
 
@@ -35,31 +35,43 @@ export function message(n: number, body = `Body of message ${n}.\r\n`): string {
 }
 
 export interface Harness {
-  dir: TempDir;
+  /** The Maildir's data folder; only with `backend: 'maildir'`. */
+  dir: testkit.TempDir | undefined;
   store: MailboxStore;
-  directory: MemoryDirectory;
+  directory: testkit.MemoryDirectory;
   server: Pop3Server;
   port: number;
   deliver(text: string | Buffer, user?: string): Promise<number>;
-  /** Stops the server and starts a fresh one (and a fresh store object) over the same data. */
+  /**
+   * Stops the server and starts a fresh one over the same data: with a Maildir also a fresh
+   * store object (as after a process restart), in memory the same store.
+   */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
 
-export type HarnessOptions = Partial<Omit<Pop3ServerOptions, 'directory' | 'store'>>;
+export interface HarnessOptions extends Partial<Omit<Pop3ServerOptions, 'directory' | 'store'>> {
+  /**
+   * The store under the server: the in-memory one (default) for tests about the protocol, a
+   * Maildir in a temp folder for tests about what survives a restart on disk.
+   */
+  backend?: 'memory' | 'maildir';
+}
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const dir = await tempDir('mailstack-pop3-');
-  const directory = memoryDirectory({ users: USERS });
+  const { backend = 'memory', ...serverOptions } = options;
+  const dir = backend === 'maildir' ? await testkit.tempDir('mailstack-pop3-') : undefined;
+  const directory = testkit.memoryDirectory({ users: USERS });
+  const memory = dir ? undefined : testkit.memoryMailboxStore();
   const make = async () => {
-    const store = createMaildirStore({ root: dir.path });
+    const store = dir ? createMaildirStore({ root: dir.path }) : memory!;
     const server = createPop3Server({
       directory,
       store,
       hostname: 'pop.example.test',
       allowCleartextAuthOnLoopback: true,
       authThrottle: createAuthThrottle({ maxFailures: 3, windowMs: 60_000, baseDelayMs: 1, maxDelayMs: 4 }),
-      ...options,
+      ...serverOptions,
     });
     const { port } = await server.listen(0, '127.0.0.1');
     return { store, server, port };
@@ -86,7 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async close() {
       await current.server.close();
-      await dir.cleanup();
+      await dir?.cleanup();
     },
   };
   return h;

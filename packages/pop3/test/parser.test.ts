@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, parseCommand } from '../src/index.ts';
+import { parseCommand } from '../src/dispatch.ts';
+import { LineSplitter } from '../src/line-splitter.ts';
 
 describe('LineSplitter', () => {
   it('splits CRLF and bare LF lines across chunks and counts octets', () => {

@@ -1,13 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { QueuedMessage } from '@mailstack/core';
+import { NotFoundError, type QueuedMessage, storageRefusal } from '@mailstack/core';
 import { type FileSpool, openFileSpool } from './file-spool.ts';
 import { formatQueueEntry, formatQueueList } from './format.ts';
 import { isQueueId } from './queue-id.ts';
 
 /** sysexits(3) codes. */
-export const EXIT = { ok: 0, usage: 64, noInput: 66, software: 70 } as const;
+export const EXIT = { ok: 0, usage: 64, noInput: 66, software: 70, tempFail: 75 } as const;
 
 export const USAGE = `usage: mailstack-queue --spool <dir> <command>
 
@@ -20,7 +20,8 @@ export const USAGE = `usage: mailstack-queue --spool <dir> <command>
   delete <id>... | ALL           remove messages without a bounce, like postsuper -d
 
 The spool may also be given as MAILSTACK_SPOOL. A running runner picks changes up at once (it watches the spool).
-Exit: 0 ok, 64 usage, 66 no such spool or message, 70 internal error.
+Exit: 0 ok, 64 usage, 66 no such spool or message, 70 internal error, 75 try again (a message
+stayed locked by another process, or the disk is full).
 `;
 
 export interface CliIo {
@@ -30,7 +31,6 @@ export interface CliIo {
 }
 
 class UsageError extends Error {}
-class NotFound extends Error {}
 
 /** JSON for a message: the blob becomes its id and size. */
 function messageJson(m: QueuedMessage) {
@@ -68,7 +68,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const readOnly = command === 'list' || command === 'show';
     // Never create a spool by mistyping its path.
     if (!(await stat(join(root, 'queue')).catch(() => null))?.isDirectory()) {
-      throw new NotFound(`no spool at ${root}`);
+      throw new NotFoundError(`no spool at ${root}`);
     }
     const spool = await openFileSpool(root, { recoverOnOpen: !readOnly });
 
@@ -84,7 +84,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'show': {
         if (args.length !== 1) throw new UsageError('show takes one queue id');
         const m = await spool.get(args[0]!);
-        if (!m) throw new NotFound(`no message ${args[0]}`);
+        if (!m) throw new NotFoundError(`no message ${args[0]}`);
         if (values.json) {
           const json = values.body ? { ...messageJson(m), text: await readBody(m) } : messageJson(m);
           io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
@@ -127,9 +127,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`mailstack-queue: ${(err as Error).message}\n\n${USAGE}`);
       return EXIT.usage;
     }
-    if (err instanceof NotFound) {
-      io.stderr.write(`mailstack-queue: ${err.message}\n`);
-      return EXIT.noInput;
+    // The spool's refusals, typed by core whatever the backend: one mapping to exit codes.
+    const refusal = storageRefusal(err);
+    if (refusal === 'not-found' || refusal === 'temporary' || refusal === 'no-space') {
+      io.stderr.write(`mailstack-queue: ${(err as Error).message}\n`);
+      return refusal === 'not-found' ? EXIT.noInput : EXIT.tempFail;
     }
     io.stderr.write(`mailstack-queue: ${String(err)}\n`);
     return EXIT.software;

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SCOPE_TAG } from '@mailstack/agent-process';
 import { bufferBlob } from '@mailstack/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FileSpool, openFileSpool } from '../src/index.ts';
@@ -113,4 +116,14 @@ describe('mailstack-queue CLI', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('usage: mailstack-queue');
   });
+
+  it('answers 75 (try again) when a message stays locked by a live process past the wait', async () => {
+    const id = await spool.enqueue(envelope(['a@r.test']), bufferBlob('x'));
+    const q = join(tmp.path, 'queue');
+    // Locked by this (live) test process: the CLI waits its lockWaitMs, then gives up.
+    await rename(join(q, `${id}.meta`), join(q, `${id}.meta.lock-${SCOPE_TAG}-${process.pid}-0badf00d`));
+    const run = await cli(['--spool', tmp.path, 'hold', id]);
+    expect(run.code).toBe(75);
+    expect(run.stderr).toContain('locked by another process');
+  }, 60_000);
 });

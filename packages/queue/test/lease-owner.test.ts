@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { processStartTicks, SCOPE_TAG } from '@mailstack/agent-process';
 import { bufferBlob } from '@mailstack/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FileSpool, openFileSpool, processOwnerName } from '../src/index.ts';
+import { type FileSpool, openFileSpool } from '../src/index.ts';
+import { processOwnerName } from '../src/lease-owner.ts';
 import { envelope, MINUTE, manualClock, tempDir } from './fixtures.ts';
 
 const run = promisify(execFile);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isQueueId, queueIdGenerator, queueIdTime } from '../src/index.ts';
+import { isQueueId, queueIdGenerator, queueIdTime } from '../src/queue-id.ts';
 
 describe('queue ids', () => {
   it('sort by time and stay strictly increasing within one millisecond', () => {

@@ -1,13 +1,7 @@
 import { bufferBlob, type SpoolEvent } from '@mailstack/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_RETRY_POLICY,
-  type FileSpool,
-  nextAttemptTime,
-  openFileSpool,
-  retryDelay,
-  retryPolicy,
-} from '../src/index.ts';
+import { DEFAULT_RETRY_POLICY, type FileSpool, openFileSpool } from '../src/index.ts';
+import { nextAttemptTime, retryDelay, retryPolicy } from '../src/retry-policy.ts';
 import { DAY, envelope, HOUR, MINUTE, manualClock, reply, tempDir } from './fixtures.ts';
 
 describe('retry schedule math', () => {

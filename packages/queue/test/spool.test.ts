@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { bufferBlob, deliveryEnvelope, type Logger, SmtpError, type SpoolEvent } from '@mailstack/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FileSpool, isQueueId, openFileSpool } from '../src/index.ts';
+import { type FileSpool, openFileSpool } from '../src/index.ts';
+import { isQueueId } from '../src/queue-id.ts';
 import {
   blobBytes,
   envelope,

@@ -1,15 +1,12 @@
 export type { SmtpCommandOptions } from './commands.ts';
-export { type DataGuardOptions, guardData } from './data-guard.ts';
 export {
   headSectionEnd,
-  MAX_HEAD_BYTES,
   type RebuiltMessage,
   type SplitHeadOptions,
   type SplitMessage,
   splitHead,
   withHead,
 } from './head-section.ts';
-export { bareRefusal, LineEndScanner, nulRefusal } from './line-end-scan.ts';
 export {
   connectionLimitsOf,
   createSmtpListener,
@@ -26,5 +23,5 @@ export {
   type SmtpSession,
   type SmtpTlsOptions,
 } from './listener.ts';
-export { isBarePostmaster, postmasterDomain } from './postmaster.ts';
-export { carriesEnhancedCode, replyText } from './replies.ts';
+export { postmasterDomain } from './postmaster.ts';
+export { enqueueError, storageReply } from './storage-reply.ts';

@@ -5,9 +5,9 @@ import {
   type Logger,
   type Recipient,
   type Reply,
-  replyFromError,
   SmtpError,
   silentLogger,
+  storageRefusal,
 } from '@mailstack/core';
 import type {
   SMTPServerAddress,
@@ -24,6 +24,7 @@ import { libraryLogger } from './log-adapter.ts';
 import { isBarePostmaster } from './postmaster.ts';
 import { libraryDataReply, libraryError, replyText } from './replies.ts';
 import { ListenerServer } from './server.ts';
+import { storageReply } from './storage-reply.ts';
 import { removeStaleSocket } from './unix-socket.ts';
 
 export type SmtpSession = SMTPServerSession;
@@ -213,13 +214,13 @@ export function createSmtpListener(options: SmtpListenerOptions): SmtpListener {
   };
 
   const toReply = (err: unknown, what: string, session: SmtpSession): Reply => {
-    if (!(err instanceof SmtpError)) {
+    if (!(err instanceof SmtpError) && storageRefusal(err) === undefined) {
       logger.error(
         { event: 'handler-failed', handler: what, session: session.id, err: String(err) },
         'handler failed',
       );
     }
-    return replyFromError(err);
+    return storageReply(err);
   };
 
   const serverOptions: SMTPServerOptions = {

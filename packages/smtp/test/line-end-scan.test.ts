@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineEndScanner } from '../src/index.ts';
+import { LineEndScanner } from '../src/line-end-scan.ts';
 
 /** Feeds `text` in chunks of `size`; the refusal's text, or 'ok'. */
 function scan(text: string, size: number, refuseBare = true): string {

@@ -5,6 +5,10 @@ export {
   describeDirectoryContract,
 } from './contracts/directory-contract.ts';
 export {
+  describeMailboxStoreContract,
+  type MailboxStoreFixture,
+} from './contracts/mailbox-store-contract.ts';
+export {
   type ContractSpool,
   describeSpoolContract,
   type SpoolContractContext,
@@ -25,7 +29,12 @@ export {
   type MemoryUser,
   memoryDirectory,
 } from './memory-directory.ts';
-export { type MemorySpool, type MemorySpoolOptions, memorySpool } from './memory-spool.ts';
+export type { MemoryFolder } from './memory-folder.ts';
+export {
+  type MemoryMailboxStore,
+  memoryMailboxStore,
+  type QuotaLimits as MemoryQuotaLimits,
+} from './memory-mailbox-store.ts';
 export { type PythonResult, type RunPythonOptions, runPython } from './run-python.ts';
 export {
   smtpTranscript,

@@ -3,25 +3,24 @@ import type { Logger } from '@mailstack/core';
 import { startSnapshotWriter } from '@mailstack/metrics';
 import { configLogger } from '../logging.ts';
 import { metricsFolder, openSharedState, type SharedState } from '../shared.ts';
-import { startImap } from './imap.ts';
 import type { RunningAgent } from './listen.ts';
-import { startMda } from './mda.ts';
-import { startMsa } from './msa.ts';
-import { startMta } from './mta.ts';
-import { startPop3 } from './pop3.ts';
-import { startQueueRunner } from './queue-runner.ts';
-import { startWebAgent } from './web.ts';
 
 export type { RunningAgent } from './listen.ts';
 
-const STARTERS: Record<AgentName, (shared: SharedState) => Promise<RunningAgent>> = {
-  mda: startMda,
-  'queue-runner': startQueueRunner,
-  mta: startMta,
-  msa: startMsa,
-  imap: startImap,
-  pop3: startPop3,
-  web: startWebAgent,
+type Starter = (shared: SharedState) => Promise<RunningAgent>;
+
+/**
+ * Each agent's module, loaded only when that agent starts: `mailstack imap` never loads the
+ * transfer agent, the queue, mailauth or nodemailer (a process per agent stays its own size).
+ */
+const STARTERS: Record<AgentName, () => Promise<Starter>> = {
+  mda: async () => (await import('./mda.ts')).startMda,
+  'queue-runner': async () => (await import('./queue-runner.ts')).startQueueRunner,
+  mta: async () => (await import('./mta.ts')).startMta,
+  msa: async () => (await import('./msa.ts')).startMsa,
+  imap: async () => (await import('./imap.ts')).startImap,
+  pop3: async () => (await import('./pop3.ts')).startPop3,
+  web: async () => (await import('./web.ts')).startWebAgent,
 };
 
 /**
@@ -38,7 +37,8 @@ export async function startAgent(
   const own = shared ? undefined : openSharedState(loaded, logger ?? configLogger(loaded));
   const state = (shared ?? own) as SharedState;
   try {
-    const agent = await STARTERS[name](state);
+    const start = await STARTERS[name]();
+    const agent = await start(state);
     if (!own) return agent;
     // Alone in its process: what it counts reaches the web agent's /metrics through a file.
     const snapshots = await startSnapshotWriter({

@@ -1,4 +1,5 @@
 import type { Command, CommandName, CommandOf } from '../parser/types.ts';
+import { isRefusal, storeErrorCode } from '../session/store-errors.ts';
 import { ResponseStreamError } from '../writer/response-writer.ts';
 import { HANDLERS } from './index.ts';
 import type { CommandHandler, Completion, SessionContext } from './types.ts';
@@ -20,8 +21,10 @@ export async function dispatch(ctx: SessionContext, command: Command): Promise<v
     } catch (err) {
       // Half a literal is on the wire: the framing is lost, the session must close.
       if (err instanceof ResponseStreamError) throw err;
-      ctx.log.error({ event: 'command-failed', verb: command.name, err: String(err) });
-      done = { status: 'NO', code: { code: 'SERVERBUG' }, text: 'internal error' };
+      // A store refusal (a keyword limit on STORE, a message gone) is an answer, not a failure.
+      if (!isRefusal(err)) ctx.log.error({ event: 'command-failed', verb: command.name, err: String(err) });
+      const e = storeErrorCode(err);
+      done = { status: 'NO', code: e.code, text: e.text };
     }
     const state = ctx.state;
     if (state.name === 'selected' && command.name !== 'LOGOUT') {

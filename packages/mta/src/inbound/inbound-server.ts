@@ -3,7 +3,6 @@ import type { Readable } from 'node:stream';
 import {
   isLoopback,
   isValidMailbox,
-  NoSpaceError,
   noMetrics,
   ok,
   type Reply,
@@ -15,6 +14,7 @@ import { createAuthThrottle } from '@mailstack/directory';
 import {
   connectionLimitsOf,
   createSmtpListener,
+  enqueueError,
   type IncomingMessage,
   postmasterDomain,
   type SmtpAddress,
@@ -184,9 +184,8 @@ export function createInboundServer(options: InboundServerOptions): SmtpListener
       } catch (err) {
         if (stored.failure() instanceof SmtpError) throw refused(stored.failure(), session);
         logger.error({ event: 'enqueue-failed', session: session.id, err: String(err) }, 'enqueue failed');
-        // a full disk is the spool's own 452 4.3.1 (RFC 3463: mail system full), not a local error
-        if (err instanceof NoSpaceError) throw err;
-        throw new SmtpError(451, '4.3.0', 'Could not queue the message, try again later');
+        // a full disk is 452 4.3.1 (RFC 3463: mail system full), not a local error
+        throw enqueueError(err);
       }
       metrics.count('messages_accepted', { agent: 'mta' });
       logger.info(

@@ -9,10 +9,10 @@ import {
   type RecipientResult,
   type Reply,
   replyFromError,
-  SmtpError,
   silentLogger,
   splitAddress,
 } from '@mailstack/core';
+import { storageReply } from '@mailstack/smtp';
 import type { ClientTimeouts, TlsPolicy } from './client-connection.ts';
 import { ConnectionPool } from './connection-pool.ts';
 import { cachedDns } from './dns-cache.ts';
@@ -215,7 +215,8 @@ async function runGroup(indices: number[], results: Reply[], run: () => Promise<
   try {
     replies = await run();
   } catch (err) {
-    const reply = err instanceof SmtpError ? err.reply : replyFromError(err);
+    // A store, spool or directory refusal (a local group) through smtp's one mapping.
+    const reply = storageReply(err);
     replies = indices.map(() => reply);
   }
   indices.forEach((index, k) => {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { AgentName } from '@mailstack/config';
+import { type AgentName, EXIT_CONFIG } from '@mailstack/config';
 import { startAgent } from '../../agents/index.ts';
 import { configLogger } from '../../logging.ts';
 import type { Command } from '../command.ts';
@@ -35,6 +35,13 @@ SIGTERM or Ctrl-C stops it.
     async run(argv, io) {
       const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } });
       return withConfig(values.config, io, async (loaded) => {
+        if (name !== 'queue-runner' && !loaded.config.listeners.some((l) => l.agent === name)) {
+          // It would run and serve nothing: say so, as a config error.
+          io.stderr.write(
+            `mailstack: config error in ${loaded.file ?? 'the embedded defaults'}: no ${name} listener (listeners[].agent: ${name})\n`,
+          );
+          return EXIT_CONFIG;
+        }
         // `process`, not `agent`: the components inside bind `agent` themselves, and a second
         // binding of one key would write it twice on every line.
         const logger = configLogger(loaded, { process: name });

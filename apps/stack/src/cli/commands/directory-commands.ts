@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DIRECTORY_CLI_EXIT, openFileDirectory, runDirectoryCli } from '@mailstack/directory';
-import { createMaildirStore } from '@mailstack/maildir';
 import type { Command, CommandIo } from '../command.ts';
 import { takeConfigFlag, withConfig } from '../with-config.ts';
 
@@ -44,8 +43,10 @@ Exit: 0 ok, 64 usage, 65 data error, 66 no such file, 67 no such user/alias/doma
         const code = await runDirectoryCli(['--file', paths.directory, noun, ...rest], io);
         if (code !== DIRECTORY_CLI_EXIT.ok || noun !== 'user' || rest[0] !== 'add') return code;
         const address = firstPositional(rest.slice(1));
-        if (address)
+        if (address) {
+          const { createMaildirStore } = await import('@mailstack/maildir');
           await createMaildirStore({ root: paths.mail, hostname: config.hostname }).ensureUser(address);
+        }
         return code;
       });
     },

@@ -4,6 +4,7 @@ import { clientConfigCommand } from './client-config.ts';
 import { configCommand } from './config.ts';
 import { aliasCommand, domainCommand, userCommand } from './directory-commands.ts';
 import { dnsRecordsCommand } from './dns-records.ts';
+import { ldaCommand } from './lda.ts';
 import { queueCommand } from './queue.ts';
 import { startCommand } from './start.ts';
 
@@ -11,6 +12,7 @@ import { startCommand } from './start.ts';
 export const COMMANDS: readonly Command[] = [
   startCommand,
   ...agentCommands,
+  ldaCommand,
   userCommand,
   domainCommand,
   aliasCommand,

@@ -1,5 +1,4 @@
 import { EXIT_CONFIG } from '@mailstack/config';
-import { runQueueCli } from '@mailstack/queue';
 import type { Command } from '../command.ts';
 import { takeConfigFlag, withConfig } from '../with-config.ts';
 
@@ -22,14 +21,15 @@ defaults); a file spool only (spool.kind: postgres is refused: use psql). Exit: 
 `,
   async run(argv, io) {
     const { file, rest } = takeConfigFlag(argv);
-    return withConfig(file, io, ({ config, paths }) => {
+    return withConfig(file, io, async ({ config, paths }) => {
       if (config.spool.kind !== 'file') {
         // The verbs work on the file spool; a PostgreSQL spool is read and changed with SQL.
         io.stderr.write(
           `mailstack queue: works on a file spool; this config's spool is PostgreSQL (schema ${config.spool.schema}): use psql\n`,
         );
-        return Promise.resolve(EXIT_CONFIG);
+        return EXIT_CONFIG;
       }
+      const { runQueueCli } = await import('@mailstack/queue');
       return runQueueCli(['--spool', paths.spool, ...rest], io);
     });
   },

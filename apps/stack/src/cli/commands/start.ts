@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
-import { banner } from '../../banner.ts';
 import { withDevSwitch } from '../../defaults.ts';
 import { configLogger } from '../../logging.ts';
-import { startStack } from '../../start.ts';
+import type { RunningStack } from '../../start.ts';
 import type { Command } from '../command.ts';
 import { serveUntilSignal, startFailed } from '../serve.ts';
 import { withConfig } from '../with-config.ts';
@@ -31,7 +30,12 @@ where; logs are JSON lines (log.level, log.file). SIGTERM or Ctrl-C stops it.
       io,
       async (loaded) => {
         const logger = configLogger(loaded);
-        let stack: Awaited<ReturnType<typeof startStack>>;
+        // Loaded here, not with the command table: `mailstack imap` must not load every agent.
+        const [{ startStack }, { banner }] = await Promise.all([
+          import('../../start.ts'),
+          import('../../banner.ts'),
+        ]);
+        let stack: RunningStack;
         try {
           stack = await startStack(loaded, logger, io.env);
         } catch (err) {

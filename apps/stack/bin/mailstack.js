@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+// The `mailstack` command. '#cli' (package.json "imports") is src/cli/main.ts in this repository (the
+// @mailstack/source condition, see the top README) and its build in dist/ everywhere else.
+import '#cli';
