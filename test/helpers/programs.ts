@@ -29,7 +29,7 @@ export function requirePrograms(...names: ProgramName[]): void {
   if (missing.length > 0) {
     throw new Error(
       `interop: missing ${missing.join(', ')}; run \`npm run test:interop\` as root so it installs ` +
-        'dovecot-core dovecot-imapd dovecot-lmtpd dovecot-pop3d postfix swaks libnet-ssleay-perl libio-socket-ssl-perl fetchmail getmail6 isync mutt docker-compose prometheus',
+        'dovecot-core dovecot-imapd dovecot-lmtpd dovecot-pop3d postfix swaks libnet-ssleay-perl libio-socket-ssl-perl fetchmail getmail6 isync mutt docker-compose prometheus postgresql',
     );
   }
   if (process.getuid?.() !== 0) throw new Error('interop: Dovecot/Postfix harness must run as root');

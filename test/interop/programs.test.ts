@@ -3,12 +3,18 @@
  * here, by name, instead of some later test failing obscurely (nothing is ever skipped).
  */
 import { describe, expect, it } from 'vitest';
+import { postgresBinDir } from '../helpers/postgres.ts';
 import { PROGRAMS, requirePrograms } from '../helpers/programs.ts';
 import { run, runOk } from '../helpers/run.ts';
 
 describe('the Debian programs of the interop stage', () => {
   it('are installed, and we run as root', () => {
     expect(() => requirePrograms(...(Object.keys(PROGRAMS) as Array<keyof typeof PROGRAMS>))).not.toThrow();
+  });
+
+  it('include PostgreSQL’s server (initdb and postgres, under a versioned path)', async () => {
+    const bin = postgresBinDir();
+    expect((await runOk(`${bin}/postgres`, ['--version'])).stdout).toMatch(/^postgres \(PostgreSQL\) \d+/);
   });
 
   it('are Dovecot 2.3, Postfix 3, swaks, fetchmail 6 with SSL and getmail 6', async () => {
