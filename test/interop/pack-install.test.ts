@@ -18,6 +18,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { connect } from 'node:tls';
 import { freePort } from '@mailstack/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { type RunOptions, type RunResult, run, runOk } from '../helpers/run.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -40,6 +41,7 @@ const EXPECTED: Record<string, RegExp> = {
   '@mailstack/mta': /^220 mx\.example\.test ESMTP\n250 2\.1\.0 [^\n]*\n554 5\.7\.1 Relay access denied/m,
   '@mailstack/pop3': /^\+OK localhost POP3 ready\n\+OK 1 \d+$/m,
   '@mailstack/queue': /^queued as \w+\n[\s\S]*event failed nobody@example\.test\nMail queue is empty/m,
+  '@mailstack/spool-postgres': /^queued as \w+\nleased \w+ Subject: hello\nleft in the spool: 0$/m,
   '@mailstack/smtp': /^220 \S+ LMTP[^\n]* \/ 250-/m,
   '@mailstack/stack':
     /^mda lmtp 127\.0\.0\.1:\d+\n[\s\S]*^msa submissions \(TLS\) 127\.0\.0\.1:\d+\n[\s\S]*^web http /m,
@@ -60,6 +62,7 @@ import { createSubmissionServer } from '@mailstack/msa';
 import { createInboundServer } from '@mailstack/mta';
 import { createPop3Server } from '@mailstack/pop3';
 import { openFileSpool, startQueueRunner } from '@mailstack/queue';
+import { openPostgresSpool } from '@mailstack/spool-postgres';
 import { createSmtpListener } from '@mailstack/smtp';
 import { startStack } from '@mailstack/stack';
 import { mailHostFromListeners, startWebAgent } from '@mailstack/web';
@@ -101,6 +104,9 @@ export async function wire(root: string, tls: { key: string; cert: string }): Pr
   await stack.close();
   const web = await startWebAgent({ port: 0, mailHost: mailHostFromListeners('h', 'd', []) });
   await web.close();
+  const pg = await openPostgresSpool({ url: 'postgresql://localhost/x', schema: 's' });
+  const queued: string = await pg.enqueue(envelope, bufferBlob('x'));
+  if (queued === '') await pg.close();
   const gone: boolean = processGone(BOOT_TAG, process.pid, 0);
   // @ts-expect-error the pid is a number
   processGone(BOOT_TAG, 'x', 0);
@@ -144,10 +150,14 @@ function outsideEnv(node: string): NodeJS.ProcessEnv {
   }
   const path = (process.env.PATH ?? '').split(delimiter).filter((p) => p !== '' && !p.startsWith(ROOT));
   env.PATH = [dirname(node), ...path].join(delimiter);
+  // The spool-postgres example connects to DATABASE_URL: a throwaway cluster of this test's.
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
   return env;
 }
 
 const NODE24 = process.execPath;
+let postgres: TestPostgres | undefined;
+let databaseUrl: string | undefined;
 let tmp: string;
 let consumer: string;
 let node22: string;
@@ -181,6 +191,8 @@ beforeAll(async () => {
 
   // Build once (turbo, every package's tsconfig.build.json), then pack what is published.
   const started = Date.now();
+  postgres = await startPostgres();
+  databaseUrl = await postgres.createDatabase('packed');
   await runOk('npm', ['run', 'build'], { cwd: ROOT, timeoutMs: 8 * MINUTES });
   published = (await workspaces()).filter((w) => !w.private);
   const packed = await runOk(
@@ -234,6 +246,7 @@ beforeAll(async () => {
 }, 12 * MINUTES);
 
 afterAll(async () => {
+  await postgres?.stop();
   if (tmp && !process.env.MAILSTACK_KEEP_TMP) await rm(tmp, { recursive: true, force: true });
 });
 
