@@ -48,8 +48,8 @@ describe('the stack bound to a non-loopback address', () => {
     const mta = stack.endpoints.find((e) => e.protocol === 'smtp');
     expect(lmtp?.host).toBe('127.0.0.1');
     expect(mta?.host).toBe(PUBLIC);
-    expect(await canConnect(lmtp!.port, PUBLIC)).toBe(false);
-    expect(await canConnect(lmtp!.port, '127.0.0.1')).toBe(true);
+    expect(await canConnect(lmtp!.port!, PUBLIC)).toBe(false);
+    expect(await canConnect(lmtp!.port!, '127.0.0.1')).toBe(true);
 
     // The delivery worker finds the MDA where it now listens.
     const transport = createTransport({ host: PUBLIC, port: mta!.port, secure: false, ignoreTLS: true });

@@ -37,7 +37,7 @@ it('close() sends every idle client its goodbye', async () => {
   expect(plain.map((e) => e.agent).sort()).toEqual(['imap', 'mda', 'mta', 'pop3']);
   const open = await Promise.all(
     plain.map(async (e) => {
-      const c = await rawClient(e.port);
+      const c = await rawClient(e.port!);
       clients.push(c);
       await c.waitFor(/\r\n$/);
       return { agent: e.agent, c };

@@ -1,4 +1,5 @@
 import type { LoadedConfig } from '@mailstack/config';
+import { endpointText } from './shared.ts';
 import type { RunningStack } from './start.ts';
 
 /** What runs where, the demo password and where things are: printed by `mailstack start`. */
@@ -6,7 +7,7 @@ export function banner(loaded: LoadedConfig, stack: RunningStack): string {
   const { config } = loaded;
   const lines = ['', 'Mailstack is running', ''];
   for (const e of stack.endpoints)
-    lines.push(`  ${e.agent.padEnd(5)} ${e.protocol.padEnd(24)} ${e.host}:${e.port}`);
+    lines.push(`  ${e.agent.padEnd(5)} ${e.protocol.padEnd(24)} ${endpointText(e)}`);
   lines.push('');
   if (stack.demo) {
     const how = {

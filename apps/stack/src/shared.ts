@@ -16,11 +16,28 @@ import type { SendingCountStore } from '@mailstack/msa';
 import type { TlsSource } from './tls-source.ts';
 
 /** One listening endpoint of a running agent, for the start banner and for tests. */
-export interface Endpoint {
+export type Endpoint = TcpEndpoint | SocketEndpoint;
+
+export interface TcpEndpoint {
   agent: string;
   protocol: string;
   host: string;
   port: number;
+  path?: undefined;
+}
+
+/** A unix socket listener (the MDA's LMTP for Postfix): `path` is absolute. */
+export interface SocketEndpoint {
+  agent: string;
+  protocol: string;
+  path: string;
+  host?: undefined;
+  port?: undefined;
+}
+
+/** `127.0.0.1:2424` or `unix:/run/mailstack/lmtp`: where the banner shows an endpoint. */
+export function endpointText(e: Endpoint): string {
+  return e.path === undefined ? `${e.host}:${e.port}` : `unix:${e.path}`;
 }
 
 /**

@@ -195,7 +195,7 @@ s.user('alice@example.test'); s.pass_(sys.argv[3]); print(s.stat()[0]); s.quit()
 
   it('serves a message submitted through the MSA to imapflow over IMAPS, with the special-use folders', async () => {
     stack = await startStack(config(dir.path), silentLogger);
-    const port = (protocol: string) => stack!.endpoints.find((e) => e.protocol === protocol)!.port;
+    const port = (protocol: string) => stack!.endpoints.find((e) => e.protocol === protocol)!.port!;
     expect(port('imap (STARTTLS)')).toBeGreaterThan(0);
     const sent = await runPython(
       `

@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { normalize } from 'node:path';
 import type { MailstackConfig } from './schema.ts';
 
 /** A listener's agent decides which TLS modes make sense. */
@@ -18,12 +19,24 @@ const WILDCARD = new Set(['0.0.0.0', '::', '*']);
 export function checkConsistency(config: MailstackConfig): string[] {
   const problems: string[] = [];
   const taken: Array<{ address: string; port: number; index: number; agent: string }> = [];
+  const sockets = new Map<string, number>();
   config.listeners.forEach((l, index) => {
     const allowed = TLS_ALLOWED[l.agent];
     if (allowed && !allowed.includes(l.tls)) {
       problems.push(
         `listeners[${index}].tls: the ${l.agent} listener takes ${allowed.join(' or ')}, not ${l.tls}`,
       );
+    }
+    if (l.socket !== undefined) {
+      problems.push(...checkSocket(l, index, sockets));
+      return;
+    }
+    if (l.port === undefined) {
+      problems.push(`listeners[${index}].port: missing; give a port (or socket, for an mda listener)`);
+      return;
+    }
+    if (l.socketMode !== undefined) {
+      problems.push(`listeners[${index}].socketMode: only a listener with a socket takes it`);
     }
     // Port 0 asks for any free port: never a collision.
     if (l.port === 0) return;
@@ -60,9 +73,13 @@ export function checkConsistency(config: MailstackConfig): string[] {
       );
     }
   });
-  if (config.queue.lmtp !== null && !isHostPort(config.queue.lmtp)) {
+  if (
+    config.queue.lmtp !== null &&
+    !isHostPort(config.queue.lmtp) &&
+    lmtpSocket(config.queue.lmtp) === null
+  ) {
     problems.push(
-      `queue.lmtp: expected host:port like 127.0.0.1:24, got ${JSON.stringify(config.queue.lmtp)}`,
+      `queue.lmtp: expected host:port like 127.0.0.1:24, or unix:/path/to/socket, got ${JSON.stringify(config.queue.lmtp)}`,
     );
   }
   const local = new Set(config.domains.map((d) => d.toLowerCase()));
@@ -80,6 +97,33 @@ export function checkConsistency(config: MailstackConfig): string[] {
     );
   }
   return problems;
+}
+
+/** A unix socket listener: the mda agent's only, plain, one listener per path. */
+function checkSocket(
+  l: MailstackConfig['listeners'][number],
+  index: number,
+  sockets: Map<string, number>,
+): string[] {
+  const at = `listeners[${index}]`;
+  if (l.agent !== 'mda') {
+    return [`${at}.socket: only the mda listener takes a unix socket, not ${l.agent}; give a port`];
+  }
+  if (l.port !== undefined) return [`${at}.socket: give either port or socket, not both`];
+  const path = normalize(l.socket as string);
+  const clash = sockets.get(path);
+  if (clash !== undefined) return [`${at}.socket: ${l.socket} is already taken by listeners[${clash}]`];
+  sockets.set(path, index);
+  return [];
+}
+
+/**
+ * The socket path `queue.lmtp` names (`unix:/run/lmtp`, `unix:lmtp.sock` in the data folder,
+ * or an absolute path), or null when it names none.
+ */
+export function lmtpSocket(entry: string): string | null {
+  if (entry.startsWith('unix:')) return entry.length > 5 ? entry.slice(5) : null;
+  return entry.startsWith('/') ? entry : null;
 }
 
 /**

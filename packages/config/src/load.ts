@@ -131,6 +131,14 @@ export function resolvePaths(config: MailstackConfig, baseDir: string): ConfigPa
   };
 }
 
+/** A socket listener's path: relative ones sit in the data folder, like the other paths. */
+export function socketPath(paths: ConfigPaths, socket: string): string {
+  return resolve(paths.data, socket);
+}
+
+/** A socket listener's permissions when `socketMode` is left out: owner and group read and write. */
+export const SOCKET_MODE = 0o660;
+
 /** The effective config as YAML that `--config` reads back unchanged. */
 export function printConfig(config: MailstackConfig): string {
   return stringify(config, { lineWidth: 0 });

@@ -25,10 +25,19 @@ export type AgentName = (typeof AGENTS)[number];
 export const LISTENING_AGENTS = ['msa', 'mta', 'mda', 'imap', 'pop3', 'web'] as const;
 export const TLS_MODES = ['none', 'starttls', 'implicit'] as const;
 
+/**
+ * One listener: TCP on `address`:`port`, or (the mda agent only) a unix socket at `socket`,
+ * relative to `paths.data`, with the permissions `socketMode` (default 0660). Exactly one of `port` and `socket` (checks.ts).
+ */
 export const listenerSchema = z.strictObject({
   agent: z.enum(LISTENING_AGENTS),
   address: nonEmpty.default('127.0.0.1'),
-  port,
+  port: port.optional(),
+  socket: nonEmpty.optional(),
+  socketMode: z
+    .string()
+    .regex(/^0?[0-7]{3}$/, { error: 'expected an octal mode like "0660"' })
+    .optional(),
   tls: z.enum(TLS_MODES).default('none'),
 });
 
@@ -187,5 +196,24 @@ export type ConfigInput = z.input<typeof configSchema>;
 /** The config with every default filled in. */
 export type MailstackConfig = z.output<typeof configSchema>;
 export type ListenerConfig = MailstackConfig['listeners'][number];
+/** A listener on a TCP port (the config check holds every listener to one of the two kinds). */
+export type TcpListenerConfig = Omit<ListenerConfig, 'port' | 'socket'> & {
+  port: number;
+  socket?: undefined;
+};
+/** A listener on a unix socket (`socket` as written, relative to `paths.data`). */
+export type SocketListenerConfig = Omit<ListenerConfig, 'port' | 'socket'> & {
+  socket: string;
+  port?: undefined;
+};
+
+export function isSocketListener(l: ListenerConfig): l is SocketListenerConfig {
+  return l.socket !== undefined;
+}
+
+/** The TCP listeners of a config (the socket ones left out). */
+export function tcpListeners(listeners: readonly ListenerConfig[]): TcpListenerConfig[] {
+  return listeners.filter((l): l is TcpListenerConfig => l.port !== undefined && l.socket === undefined);
+}
 export type TlsMode = (typeof TLS_MODES)[number];
 export type SpoolConfig = MailstackConfig['spool'];

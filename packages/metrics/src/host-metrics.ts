@@ -11,7 +11,8 @@ export interface ListenerSource {
 export interface ListenerLabels {
   agent: string;
   protocol: string;
-  port: number;
+  /** The TCP port, or `unix:<path>` for a unix socket listener. */
+  port: number | string;
 }
 
 /** What the queue gauges read at scrape time: FileSpool's `list()` fits. */

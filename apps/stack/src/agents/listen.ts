@@ -1,4 +1,12 @@
-import type { AgentName, ListenerConfig, TlsMode } from '@mailstack/config';
+import { chmod } from 'node:fs/promises';
+import {
+  type AgentName,
+  isSocketListener,
+  type ListenerConfig,
+  SOCKET_MODE,
+  socketPath,
+  type TlsMode,
+} from '@mailstack/config';
 import type { Endpoint, SharedState } from '../shared.ts';
 import type { TlsPair } from '../tls-source.ts';
 
@@ -12,7 +20,11 @@ export interface RunningAgent {
 
 /** What every agent's listener offers (SmtpListener and SessionListener alike). */
 export interface AgentListener {
-  listen(port: number, host: string): Promise<object>;
+  /**
+   * A TCP port on `host`, or a unix socket path (only the MDA's LMTP listener is given one:
+   * the config check refuses a socket on the other agents).
+   */
+  listen(portOrPath: number | string, host?: string): Promise<object>;
   close(): Promise<void>;
   setTls?(tls: TlsPair): void;
   /** Open connections, read by /metrics when scraped. */
@@ -43,13 +55,12 @@ export async function listenAll(
     for (const listener of shared.config.listeners.filter((l) => l.agent === agent)) {
       const source = listener.tls === 'none' ? undefined : await shared.tls();
       const server = create(listener, source?.current());
-      const bound = await server.listen(listener.port, listener.address);
+      const endpoint = await bind(shared, server, listener, protocol(listener.tls));
       closers.push(() => server.close());
       const stopFollowing = source?.onChange((pair) => server.setTls?.(pair));
       if (stopFollowing) closers.push(async () => void stopFollowing());
-      const port = 'port' in bound ? (bound.port as number) : listener.port;
-      const endpoint = { agent, protocol: protocol(listener.tls), host: listener.address, port };
       if (server.connections !== undefined) {
+        const port = endpoint.path === undefined ? endpoint.port : `unix:${endpoint.path}`;
         const untrack = shared.metrics.trackListener(
           { agent, protocol: endpoint.protocol, port },
           server as { connections: number },
@@ -64,4 +75,40 @@ export async function listenAll(
     throw err;
   }
   return { name: agent, endpoints, close };
+}
+
+/**
+ * Listens on the listener's TCP port or unix socket. The socket: a stale file nobody answers
+ * on is replaced (the listener does that; a live socket or a regular file at the path makes
+ * listen fail, nothing is removed), the socket gets `socketMode`, and closing the server
+ * removes the file (Node unlinks a unix socket it listened on when it closes).
+ */
+async function bind(
+  shared: SharedState,
+  server: AgentListener,
+  listener: ListenerConfig,
+  protocol: string,
+): Promise<Endpoint> {
+  const agent = listener.agent;
+  if (!isSocketListener(listener)) {
+    const bound = await server.listen(listener.port ?? 0, listener.address);
+    const port = 'port' in bound ? (bound.port as number) : (listener.port ?? 0);
+    return { agent, protocol, host: listener.address, port };
+  }
+  const path = socketPath(shared.paths, listener.socket);
+  try {
+    await server.listen(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? 'something is there (a running listener, or not a socket)' : code;
+    throw new Error(`${agent}: cannot listen on unix:${path}: ${why ?? String(err)}`);
+  }
+  const mode = listener.socketMode === undefined ? SOCKET_MODE : Number.parseInt(listener.socketMode, 8);
+  try {
+    await chmod(path, mode);
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  return { agent, protocol, path };
 }

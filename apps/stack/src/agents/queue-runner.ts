@@ -1,4 +1,4 @@
-import { durationMs, type MailstackConfig } from '@mailstack/config';
+import { durationMs, lmtpSocket, type MailstackConfig, socketPath } from '@mailstack/config';
 import { createDkimSigner, type RelayHost, startDeliveryWorker } from '@mailstack/mta';
 import { ensureDkimKey } from '../dkim.ts';
 import type { SharedState } from '../shared.ts';
@@ -43,24 +43,37 @@ export async function startQueueRunner(shared: SharedState): Promise<RunningAgen
   return { name: 'queue-runner', endpoints: [], close: () => worker.stop() };
 }
 
+type LmtpHop = { host: string; port: number } | { socketPath: string };
+
 /**
- * Where local mail goes: `queue.lmtp` when set (Dovecot's LMTP, say), else the MDA's listener
- * started in this process, else the config's first one.
+ * Where local mail goes: `queue.lmtp` when set (Dovecot's LMTP, say: host:port or
+ * unix:/path), else the MDA's listener started in this process, else the config's first one.
  */
-function lmtpHop(shared: SharedState): { host: string; port: number } {
+function lmtpHop(shared: SharedState): LmtpHop {
   const given = shared.config.queue.lmtp;
   if (given) {
+    const socket = lmtpSocket(given);
+    if (socket !== null) return { socketPath: socketPath(shared.paths, socket) };
     const at = given.lastIndexOf(':');
     return { host: given.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(given.slice(at + 1)) };
   }
   const running = shared.endpoints.find((e) => e.agent === 'mda');
   const configured = shared.config.listeners.find((l) => l.agent === 'mda');
-  const hop = running ?? (configured ? { host: configured.address, port: configured.port } : undefined);
-  if (!hop || hop.port === 0) {
+  const hop: LmtpHop | undefined = running
+    ? running.path === undefined
+      ? { host: running.host, port: running.port }
+      : { socketPath: running.path }
+    : configured?.socket !== undefined
+      ? { socketPath: socketPath(shared.paths, configured.socket) }
+      : configured
+        ? { host: configured.address, port: configured.port ?? 0 }
+        : undefined;
+  if (!hop || ('port' in hop && hop.port === 0)) {
     throw new Error(
-      'queue-runner: nowhere to deliver local mail: set queue.lmtp, or give the config an mda listener with a port',
+      'queue-runner: nowhere to deliver local mail: set queue.lmtp, or give the config an mda listener with a port or socket',
     );
   }
+  if ('socketPath' in hop) return hop;
   return { host: WILDCARD.has(hop.host) ? '127.0.0.1' : hop.host, port: hop.port };
 }
 

@@ -1,3 +1,4 @@
+import { tcpListeners } from '@mailstack/config';
 import { readPeerSnapshots } from '@mailstack/metrics';
 import { createWebServer, folderReady, listenersReady, mailHostFromListeners } from '@mailstack/web';
 import { metricsFolder, type SharedState } from '../shared.ts';
@@ -14,7 +15,7 @@ export async function startWebAgent(shared: SharedState): Promise<RunningAgent> 
   const spool = await shared.spool();
   shared.metrics.trackQueue(spool);
   const readiness = [
-    ...listenersReady(config.listeners),
+    ...listenersReady(tcpListeners(config.listeners)),
     config.spool.kind === 'file'
       ? folderReady('spool', paths.spool)
       : { name: 'spool', check: () => spool.get('00000000000000000000000000').then(() => true) },
@@ -23,7 +24,11 @@ export async function startWebAgent(shared: SharedState): Promise<RunningAgent> 
   const metrics = {
     scrape: async () => shared.metrics.scrape(await readPeerSnapshots(metricsFolder(paths))),
   };
-  const mailHost = mailHostFromListeners(config.hostname, config.domains[0] as string, config.listeners);
+  const mailHost = mailHostFromListeners(
+    config.hostname,
+    config.domains[0] as string,
+    tcpListeners(config.listeners),
+  );
   return listenAll(
     shared,
     'web',

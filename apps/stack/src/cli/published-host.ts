@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import type { LoadedConfig } from '@mailstack/config';
+import { type LoadedConfig, tcpListeners } from '@mailstack/config';
 import { isLoopback } from '@mailstack/core';
 import { type ListenerLike, type MailHost, mailHostFromListeners } from '@mailstack/web';
 import type { Command, CommandIo } from './command.ts';
@@ -26,7 +26,7 @@ export function publishedHostOf({ config, paths }: LoadedConfig): PublishedHost 
   return {
     hostname: config.hostname,
     domain: config.domains[0] as string,
-    listeners: config.listeners,
+    listeners: tcpListeners(config.listeners),
     dkimDir: paths.dkim,
     dkimSelector: config.outbound.dkimSelector,
   };
