@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ConfigInput } from '@mailstack/config';
 import { writeDirectoryFile } from '../test/helpers/directory-file.ts';
-import { filesConfig, loopback, startConfiguredAgent } from '../test/helpers/mailstack-agent.ts';
+import { filesConfig, loopback, startConfiguredAgent, tcpLine } from '../test/helpers/mailstack-agent.ts';
 import { processMemory } from '../test/helpers/proc.ts';
 import { printTable, round } from './report.ts';
 import { expectCode, makeMessage, SmtpSession } from './smtp-client.ts';
@@ -71,8 +71,7 @@ const AGENTS: Agent[] = [
 
 async function startAgent(agent: Agent, dir: string, directoryFile: string) {
   const { daemon, listening } = await startConfiguredAgent(agent.name, agent.config(dir, directoryFile));
-  const [line] = listening;
-  if (line === undefined) throw new Error(`${agent.name} printed no listener`);
+  const line = tcpLine(listening[0], agent.name);
   return { daemon, host: line.host, port: line.port, pid: daemon.child.pid as number };
 }
 

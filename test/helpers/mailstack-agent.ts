@@ -10,11 +10,29 @@ import { MAILSTACK_BIN } from './mailstack-cli.ts';
 import { waitFor } from './net.ts';
 
 /** One `{"event":"listening",...}` line of `mailstack <agent>`, in the config's listener order. */
-export interface ListeningLine {
+export type ListeningLine = TcpListeningLine | SocketListeningLine;
+
+export interface TcpListeningLine {
   agent: string;
   protocol: string;
   host: string;
   port: number;
+  path?: undefined;
+}
+
+/** An mda listener on a unix socket (`socket` in the config): its absolute path. */
+export interface SocketListeningLine {
+  agent: string;
+  protocol: string;
+  path: string;
+  host?: undefined;
+  port?: undefined;
+}
+
+/** A listening line that must be a TCP one (a helper's listener): throws otherwise. */
+export function tcpLine(line: ListeningLine | undefined, agent: string): TcpListeningLine {
+  if (line?.port === undefined) throw new Error(`${agent} printed no TCP listener (${JSON.stringify(line)})`);
+  return line;
 }
 
 /** `mailstack <agent> --config FILE` running in its own process group. */
@@ -162,7 +180,7 @@ export interface ServerHandle {
 
 export function serverHandle({ daemon, listening }: AgentDaemon): ServerHandle {
   const [first, second] = listening;
-  if (first === undefined) throw new Error(`printed no listener:\n${daemon.output()}`);
+  if (first?.port === undefined) throw new Error(`printed no TCP listener first:\n${daemon.output()}`);
   return {
     host: first.host,
     port: first.port,

@@ -1,6 +1,6 @@
 import type { ConfigInput } from '@mailstack/config';
 import type { Daemon } from './daemon.ts';
-import { filesConfig, loopback, mergeConfig, startConfiguredAgent } from './mailstack-agent.ts';
+import { filesConfig, loopback, mergeConfig, startConfiguredAgent, tcpLine } from './mailstack-agent.ts';
 
 export interface AgentProcess {
   daemon: Daemon;
@@ -40,8 +40,7 @@ export async function startMtaProcess(files: MtaFiles): Promise<AgentProcess> {
     'mta',
     mtaConfig(files, { listeners: [loopback('mta', files.cert ? 'starttls' : 'none')] }),
   );
-  const [line] = listening;
-  if (line === undefined) throw new Error('mta printed no listener');
+  const line = tcpLine(listening[0], 'mta');
   return { daemon, host: line.host, port: line.port };
 }
 

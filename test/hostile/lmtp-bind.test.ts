@@ -82,7 +82,7 @@ describe('`mailstack mda` alone', () => {
     mda = started.daemon;
     const [line] = started.listening;
     expect(line?.host).toBe('127.0.0.1');
-    expect(await canConnect(line!.port, PUBLIC)).toBe(false);
-    expect(await canConnect(line!.port, '127.0.0.1')).toBe(true);
+    expect(await canConnect(line!.port!, PUBLIC)).toBe(false);
+    expect(await canConnect(line!.port!, '127.0.0.1')).toBe(true);
   });
 });

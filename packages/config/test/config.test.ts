@@ -142,6 +142,34 @@ listeners:
     ]);
   });
 
+  it('unix socket listeners: the mda only, one per path, port or socket', () => {
+    const config = parseConfig(
+      'listeners:\n  - {agent: mda, socket: lmtp.sock, socketMode: "0600"}\nqueue: {lmtp: "unix:/run/lmtp"}',
+    );
+    expect(config.listeners[0]).toMatchObject({ agent: 'mda', socket: 'lmtp.sock', socketMode: '0600' });
+    expect(config.listeners[0]?.port).toBeUndefined();
+    expect(problems('listeners:\n  - {agent: mda, socket: /run/x.sock, socketMode: "rw"}')).toEqual([
+      'listeners[0].socketMode: expected an octal mode like "0660", got "rw"',
+    ]);
+    expect(
+      problems(`
+listeners:
+  - {agent: mda, socket: lmtp.sock}
+  - {agent: mda, socket: ./lmtp.sock}
+  - {agent: imap, socket: /run/imap.sock}
+  - {agent: mda, port: 24, socket: /run/other.sock}
+  - {agent: mda}
+  - {agent: mda, port: 25, socketMode: "0600"}
+`),
+    ).toEqual([
+      'listeners[1].socket: ./lmtp.sock is already taken by listeners[0]',
+      'listeners[2].socket: only the mda listener takes a unix socket, not imap; give a port',
+      'listeners[3].socket: give either port or socket, not both',
+      'listeners[4].port: missing; give a port (or socket, for an mda listener)',
+      'listeners[5].socketMode: only a listener with a socket takes it',
+    ]);
+  });
+
   it('addresses that are not addresses', () => {
     expect(
       problems(`
@@ -154,7 +182,7 @@ queue: {lmtp: "127.0.0.1"}
       'outbound.relayNetworks[2]: expected an address or CIDR like 192.0.2.0/24, got "192.0.2.0/33"',
       'outbound.relayNetworks[3]: expected an address or CIDR like 192.0.2.0/24, got "office"',
       'dns.servers[3]: expected an IP address, optionally with :port, got "resolver.example"',
-      'queue.lmtp: expected host:port like 127.0.0.1:24, got "127.0.0.1"',
+      'queue.lmtp: expected host:port like 127.0.0.1:24, or unix:/path/to/socket, got "127.0.0.1"',
       'dev.demoUsers[1]: "carol@other.test" is not an address in one of the domains',
     ]);
   });

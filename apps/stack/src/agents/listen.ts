@@ -96,13 +96,7 @@ async function bind(
     return { agent, protocol, host: listener.address, port };
   }
   const path = socketPath(shared.paths, listener.socket);
-  try {
-    await server.listen(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'EADDRINUSE' ? 'something is there (a running listener, or not a socket)' : code;
-    throw new Error(`${agent}: cannot listen on unix:${path}: ${why ?? String(err)}`);
-  }
+  await server.listen(path);
   const mode = listener.socketMode === undefined ? SOCKET_MODE : Number.parseInt(listener.socketMode, 8);
   try {
     await chmod(path, mode);

@@ -24,7 +24,12 @@ export function serveUntilSignal(close: () => Promise<void>, io: CommandIo): Pro
 /** A start that failed: one line that says why, exit 1 (a port in use says which). */
 export function startFailed(err: unknown, io: CommandIo, what: string): number {
   const e = err as NodeJS.ErrnoException;
-  if (e.code === 'EADDRINUSE') {
+  const socket = (err as { address?: unknown }).address;
+  if (e.code === 'EADDRINUSE' && typeof socket === 'string' && socket.startsWith('/')) {
+    io.stderr.write(
+      `mailstack: unix socket ${socket} is in use: another ${what} answers on it, or it is not a socket (left as it is)\n`,
+    );
+  } else if (e.code === 'EADDRINUSE') {
     io.stderr.write(`mailstack: a port is already in use (${e.message}); is another ${what} running?\n`);
   } else {
     io.stderr.write(`mailstack: could not start: ${e.stack ?? String(err)}\n`);

@@ -28,6 +28,7 @@ Runs the ${name} agent alone in this process (${ROLES[name]}), on the ${
     } in the config. State shared with the other agents' processes (directory, store, spool,
 login throttle) is in files under paths.data. Prints one JSON line per listener on stdout:
   {"event":"listening","agent":"${name}","protocol":...,"host":...,"port":...}
+  (a unix socket listener: "path":... in place of host and port)
 SIGTERM or Ctrl-C stops it.
 
   --config FILE   the host config (default: MAILSTACK_CONFIG, else the embedded defaults)
