@@ -10,12 +10,15 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ConfigInput } from '@mailstack/config';
+import { silentLogger } from '@mailstack/core';
 import { createMaildirStore } from '@mailstack/maildir';
+import { banner, devConfig, type RunningStack, startStack } from '@mailstack/stack';
 import { runPython, type TempDir, tempDir } from '@mailstack/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeDirectoryFile } from './helpers/directory-file.ts';
 import { type AgentDaemon, startConfiguredAgent, writeConfigFile } from './helpers/mailstack-agent.ts';
 import { MAILSTACK_BIN } from './helpers/mailstack-cli.ts';
+import { waitFor } from './helpers/net.ts';
 
 const LMTP_SEND = `
 import smtplib, sys
@@ -160,4 +163,67 @@ describe('mailstack mda on a unix socket', () => {
       'listeners[0].socket: only the mda listener takes a unix socket, not imap; give a port',
     );
   });
+});
+
+describe('the queue runner of the stack over the unix socket of the MDA', () => {
+  let stack: RunningStack | undefined;
+  afterEach(async () => {
+    await stack?.close();
+    stack = undefined;
+  });
+
+  // In one process the runner finds the socket of the MDA started beside it (queue.lmtp null);
+  // with `mailstack mda` in a process of its own, queue.lmtp names the socket, relative to the
+  // data folder both share.
+  it.each(['in the stack', 'in its own process'])(
+    'delivers MTA mail into the Maildir, the MDA %s',
+    async (where) => {
+      const own = where === 'in its own process';
+      const mda = own ? await startSocketMda(socketConfig('lmtp.sock')) : undefined;
+      const loaded = devConfig({ MAILSTACK_DATA: dir.path }, dir.path);
+      const { config } = loaded;
+      config.listeners = config.listeners
+        .filter((l) => l.agent === 'mta' || (l.agent === 'mda' && !own))
+        .map((l) =>
+          l.agent === 'mda'
+            ? { agent: 'mda', address: l.address, socket: 'lmtp.sock', tls: 'none' }
+            : { ...l, port: 0 },
+        );
+      config.queue.lmtp = own ? 'unix:lmtp.sock' : null;
+      config.dns.servers = ['127.0.0.1:1'];
+      config.outbound.mxPort = 1;
+      stack = await startStack(loaded, silentLogger);
+      const path = join(dir.path, 'lmtp.sock');
+      if (mda) {
+        expect(mda.path).toBe(path);
+        expect(stack.endpoints.some((e) => e.agent === 'mda')).toBe(false);
+      } else {
+        expect(stack.endpoints.find((e) => e.agent === 'mda')).toEqual({
+          agent: 'mda',
+          protocol: 'lmtp',
+          path,
+        });
+        expect(banner(loaded, stack)).toMatch(new RegExp(`mda +lmtp +unix:${path}\\n`));
+      }
+
+      const mta = stack.endpoints.find((e) => e.agent === 'mta')!;
+      const sent = await runPython(
+        `
+import smtplib, sys
+c = smtplib.SMTP('127.0.0.1', int(sys.argv[1]))
+print(len(c.sendmail('someone@remote.test', ['alice@example.test'], b'Subject: through the queue\\r\\n\\r\\nhello\\r\\n')))
+c.quit()
+`,
+        [String(mta.port)],
+      );
+      expect(sent.stderr).toBe('');
+      expect(sent.stdout.trim()).toBe('0');
+      const messages = await waitFor('the message in the Maildir', async () => {
+        const found = await inbox(stack!.paths.mail);
+        return found.length > 0 && found;
+      });
+      expect(messages).toHaveLength(1);
+      expect(messages[0]).toContain('Subject: through the queue');
+    },
+  );
 });
