@@ -68,13 +68,15 @@ async function inbox(): Promise<string[]> {
     'alice@example.test',
     'INBOX',
   );
-  return Promise.all(
+  const texts = await Promise.all(
     folder.messages().map(async (m) => {
       const chunks: Buffer[] = [];
       for await (const c of folder.read(m.uid)) chunks.push(c as Buffer);
       return Buffer.concat(chunks).toString();
     }),
   );
+  await folder.close();
+  return texts;
 }
 
 /** `mailstack mda --config FILE` expected to fail: its exit code and stderr. */
@@ -219,7 +221,7 @@ c.quit()
       expect(sent.stderr).toBe('');
       expect(sent.stdout.trim()).toBe('0');
       const messages = await waitFor('the message in the Maildir', async () => {
-        const found = await inbox(stack!.paths.mail);
+        const found = await inbox();
         return found.length > 0 && found;
       });
       expect(messages).toHaveLength(1);
