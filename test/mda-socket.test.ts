@@ -13,7 +13,7 @@ import type { ConfigInput } from '@mailstack/config';
 import { silentLogger } from '@mailstack/core';
 import { createMaildirStore } from '@mailstack/maildir';
 import { banner, devConfig, type RunningStack, startStack } from '@mailstack/stack';
-import { runPython, type TempDir, tempDir } from '@mailstack/testkit';
+import { freePort, runPython, type TempDir, tempDir } from '@mailstack/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeDirectoryFile } from './helpers/directory-file.ts';
 import { type AgentDaemon, startConfiguredAgent, writeConfigFile } from './helpers/mailstack-agent.ts';
@@ -184,12 +184,14 @@ describe('the queue runner of the stack over the unix socket of the MDA', () => 
       const mda = own ? await startSocketMda(socketConfig('lmtp.sock')) : undefined;
       const loaded = devConfig({ MAILSTACK_DATA: dir.path }, dir.path);
       const { config } = loaded;
+      // A port known ahead, so /readyz probes the mta where it listens.
+      const mtaPort = await freePort();
       config.listeners = config.listeners
-        .filter((l) => l.agent === 'mta' || (l.agent === 'mda' && !own))
+        .filter((l) => l.agent === 'mta' || l.agent === 'web' || (l.agent === 'mda' && !own))
         .map((l) =>
           l.agent === 'mda'
             ? { agent: 'mda', address: l.address, socket: 'lmtp.sock', tls: 'none' }
-            : { ...l, port: 0 },
+            : { ...l, port: l.agent === 'mta' ? mtaPort : 0 },
         );
       config.queue.lmtp = own ? 'unix:lmtp.sock' : null;
       config.dns.servers = ['127.0.0.1:1'];
@@ -206,6 +208,10 @@ describe('the queue runner of the stack over the unix socket of the MDA', () => 
           path,
         });
         expect(banner(loaded, stack)).toMatch(new RegExp(`mda +lmtp +unix:${path}\\n`));
+        // /readyz probes the mda on its socket.
+        const web = stack.endpoints.find((e) => e.agent === 'web')!;
+        const ready = await fetch(`http://127.0.0.1:${web.port}/readyz`);
+        expect(await ready.json()).toEqual({ status: 'ready' });
       }
 
       const mta = stack.endpoints.find((e) => e.agent === 'mta')!;

@@ -10,7 +10,14 @@ export {
   servicesOf,
   type TlsMode,
 } from './mail-host.ts';
-export { folderReady, listenerReady, listenersReady, notReady, type ReadinessCheck } from './readiness.ts';
+export {
+  folderReady,
+  listenerReady,
+  listenersReady,
+  notReady,
+  type ReadinessCheck,
+  socketReady,
+} from './readiness.ts';
 export {
   createWebServer,
   type MetricsSource,

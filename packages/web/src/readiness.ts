@@ -19,11 +19,24 @@ export function listenerReady(
   host = '127.0.0.1',
   timeoutMs = 2000,
 ): ReadinessCheck {
+  return connectReady(name, { port, host }, timeoutMs);
+}
+
+/** Ready when a connection to the unix socket at `path` opens (the MDA's LMTP for Postfix). */
+export function socketReady(name: string, path: string, timeoutMs = 2000): ReadinessCheck {
+  return connectReady(name, { path }, timeoutMs);
+}
+
+function connectReady(
+  name: string,
+  target: { port: number; host: string } | { path: string },
+  timeoutMs: number,
+): ReadinessCheck {
   return {
     name,
     check: () =>
       new Promise((resolve) => {
-        const socket = connect({ port, host });
+        const socket = connect(target);
         const done = (ok: boolean) => {
           socket.destroy();
           resolve(ok);

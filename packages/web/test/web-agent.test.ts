@@ -9,6 +9,7 @@ import {
   folderReady,
   listenerReady,
   listenersReady,
+  socketReady,
   startWebAgent,
   type WebAgent,
 } from '../src/index.ts';
@@ -60,6 +61,15 @@ describe('web agent', () => {
     const after = await fetch(url('/readyz'));
     expect(after.status).toBe(200);
     expect(await after.json()).toEqual({ status: 'ready' });
+  });
+
+  it('probes a unix socket listener at its path', async () => {
+    const path = join(dir.path, 'lmtp.sock');
+    const check = socketReady('mda', path);
+    expect(await check.check()).toBe(false);
+    agentPort = createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => agentPort?.listen(path, resolve));
+    expect(await check.check()).toBe(true);
   });
 
   it('serves /metrics in the Prometheus text format with what agents counted', async () => {
