@@ -96,6 +96,10 @@ async function bind(
     return { agent, protocol, host: listener.address, port };
   }
   const path = socketPath(shared.paths, listener.socket);
+  // sockaddr_un holds 108 bytes on Linux (104 on the BSDs), the final NUL included.
+  if (Buffer.byteLength(path) > 103) {
+    throw new Error(`${agent}: unix socket path too long (over 103 bytes): ${path}`);
+  }
   await server.listen(path);
   const mode = listener.socketMode === undefined ? SOCKET_MODE : Number.parseInt(listener.socketMode, 8);
   try {
