@@ -30,10 +30,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
  *
  * `SpoolUnderTest`:
  * - `spool`: the instance under test, `Spool & SpoolOperations`.
- * - `reopen()`, optional: a new instance over the same storage, as another process or a
- *   restart would open it (same clock and retry schedule). When present, the suite checks
- *   durability (everything enqueued is there again, in its state), leases across instances,
- *   and wake-ups from another instance.
+ * - `reopen()`: a new instance over the same storage, as another process or a restart would
+ *   open it (same clock and retry schedule). Every backend has one (the memory spool shares its
+ *   state): the suite checks durability (everything enqueued is there again, in its state),
+ *   leases across instances, and wake-ups from another instance with it.
  * - `close()`: releases the storage and every instance `reopen` made (called after each test).
  *
  * Event handlers that reject are retried "later": the suite expects a later `lease()` whose
@@ -44,7 +44,7 @@ export type ContractSpool = Spool & SpoolOperations;
 
 export interface SpoolUnderTest {
   spool: ContractSpool;
-  reopen?(): Promise<ContractSpool>;
+  reopen(): Promise<ContractSpool>;
   close(): Promise<void>;
 }
 
@@ -237,7 +237,7 @@ export function describeSpoolContract(
       it('never gives one message to two owners leasing at once', async () => {
         const ids = new Set<QueueId>();
         for (let n = 0; n < 12; n++) ids.add(await enqueue([`r${n}@example.test`], n));
-        const other = under.reopen ? await under.reopen() : spool;
+        const other = await under.reopen();
         const [a, b] = await Promise.all([
           spool.lease(at(), { owner: 'a', max: 12 }),
           other.lease(at(), { owner: 'b', max: 12 }),
@@ -491,8 +491,7 @@ export function describeSpoolContract(
         expect(wakes).toBe(before);
       });
 
-      it('wakes a listener on another instance of the same storage', async (test) => {
-        if (!under.reopen) return test.skip('the backend has no reopen');
+      it('wakes a listener on another instance of the same storage', async () => {
         const other = await under.reopen();
         const w = nextWake(other);
         try {
@@ -584,8 +583,7 @@ export function describeSpoolContract(
     });
 
     describe('durability', () => {
-      it('a new instance on the same storage finds every message in its state', async (test) => {
-        if (!under.reopen) return test.skip('the backend has no reopen');
+      it('a new instance on the same storage finds every message in its state', async () => {
         const fresh = await enqueue(['a@example.test'], 1);
         const deferred = await enqueue(['b@example.test', 'c@example.test'], 2);
         const held = await enqueue(['d@example.test'], 3);
