@@ -108,9 +108,7 @@ export class NoSpaceError extends SmtpError {
 
 /** ENOSPC or EDQUOT from the file system: the errors that mean "no room to write". */
 export function isNoSpace(err: unknown): boolean {
-  if (err instanceof NoSpaceError) return true;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT' || storageRefusal(err) === 'no-space';
+  return storageRefusal(err) === 'no-space';
 }
 
 /** A file-system "no room" error as a NoSpaceError; anything else unchanged. */
