@@ -77,6 +77,16 @@ describe('ENVELOPE addresses (RFC 5322 address lists)', () => {
         { kind: 'mailbox', name: null, mailbox: 'after', host: 'z.org' },
       ],
     ],
+    // imaptest fetch-envelope: a group holding only a comment is an empty group.
+    [
+      'group:;, group2: (foo) ;',
+      [
+        { kind: 'group-start', name: 'group' },
+        { kind: 'group-end' },
+        { kind: 'group-start', name: 'group2' },
+        { kind: 'group-end' },
+      ],
+    ],
     ['', []],
     ['   ', []],
   ];

@@ -45,6 +45,20 @@ describe('mailbox commands on the wire', () => {
     const subscribed = await c.readUntil(/^l6 /);
     expect(subscribed.some((l) => l.endsWith(' Trash'))).toBe(false);
     expect(subscribed).toContain('* LSUB (\\HasNoChildren \\Sent) "/" Sent');
+    // RFC 3501 6.3.9: Lists/Work subscribed, Lists not: `%` shows Lists as \Noselect.
+    await c.writeLine('l6a SUBSCRIBE Lists/Work');
+    await c.readUntil(/^l6a OK/);
+    await c.writeLine('l6b UNSUBSCRIBE Lists');
+    await c.readUntil(/^l6b /);
+    await c.writeLine('l6c LSUB "" %');
+    const top2 = await c.readUntil(/^l6c /);
+    expect(top2).toContain('* LSUB (\\Noselect) "/" Lists');
+    expect(top2.some((l) => l.includes('Lists/Work'))).toBe(false);
+    await c.writeLine('l6d LSUB "" Lists/%');
+    expect(await c.readUntil(/^l6d /)).toEqual([
+      '* LSUB (\\HasNoChildren) "/" Lists/Work',
+      'l6d OK LSUB completed',
+    ]);
     await c.writeLine('l7 CREATE INBOX');
     expect(await c.read()).toBe('l7 NO [ALREADYEXISTS] INBOX always exists');
     await c.writeLine('l8 DELETE Nope');

@@ -53,8 +53,6 @@ describe('parser: every error is a typed BAD with the tag', () => {
     ['APPEND message as an atom', 'a13 APPEND INBOX hello', /Expected the message as a literal/],
     ['LIST without pattern', 'a16 LIST ""', /Missing arguments/],
     ['LIST with junk after pattern', 'a16 LIST "" * FOO', /Expected RETURN/],
-    ['mailbox not valid modified UTF-7', 'a17 SELECT "&Jjo!"', /not valid modified UTF-7/],
-    ['mailbox with shifted ASCII', 'a17 SELECT "&AGE-"', /not valid modified UTF-7/],
     ['ENABLE without capability', 'a18 ENABLE', /Missing arguments/],
     ['ID with odd list', 'a19 ID ("name")', /Invalid ID parameter list/],
     ['ID with an atom', 'a19 ID foo', /Expected string or NIL/],
@@ -76,6 +74,34 @@ describe('parser: every error is a typed BAD with the tag', () => {
       expect(err.tag).toBeUndefined();
       expect(err).toMatchObject({ status: 'BAD', text: 'Missing or invalid tag', fatal: false });
     }
+  });
+
+  it('a mailbox name that is not modified UTF-7 is a NO, not a BAD (no such mailbox; imaptest atoms)', () => {
+    for (const line of [
+      'a17 SELECT "&Jjo!"',
+      'a17 SELECT "&AGE-"',
+      "a17 SELECT !#$&'+,-.0123456789:;<=>?@^_`|[}",
+    ]) {
+      expect(bad(line)).toEqual({
+        kind: 'error',
+        tag: 'a17',
+        status: 'NO',
+        text: 'Mailbox name is not valid modified UTF-7',
+        fatal: false,
+      });
+    }
+  });
+
+  it('a LIST/LSUB pattern that is not modified UTF-7 is taken as written (it matches nothing)', () => {
+    const pattern = "!#$&'+,-.0123456789:;<=>?@^_`|[}%*";
+    expect(events(`l1 LIST "" ${pattern}\r\n`)[0]).toMatchObject({
+      kind: 'command',
+      command: { name: 'LIST', args: { patterns: [pattern] } },
+    });
+    expect(events(`l2 LSUB "" &Jjo!\r\n`)[0]).toMatchObject({
+      kind: 'command',
+      command: { name: 'LSUB', args: { pattern: '&Jjo!' } },
+    });
   });
 
   it('unsupported SEARCH charset: NO [BADCHARSET (...)]', () => {

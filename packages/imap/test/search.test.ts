@@ -81,3 +81,35 @@ describe('SEARCH', () => {
     });
   });
 });
+
+const ADDRESS_SCRIPT = `
+import imaplib, sys, json
+c = imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))
+c.login(sys.argv[2], sys.argv[3])
+c.select('INBOX')
+out = {}
+for crit in ['user-from@domain.org', 'realfrom', 'ser-fro', 'groupname']:
+    typ, data = c.search(None, 'FROM', crit)
+    out[crit] = data[0].decode()
+print(json.dumps(out))
+c.logout()
+`;
+
+describe('SEARCH FROM/TO/CC/BCC on addresses', () => {
+  it('finds an address written with comments around its @ (imaptest search-addresses)', async () => {
+    h = await startHarness();
+    await h.deliver('From: user-from@domain.org\r\n\r\nbody\r\n');
+    await h.deliver('From: RealFrom <user-from@domain.org>\r\n\r\nbody2\r\n');
+    await h.deliver('From: <user-from (comment)@ (comment) domain.org>\r\n\r\nbody3\r\n');
+    await h.deliver('From: user-from@domain.org (RealFrom)\r\n\r\nbody4\r\n');
+    await h.deliver('From: groupname: g@domain.org;\r\n\r\nbody5\r\n');
+    const r = await runPython(ADDRESS_SCRIPT, [h.port, ALICE, USERS[ALICE]]);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({
+      'user-from@domain.org': '1 2 3 4',
+      realfrom: '2 4',
+      'ser-fro': '1 2 3 4',
+      groupname: '5',
+    });
+  });
+});

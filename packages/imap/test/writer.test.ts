@@ -173,6 +173,9 @@ describe('writer: untagged data', () => {
       { type: 'flags', flags: ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft', '$Forwarded'] },
       '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded)\r\n',
     ],
+    // The keyword NIL is an atom in a flag list (imaptest's nil group); `"NIL"` breaks clients.
+    [{ type: 'flags', flags: ['\\Seen', 'NIL', 'nil'] }, '* FLAGS (\\Seen NIL nil)\r\n'],
+    [{ type: 'fetch', seq: 1, items: [{ name: 'FLAGS', flags: ['NIL'] }] }, '* 1 FETCH (FLAGS (NIL))\r\n'],
     [{ type: 'exists', count: 172 }, '* 172 EXISTS\r\n'],
     [{ type: 'recent', count: 1 }, '* 1 RECENT\r\n'],
     [{ type: 'expunge', count: 3 }, '* 3 EXPUNGE\r\n'],

@@ -46,6 +46,29 @@ function entries(folders: FolderInfo[]): Entry[] {
   );
 }
 
+/**
+ * RFC 3501 6.3.9: when `foo/bar` is subscribed and `foo` is not, LSUB with a `%` that matches
+ * `foo` but not `foo/bar` returns `foo` flagged \\Noselect (whether or not `foo` exists):
+ * the nearest such ancestor of every subscribed name the pattern does not match itself.
+ */
+function unsubscribedParents(all: Entry[], matches: (name: string) => boolean): Set<string> {
+  const subscribed = new Set(all.filter((e) => e.info?.subscribed).map((e) => e.name));
+  const parents = new Set<string>();
+  for (const name of subscribed) {
+    if (matches(name)) continue;
+    const levels = name.split(DELIMITER);
+    for (let i = levels.length - 1; i >= 1; i--) {
+      const parent = levels.slice(0, i).join(DELIMITER);
+      if (subscribed.has(parent)) break;
+      if (matches(parent)) {
+        parents.add(parent);
+        break;
+      }
+    }
+  }
+  return parents;
+}
+
 async function listing(
   ctx: SessionContext,
   type: 'list' | 'lsub',
@@ -61,9 +84,15 @@ async function listing(
   const all = entries(await ctx.store.listFolders(userOf(ctx)));
   const names = all.map((e) => e.name);
   const regexps = patterns.map((p) => patternToRegExp(combine(reference, p)));
+  const matches = (name: string): boolean => regexps.some((r) => r.test(name));
+  const parents = type === 'lsub' ? unsubscribedParents(all, matches) : new Set<string>();
   const out: Response[] = [];
   for (const e of all) {
-    if (!regexps.some((r) => r.test(e.name))) continue;
+    if (parents.has(e.name)) {
+      out.push({ type, attributes: ['\\Noselect'], delimiter: DELIMITER, mailbox: e.name });
+      continue;
+    }
+    if (!matches(e.name)) continue;
     if (subscribedOnly && !e.info?.subscribed) continue;
     if (specialUseOnly && !e.info?.specialUse) continue;
     const attributes: string[] = [];

@@ -118,8 +118,8 @@ export const GRAMMARS: { [N in CommandName]: Grammar<N> } = {
     c.sp();
     const patterns =
       c.peekChar() === '('
-        ? c.list(() => mailboxName(c, c.listMailbox()), false)
-        : [mailboxName(c, c.listMailbox())];
+        ? c.list(() => mailboxName(c, c.listMailbox(), true, true), false)
+        : [mailboxName(c, c.listMailbox(), true, true)];
     const out: CommandArgsMap['LIST'] = { reference, patterns, selection, return: [] };
     if (c.optionalSp()) {
       if (!c.accept('RETURN ')) c.fail('Expected RETURN');
@@ -139,7 +139,7 @@ export const GRAMMARS: { [N in CommandName]: Grammar<N> } = {
     c.sp();
     const reference = mailboxName(c, c.astring('reference'), false);
     c.sp();
-    const pattern = mailboxName(c, c.listMailbox());
+    const pattern = mailboxName(c, c.listMailbox(), true, true);
     c.end();
     return { reference, pattern };
   },

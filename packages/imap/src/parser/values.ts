@@ -1,6 +1,6 @@
 /** Typed values built from the primitives: mailbox names, flags, dates. */
 import { decodeMailboxUtf7 } from '../mutf7.ts';
-import type { Cursor } from './cursor.ts';
+import { type Cursor, SyntaxFailure } from './cursor.ts';
 import type { SearchDate } from './types.ts';
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
@@ -13,15 +13,22 @@ function isAscii(buf: Buffer): boolean {
 /**
  * Wire mailbox name → UTF-8. ASCII names are modified UTF-7 unless UTF8=ACCEPT is enabled;
  * 8-bit names are taken as UTF-8 (what some clients send anyway).
+ *
+ * A name that is not valid modified UTF-7 is still a well-formed astring, so the command is
+ * not a syntax error: it is answered NO (no mailbox has that name; imaptest's atoms group
+ * expects `NO` to `SELECT !#$&'+...`, as Dovecot answers). A LIST/LSUB pattern (`pattern`)
+ * is taken as written instead: it matches no mailbox, and LIST answers OK with nothing.
  */
-export function mailboxName(c: Cursor, raw: Buffer, normalizeInbox = true): string {
+export function mailboxName(c: Cursor, raw: Buffer, normalizeInbox = true, pattern = false): string {
   let name: string;
   if (c.utf8) {
     name = raw.toString('utf8');
   } else if (isAscii(raw)) {
     const decoded = decodeMailboxUtf7(raw.toString('latin1'));
-    if (decoded === null) c.fail('Mailbox name is not valid modified UTF-7');
-    name = decoded;
+    if (decoded === null && !pattern) {
+      throw new SyntaxFailure('Mailbox name is not valid modified UTF-7', 'NO');
+    }
+    name = decoded ?? raw.toString('latin1');
   } else {
     name = raw.toString('utf8');
   }

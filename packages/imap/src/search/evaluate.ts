@@ -1,6 +1,7 @@
 import type { MessageMeta } from '@mailstack/core';
 import type { SearchKey } from '../parser/types.ts';
 import { sequenceSetIncludes } from '../sequence-set.ts';
+import { parseAddressList } from '../writer/address.ts';
 import { decodeEncodedWords } from './encoded-words.ts';
 import { dayOf, headerEnd, headerFields, sentDate } from './message-text.ts';
 
@@ -51,9 +52,31 @@ function contains(haystack: string, needle: string): boolean {
   return haystack.toLowerCase().includes(needle.toLowerCase());
 }
 
+/**
+ * An address field as the addresses it names, `name <local@domain>` joined (group names
+ * too), without comments and the whitespace around `@`: `<user (c)@ (c) domain.org>` is
+ * found by `FROM user@domain.org`, as in Dovecot (imaptest's search-addresses group).
+ */
+function addressText(value: string): string {
+  return parseAddressList(value)
+    .map((a) => {
+      if (a.kind === 'group-start') return `${a.name}:`;
+      if (a.kind === 'group-end') return ';';
+      return `${a.name ?? ''} <${a.mailbox}@${a.host}>`;
+    })
+    .join(', ');
+}
+
+const ADDRESS_FIELDS = new Set(['from', 'to', 'cc', 'bcc']);
+
 async function headerMatches(m: SearchSubject, field: string, value: string): Promise<boolean> {
   const fields = headerFields(await m.content()).filter(([name]) => name === field);
-  return fields.some(([, v]) => contains(v, value) || contains(decodeEncodedWords(v), value));
+  return fields.some(
+    ([, v]) =>
+      contains(v, value) ||
+      contains(decodeEncodedWords(v), value) ||
+      (ADDRESS_FIELDS.has(field) && contains(decodeEncodedWords(addressText(v)), value)),
+  );
 }
 
 /** Evaluates the typed search tree for one message (RFC 3501 6.4.4). */

@@ -147,6 +147,9 @@ function mailbox(tokens: Token[]): EnvelopeAddress | null {
     const name = phrase(tokens.slice(0, lt));
     return addrSpec(tokens.slice(lt + 1, gt), name, true);
   }
+  // Only comments (`group: (foo) ;`): CFWS around nothing, a null member (RFC 5322 4.4) as in
+  // Dovecot, not an address named by its comment.
+  if (tokens.every((t) => t.t === 'comment')) return null;
   const comment = tokens.find((t) => t.t === 'comment' && t.v !== '');
   return addrSpec(tokens, comment ? comment.v : null);
 }

@@ -99,9 +99,14 @@ export function isAtomText(value: string): boolean {
   return true;
 }
 
-/** A flag as written on the wire: system flags and keywords are atoms (`\*` in PERMANENTFLAGS). */
+/**
+ * A flag as written on the wire: system flags and keywords are atoms (`\*` in PERMANENTFLAGS).
+ * In a flag list `NIL` is the keyword NIL, an atom like any other (RFC 3501 9: flag-keyword =
+ * atom; a flag list holds no nstring), so it is not quoted: `"NIL"` there is a syntax error to
+ * a client (imaptest's nil group: `STORE 1 +FLAGS NIL` then `FLAGS (NIL)`).
+ */
 export function isFlagText(flag: string): boolean {
-  if (flag === '\\*') return true;
+  if (flag === '\\*' || flag.toUpperCase() === 'NIL') return true;
   return isAtomText(flag.startsWith('\\') ? flag.slice(1) : flag);
 }
 
