@@ -40,6 +40,26 @@ const recentOf = (lines: string[]): number =>
   Number(lines.find((l) => / RECENT$/.test(l))?.match(/^\* (\d+) RECENT$/)?.[1] ?? 0);
 
 describe('\\Recent across sessions', () => {
+  it('EXAMINE reports unclaimed \\Recent without claiming them; SELECT then claims them (imaptest select)', async () => {
+    h = await startHarness();
+    const a = await session(h.port);
+    await append(a, 'p1', 'INBOX', '', message(1));
+    await append(a, 'p2', 'INBOX', '', message(2));
+    await a.writeLine('e EXAMINE INBOX');
+    expect(recentOf(await a.readUntil(/^e OK/))).toBe(2);
+    await a.writeLine('c CLOSE');
+    await a.readUntil(/^c OK/);
+    await a.writeLine('t STATUS INBOX (RECENT)');
+    expect(await a.read()).toBe('* STATUS INBOX (RECENT 2)');
+    await a.readUntil(/^t OK/);
+    await a.writeLine('s SELECT INBOX');
+    expect(recentOf(await a.readUntil(/^s OK/))).toBe(2);
+    await a.writeLine('c2 CLOSE');
+    await a.readUntil(/^c2 OK/);
+    await a.writeLine('t2 STATUS INBOX (RECENT)');
+    expect(await a.read()).toBe('* STATUS INBOX (RECENT 0)');
+  });
+
   it('gives a message appended with flags to the one session that has the mailbox selected', async () => {
     h = await startHarness();
     const b = await session(h.port, 'INBOX');
@@ -96,7 +116,8 @@ describe('\\Recent across sessions', () => {
     await a.readUntil(/^t OK/);
     const e = await session(h.port);
     await e.writeLine('x EXAMINE INBOX');
-    expect(recentOf(await e.readUntil(/^x OK/))).toBe(0);
+    // It reports them (as Dovecot does; imaptest's select group) but claims none.
+    expect(recentOf(await e.readUntil(/^x OK/))).toBe(3);
     await a.writeLine('u STATUS INBOX (RECENT)');
     expect(await a.read()).toBe('* STATUS INBOX (RECENT 3)');
     await a.readUntil(/^u OK/);

@@ -21,7 +21,9 @@ async function open(ctx: SessionContext, name: string, readOnly: boolean): Promi
   await ctx.sendAll([
     { type: 'flags', flags },
     { type: 'exists', count: view.exists },
-    { type: 'recent', count: view.recent.size },
+    // EXAMINE claims nothing but still reports how many are \Recent (RFC 3501 6.3.2: the
+    // same untagged data as SELECT): the unclaimed ones, which a later SELECT then claims.
+    { type: 'recent', count: readOnly ? (view.folder.unclaimedRecent?.() ?? 0) : view.recent.size },
   ]);
   const firstUnseen = view.uids.findIndex((uid) => !view.meta(uid)?.flags.includes('\\Seen'));
   if (firstUnseen >= 0) {
