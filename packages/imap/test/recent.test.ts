@@ -45,19 +45,19 @@ describe('\\Recent across sessions', () => {
     const a = await session(h.port);
     await append(a, 'p1', 'INBOX', '', message(1));
     await append(a, 'p2', 'INBOX', '', message(2));
-    await a.writeLine('e EXAMINE INBOX');
-    expect(recentOf(await a.readUntil(/^e OK/))).toBe(2);
-    await a.writeLine('c CLOSE');
-    await a.readUntil(/^c OK/);
-    await a.writeLine('t STATUS INBOX (RECENT)');
-    expect(await a.read()).toBe('* STATUS INBOX (RECENT 2)');
-    await a.readUntil(/^t OK/);
-    await a.writeLine('s SELECT INBOX');
-    expect(recentOf(await a.readUntil(/^s OK/))).toBe(2);
-    await a.writeLine('c2 CLOSE');
-    await a.readUntil(/^c2 OK/);
-    await a.writeLine('t2 STATUS INBOX (RECENT)');
-    expect(await a.read()).toBe('* STATUS INBOX (RECENT 0)');
+    // Opens INBOX with `verb`, returns its RECENT count, closes it and returns STATUS's RECENT.
+    const openClose = async (verb: string): Promise<[number, string]> => {
+      await a.writeLine(`o ${verb} INBOX`);
+      const recent = recentOf(await a.readUntil(/^o OK/));
+      await a.writeLine('c CLOSE');
+      await a.readUntil(/^c OK/);
+      await a.writeLine('t STATUS INBOX (RECENT)');
+      const status = await a.read();
+      await a.readUntil(/^t OK/);
+      return [recent, status];
+    };
+    expect(await openClose('EXAMINE')).toEqual([2, '* STATUS INBOX (RECENT 2)']);
+    expect(await openClose('SELECT')).toEqual([2, '* STATUS INBOX (RECENT 0)']);
   });
 
   it('gives a message appended with flags to the one session that has the mailbox selected', async () => {
