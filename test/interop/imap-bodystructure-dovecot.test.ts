@@ -28,6 +28,7 @@ import { makeTempDir } from '../helpers/daemon.ts';
 import { writeDirectoryFile } from '../helpers/directory-file.ts';
 import { type DovecotInstance, startDovecot } from '../helpers/dovecot.ts';
 import { EXTRA_MESSAGES } from '../helpers/imap-extra-messages.ts';
+import { OBSOLETE_MESSAGES } from '../helpers/imap-obsolete-messages.ts';
 import { canonicalValue, parseFetchResponse, RawImapClient, wireText } from '../helpers/imap-raw.ts';
 import { existingSections } from '../helpers/imap-sections.ts';
 import { type ImapServerProcess, startImapServer } from '../helpers/imap-server.ts';
@@ -136,6 +137,7 @@ const messages: Array<{ name: string; body: Buffer }> = [
     .sort()
     .map((name) => ({ name, body: readFileSync(join(CORPUS_DIR, name)) })),
   ...EXTRA_MESSAGES,
+  ...OBSOLETE_MESSAGES,
 ];
 
 type Answers = Map<number, Map<string, string>>;
@@ -206,8 +208,8 @@ afterAll(async () => {
 });
 
 describe('FETCH of the MIME corpus: our IMAP server and Dovecot answer alike', () => {
-  it('covers at least 30 messages, all under the same UIDs on both servers', () => {
-    expect(messages.length).toBeGreaterThanOrEqual(30);
+  it('covers at least 200 messages, all under the same UIDs on both servers', () => {
+    expect(messages.length).toBeGreaterThanOrEqual(200);
     expect([...ourAnswers.keys()].sort((a, b) => a - b)).toEqual([...uidOf.values()]);
     expect([...dovecotAnswers.keys()].sort((a, b) => a - b)).toEqual([...uidOf.values()]);
   });

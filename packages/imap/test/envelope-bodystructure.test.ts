@@ -67,12 +67,21 @@ describe('ENVELOPE addresses (RFC 5322 address lists)', () => {
       'undisclosed-recipients:;',
       [{ kind: 'group-start', name: 'undisclosed-recipients' }, { kind: 'group-end' }],
     ],
+    // No comma after the group: the rest is not an address list any more (as in Dovecot).
     [
       'A Group: Ed <ed@x.org>, fred@y.org; after@z.org',
       [
         { kind: 'group-start', name: 'A Group' },
         { kind: 'mailbox', name: 'Ed', mailbox: 'ed', host: 'x.org' },
         { kind: 'mailbox', name: null, mailbox: 'fred', host: 'y.org' },
+        { kind: 'group-end' },
+      ],
+    ],
+    [
+      'A Group: Ed <ed@x.org>;, after@z.org',
+      [
+        { kind: 'group-start', name: 'A Group' },
+        { kind: 'mailbox', name: 'Ed', mailbox: 'ed', host: 'x.org' },
         { kind: 'group-end' },
         { kind: 'mailbox', name: null, mailbox: 'after', host: 'z.org' },
       ],
@@ -84,6 +93,48 @@ describe('ENVELOPE addresses (RFC 5322 address lists)', () => {
         { kind: 'group-start', name: 'group' },
         { kind: 'group-end' },
         { kind: 'group-start', name: 'group2' },
+        { kind: 'group-end' },
+      ],
+    ],
+    // Odd and obsolete forms, answered as Dovecot answers them (the interop corpus compares).
+    ['(lead) alice@x.org', [{ kind: 'mailbox', name: null, mailbox: 'alice', host: 'x.org' }]],
+    ['alice@x.org (first) (second)', [{ kind: 'mailbox', name: 'second', mailbox: 'alice', host: 'x.org' }]],
+    [
+      'Alice Smith',
+      [{ kind: 'mailbox', name: 'Alice Smith', mailbox: 'MISSING_MAILBOX', host: 'MISSING_DOMAIN' }],
+    ],
+    ['Alice <alice>', [{ kind: 'mailbox', name: 'Alice', mailbox: 'alice', host: 'MISSING_DOMAIN' }]],
+    ['Alice <alice@>', [{ kind: 'mailbox', name: 'Alice', mailbox: 'alice', host: 'SYNTAX_ERROR' }]],
+    ['alice@x.org.', [{ kind: 'mailbox', name: null, mailbox: 'alice', host: 'MISSING_DOMAIN' }]],
+    ['Alice@x.org <alice@x.org>', [{ kind: 'mailbox', name: null, mailbox: 'Alice', host: 'x.org' }]],
+    ['alice@x.org; bob@y.org', [{ kind: 'mailbox', name: null, mailbox: 'alice', host: 'x.org' }]],
+    ['"" <a@b.c>', [{ kind: 'mailbox', name: null, mailbox: 'a', host: 'b.c' }]],
+    ['"  " <a@b.c>', [{ kind: 'mailbox', name: '', mailbox: 'a', host: 'b.c' }]],
+    [
+      'Al <@r1.x, ,@r2.x:a@b.c>',
+      [{ kind: 'mailbox', name: 'Al', mailbox: 'a', host: 'b.c', route: '@r1.x,@r2.x' }],
+    ],
+    [
+      'Al <@x.org>',
+      [
+        {
+          kind: 'mailbox',
+          name: 'Al',
+          mailbox: 'MISSING_MAILBOX',
+          host: 'MISSING_DOMAIN',
+          route: 'INVALID_ROUTE',
+        },
+      ],
+    ],
+    [
+      'Al (open <a@b.c>',
+      [{ kind: 'mailbox', name: null, mailbox: 'MISSING_MAILBOX', host: 'MISSING_DOMAIN' }],
+    ],
+    [
+      'G: Inner: x@y.org;;',
+      [
+        { kind: 'group-start', name: 'G' },
+        { kind: 'mailbox', name: null, mailbox: 'Inner', host: 'MISSING_DOMAIN' },
         { kind: 'group-end' },
       ],
     ],
