@@ -1,6 +1,8 @@
 /**
  * ENVELOPE, BODYSTRUCTURE, BODY and body sections of every message of the MIME corpus
- * (packages/core/test/corpus plus test/helpers/imap-extra-messages.ts) as our IMAP server
+ * (packages/core/test/corpus, test/helpers/imap-extra-messages.ts and the 229 generated
+ * messages of RFC 5322 obsolete and odd syntax in test/helpers/imap-obsolete-messages.ts:
+ * 275 messages) as our IMAP server
  * and Debian's Dovecot 2.3 answer them, compared item by item as wire text.
  *
  * The messages go into one Maildir through @mailstack/maildir; a copy of that Maildir (same
@@ -68,6 +70,28 @@ const INVALID_TYPE =
   'default `text/plain; charset=us-ascii` for a missing or syntactically invalid one; Dovecot ' +
   'answers an empty type and subtype (`"" ""`), which names no media type at all';
 
+/** RFC 5322 4.4: obs-local-part = word *("." word), and a word may have CFWS around it. */
+const OBS_LOCAL =
+  'obsolete local part with CFWS around its dots (`alice . smith @ example . org`, a comment ' +
+  'between the words): RFC 5322 4.4 reads it as alice.smith@example.org; Dovecot fails the ' +
+  'address and shows its words as a name with MISSING_MAILBOX@MISSING_DOMAIN';
+
+const NULL_MEMBERS =
+  'RFC 5322 4.4 (obs-addr-list): null members between or before commas are to be ignored; ' +
+  'Dovecot reports each as an address MISSING_MAILBOX@MISSING_DOMAIN, a recipient that is not there';
+
+const TABS =
+  'RFC 5322 2.2.3 unfolding removes only the CRLF and keeps the WSP (a TAB stays a TAB); ' +
+  'Dovecot turns tabs into spaces for display';
+
+const TRAILING =
+  'RFC 5322 3.2.5: unstructured text ends with *WSP, part of the field body; Dovecot trims ' +
+  'trailing blanks of the Subject for display';
+
+const BLANK_ID =
+  'a Message-ID of only blanks: we send the field body without the blanks (an empty string, as ' +
+  'for every other field); Dovecot sends the blanks';
+
 /**
  * Where we knowingly answer differently from Dovecot: `message name → item → our answer`, with
  * the reason. Only RFC-correct answers of ours belong here.
@@ -127,6 +151,72 @@ const ALLOWED_DIFFERENCES: Record<string, Record<string, { ours: string; why: st
         'RFC 5322 4.4 (obs-addr-list): null members between commas are to be ignored. Dovecot ' +
         'reports each as an address MISSING_MAILBOX@MISSING_DOMAIN, a recipient that is not there.',
       ours: '("Mon, 23 Nov 2026 09:06:00 +0000" "null members in address lists" ((NIL NIL "alice" "example.org")) ((NIL NIL "alice" "example.org")) ((NIL NIL "alice" "example.org")) ((NIL NIL "carol" "example.net")(NIL NIL "dave" "example.net")(NIL NIL "eve" "example.net")) ((NIL NIL "frank" "example.net")) NIL NIL NIL)',
+    },
+  },
+  'g-to-006.eml': {
+    ENVELOPE: {
+      why: OBS_LOCAL,
+      ours: '("Mon, 23 Nov 2026 10:00:00 +0000" "generated" (("Fixed" NIL "fixed" "example.org")) (("Fixed" NIL "fixed" "example.org")) (("Fixed" NIL "fixed" "example.org")) ((NIL NIL "alice.smith" "example.org")) NIL NIL NIL "<gen@example.org>")',
+    },
+  },
+  'g-to-007.eml': {
+    ENVELOPE: {
+      why: OBS_LOCAL,
+      ours: '("Mon, 23 Nov 2026 10:00:00 +0000" "generated" (("Fixed" NIL "fixed" "example.org")) (("Fixed" NIL "fixed" "example.org")) (("Fixed" NIL "fixed" "example.org")) (("dot comment" NIL "alice.smith" "example.org")) NIL NIL NIL "<gen@example.org>")',
+    },
+  },
+  'g-to-078.eml': {
+    ENVELOPE: {
+      why: NULL_MEMBERS,
+      ours: '("Mon, 23 Nov 2026 10:00:00 +0000" "generated" (("Fixed" NIL "fixed" "example.org")) (("Fixed" NIL "fixed" "example.org")) (("Fixed" NIL "fixed" "example.org")) ((NIL NIL "alice" "example.org")) NIL NIL NIL "<gen@example.org>")',
+    },
+  },
+  'g-to-079.eml': {
+    ENVELOPE: {
+      why: NULL_MEMBERS,
+      ours: '("Mon, 23 Nov 2026 10:00:00 +0000" "generated" (("Fixed" NIL "fixed" "example.org")) (("Fixed" NIL "fixed" "example.org")) (("Fixed" NIL "fixed" "example.org")) ((NIL NIL "alice" "example.org")(NIL NIL "bob" "example.net")) NIL NIL NIL "<gen@example.org>")',
+    },
+  },
+  'g-to-080.eml': {
+    ENVELOPE: {
+      why: NULL_MEMBERS,
+      ours: '("Mon, 23 Nov 2026 10:00:00 +0000" "generated" (("Fixed" NIL "fixed" "example.org")) (("Fixed" NIL "fixed" "example.org")) (("Fixed" NIL "fixed" "example.org")) ((NIL NIL "alice" "example.org")(NIL NIL "bob" "example.net")) NIL NIL NIL "<gen@example.org>")',
+    },
+  },
+  'g-from-002.eml': {
+    ENVELOPE: {
+      why: OBS_LOCAL,
+      ours: '("Mon, 23 Nov 2026 10:00:00 +0000" "generated" ((NIL NIL "alice.smith" "example.org")) ((NIL NIL "alice.smith" "example.org")) ((NIL NIL "alice.smith" "example.org")) NIL ((NIL NIL "alice.smith" "example.org")) ((NIL NIL "alice.smith" "example.org")) NIL "<gen@example.org>")',
+    },
+  },
+  'g-from-026.eml': {
+    ENVELOPE: {
+      why: NULL_MEMBERS,
+      ours: '("Mon, 23 Nov 2026 10:00:00 +0000" "generated" ((NIL NIL "alice" "example.org")) ((NIL NIL "alice" "example.org")) ((NIL NIL "alice" "example.org")) NIL ((NIL NIL "alice" "example.org")) ((NIL NIL "alice" "example.org")) NIL "<gen@example.org>")',
+    },
+  },
+  'g-subject-004.eml': {
+    ENVELOPE: {
+      why: TABS,
+      ours: '("Mon, 23 Nov 2026 10:00:00 +0000" "folded over\tthree lines" ((NIL NIL "a" "example.org")) ((NIL NIL "a" "example.org")) ((NIL NIL "a" "example.org")) NIL NIL NIL NIL NIL)',
+    },
+  },
+  'g-subject-005.eml': {
+    ENVELOPE: {
+      why: TRAILING,
+      ours: '("Mon, 23 Nov 2026 10:00:00 +0000" "leading and trailing spaces  " ((NIL NIL "a" "example.org")) ((NIL NIL "a" "example.org")) ((NIL NIL "a" "example.org")) NIL NIL NIL NIL NIL)',
+    },
+  },
+  'g-subject-015.eml': {
+    ENVELOPE: {
+      why: TABS,
+      ours: '("Mon, 23 Nov 2026 10:00:00 +0000" "tab\tinside" ((NIL NIL "a" "example.org")) ((NIL NIL "a" "example.org")) ((NIL NIL "a" "example.org")) NIL NIL NIL NIL NIL)',
+    },
+  },
+  'g-ids-007.eml': {
+    ENVELOPE: {
+      why: BLANK_ID,
+      ours: '(NIL "ids" ((NIL NIL "a" "example.org")) ((NIL NIL "a" "example.org")) ((NIL NIL "a" "example.org")) NIL NIL NIL "<>" "")',
     },
   },
 };
