@@ -22,7 +22,12 @@ export async function copyThroughSeam(
     for (const uid of list) {
       const meta = metas.get(uid)!;
       const blob = { size: meta.size, open: () => source.read(uid) };
-      const copied = await target.append(blob, { flags: meta.flags, internalDate: meta.internalDate });
+      // A copy is \Recent in the target (RFC 3501 6.4.7): left for a session to claim.
+      const copied = await target.append(blob, {
+        flags: meta.flags,
+        internalDate: meta.internalDate,
+        recent: true,
+      });
       pairs.push([uid, copied.uid]);
     }
   } catch (err) {

@@ -60,6 +60,28 @@ describe('\\Recent across sessions', () => {
     expect(await openClose('SELECT')).toEqual([2, '* STATUS INBOX (RECENT 0)']);
   });
 
+  for (const backend of ['memory', 'maildir'] as const)
+    it(`gives COPY results to the session that has the target selected, as \\Recent with their flags (imaptest copy, ${backend})`, async () => {
+      h = await startHarness({ backend });
+      await h.store.createFolder(ALICE, 'Target');
+      const b = await session(h.port, 'Target');
+      const a = await session(h.port, 'INBOX');
+      await append(a, 'p1', 'INBOX', '(\\Seen) ', message(1));
+      await append(a, 'p2', 'INBOX', '(\\Flagged $kw1) ', message(2));
+      await a.writeLine('n NOOP');
+      await a.readUntil(/^n OK/);
+      await a.writeLine('c COPY 1:2 Target');
+      await a.readUntil(/^c OK/);
+      await b.writeLine('n NOOP');
+      const untagged = await b.readUntil(/^n OK/);
+      expect(untagged).toContain('* 2 EXISTS');
+      expect(recentOf(untagged)).toBe(2);
+      await b.writeLine('f FETCH 1:2 FLAGS');
+      const flags = await b.readUntil(/^f OK/);
+      expect(flags).toContain('* 1 FETCH (FLAGS (\\Seen \\Recent))');
+      expect(flags).toContain('* 2 FETCH (FLAGS (\\Flagged $kw1 \\Recent))');
+    });
+
   it('gives a message appended with flags to the one session that has the mailbox selected', async () => {
     h = await startHarness();
     const b = await session(h.port, 'INBOX');

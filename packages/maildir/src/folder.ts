@@ -649,7 +649,9 @@ export class MaildirFolder implements Folder {
         const letters = await target.lettersForFlags(e.meta.flags, true);
         const parsed = parseFileName(e.name);
         const base = withSizes(uniqueBaseName(this.ctx.host), parsed.size ?? e.meta.size, e.meta.size);
-        const dest = join(target.dir, 'cur', fileName(base, letters));
+        // new/ (with its flags): a copy is \Recent in the target (RFC 3501 6.4.7), claimed by
+        // the one session that has it selected, or by the next that selects it (imaptest copy).
+        const dest = join(target.dir, 'new', fileName(base, letters));
         let ref: FileRef | null = { sub: e.sub, name: e.name };
         let ok = false;
         for (let attempt = 0; attempt < 3 && ref && !ok; attempt++) {
@@ -679,7 +681,7 @@ export class MaildirFolder implements Folder {
         }
         if (ok) made.push({ src: uid, base, dest, meta: e.meta });
       }
-      await fsyncDir(join(target.dir, 'cur'));
+      await fsyncDir(join(target.dir, 'new'));
       assigned = await target.uidlist.assign(made.map((m) => m.base));
     } catch (err) {
       // All or nothing: copies that got no UID (a full disk refuses the uidlist line) are

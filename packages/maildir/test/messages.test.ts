@@ -43,7 +43,8 @@ describe('message operations', () => {
       [2, 2],
       [3, 3],
     ]);
-    const curDir = join(t.maildir, '.Archive', 'cur');
+    // Linked into new/ with their flags: \Recent in the target until a session claims them.
+    const curDir = join(t.maildir, '.Archive', 'new');
     const names = await readdir(curDir);
     const src = (await readdir(join(t.maildir, 'cur'))).find((n) => n.endsWith(':2,Sa'))!;
     const copied = names.find((n) => n.endsWith(':2,Sa'))!;

@@ -280,8 +280,9 @@ export class MemoryFolder implements Folder {
       sources.reduce((n, m) => n + m.bytes.length, 0),
       sources.length,
     );
-    // Copies are nobody's \Recent, as Maildir's linked copies in cur/ are not.
-    const made = sources.map((m) => into.add(m.bytes, m.flags, m.internalDate, false));
+    // Copies are \Recent in the target (RFC 3501 6.4.7), left for a session to claim, as
+    // Maildir's copies linked into new/ are.
+    const made = sources.map((m) => into.add(m.bytes, m.flags, m.internalDate, true));
     for (const [i, m] of made.entries()) if (sources[i]!.summary) m.summary = sources[i]!.summary;
     into.record({ kind: 'append', uids: made.map((m) => m.uid) }, this);
     if (target === this) {
