@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { SecureContext } from 'node:tls';
-import { type Directory, type Logger, type MailboxStore, type MetricsSink, readAll } from '@mailstack/core';
+import type { Directory, Logger, MailboxStore, MetricsSink } from '@mailstack/core';
 import type { AuthThrottle } from '@mailstack/directory';
 import { type ConnectionLimits, type GoodbyeReason, LineConnection } from '@mailstack/line-server';
 import type { CommandContext } from './commands/types.ts';
@@ -43,8 +44,11 @@ const MAX_LINE_BYTES = 4096;
 const MAX_STRIKES = 10;
 /** Replies to pipelined commands are gathered up to this many bytes, then written at once. */
 const BATCH_BYTES = 64 * 1024;
-/** Queued commands looked at for RETRs to read ahead. */
-const LOOKAHEAD_COMMANDS = 32;
+/**
+ * Queued commands looked at for RETRs to read ahead: enough to keep libuv's four threads busy
+ * with small messages, few enough that scanning the queue before each command stays cheap.
+ */
+const LOOKAHEAD_COMMANDS = 12;
 
 /**
  * One POP3 connection: owns the socket (plain, then TLS after STLS), splits lines, runs
@@ -186,7 +190,7 @@ export class Pop3Session implements CommandContext {
     }
     const stuffer = new DotStuffer();
     const body = stuffer.feed(wire);
-    await this.#write(Buffer.concat([Buffer.from(`+OK ${message.size} octets\r\n`), body, stuffer.finish()]));
+    await this.#write(Buffer.from(`+OK ${message.size} octets\r\n`), body, stuffer.finish());
   }
 
   #readFailed(message: DropMessage, err: unknown): Promise<void> {
@@ -194,16 +198,17 @@ export class Pop3Session implements CommandContext {
     return this.err(storeErrText(err, 'message cannot be read now'));
   }
 
-  /** Every reply goes out here: held while batching, else written at once (after what is held). */
-  async #write(data: string | Buffer): Promise<void> {
-    if (!this.#batching) {
-      this.#flushNow();
-      return this.#conn.write(data);
+  /**
+   * Every reply goes out here: held while batching, else written at once (after what is
+   * held). Several parts make one write either way.
+   */
+  async #write(...parts: Array<string | Buffer>): Promise<void> {
+    for (const part of parts) {
+      const buf = typeof part === 'string' ? Buffer.from(part) : part;
+      this.#out.push(buf);
+      this.#outBytes += buf.length;
     }
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    this.#out.push(buf);
-    this.#outBytes += buf.length;
-    if (this.#outBytes >= BATCH_BYTES) await this.#flush();
+    if (!this.#batching || this.#outBytes >= BATCH_BYTES) await this.#flush();
   }
 
   /** Writes what is held and waits for the socket to take it (backpressure). */
@@ -234,7 +239,7 @@ export class Pop3Session implements CommandContext {
       if (m) upcoming.push(m);
     }
     const folder = state.maildrop.folder;
-    this.#ahead ??= new ReadAhead((m) => readAll(folder.read(m.uid)));
+    this.#ahead ??= new ReadAhead((m) => readWhole(folder.read(m.uid)));
     this.#ahead.plan(upcoming);
   }
 
@@ -398,4 +403,11 @@ export class Pop3Session implements CommandContext {
     }
     if (!this.#conn.socket.destroyed) this.#conn.socket.end();
   }
+}
+
+/** A small message whole; the store gives one chunk for most, kept without a copy. */
+async function readWhole(source: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of source) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }
