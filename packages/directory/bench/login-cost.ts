@@ -19,7 +19,8 @@ async function median(ttlMs: number): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
-    if (!(await directory.authenticate('alice@example.test', 'correct horse'))) throw new Error('login failed');
+    if (!(await directory.authenticate('alice@example.test', 'correct horse')))
+      throw new Error('login failed');
     times.push(performance.now() - t0);
   }
   await directory.close();
@@ -29,5 +30,7 @@ async function median(ttlMs: number): Promise<number> {
 
 const off = await median(0);
 const on = await median(3_600_000);
-console.log(`repeated login, median of ${RUNS}: cache off ${off.toFixed(2)} ms, cache on ${on.toFixed(3)} ms`);
+console.log(
+  `repeated login, median of ${RUNS}: cache off ${off.toFixed(2)} ms, cache on ${on.toFixed(3)} ms`,
+);
 await rm(dir, { recursive: true, force: true });
