@@ -161,13 +161,24 @@ export class Pop3Session implements CommandContext {
       return this.#readFailed(message, err);
     }
     const stuffer = new DotStuffer(bodyLines);
-    await this.ok(bodyLines === undefined ? `${message.size} octets` : 'top of message follows');
+    // Each piece is written with the next one, so a message in one chunk (most mail) leaves
+    // as one write: status line, body and terminator together.
+    let held: Array<string | Buffer> = [
+      `+OK ${bodyLines === undefined ? `${message.size} octets` : 'top of message follows'}\r\n`,
+    ];
     try {
       while (!next.done && !this.#conn.closed) {
         const out = stuffer.feed(next.value);
-        if (out.length) await this.#write(out);
-        if (stuffer.done) break;
+        if (stuffer.done) {
+          held.push(out);
+          break;
+        }
         next = await chunks.next();
+        if (!next.done) {
+          await this.#write(...held);
+          held = [];
+        }
+        held.push(out);
       }
     } catch (err) {
       // Half a message is on the wire: the only honest end is to drop the connection.
@@ -177,7 +188,7 @@ export class Pop3Session implements CommandContext {
     } finally {
       source.destroy();
     }
-    await this.#write(stuffer.finish());
+    await this.#write(...held, stuffer.finish());
   }
 
   /** RETR of a message read ahead: whole in memory, so the reply is one piece. */
