@@ -79,6 +79,9 @@ export class Pop3Session implements CommandContext {
   constructor(socket: Socket, config: SessionConfig, tlsActive: boolean) {
     this.#config = config;
     this.remoteAddress = socket.remoteAddress;
+    // Replies leave whole (batched), so Nagle has nothing to merge; it would only hold the
+    // last piece of a burst until the client's (delayed) ACK of the one before.
+    socket.setNoDelay(true);
     this.log = config.logger.child({ remote: socket.remoteAddress, port: socket.remotePort });
     // RFC 1939 §3 autologout: no UPDATE, nothing deleted.
     const limits = config.limits;
