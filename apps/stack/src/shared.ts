@@ -6,6 +6,7 @@ import type { Logger, Spool, SpoolOperations } from '@mailstack/core';
 import {
   type AuthThrottle,
   type FileDirectory,
+  type FileDirectoryOptions,
   openFileDirectory,
   openSharedAuthThrottle,
   sharedThrottlePath,
@@ -74,6 +75,14 @@ export function metricsFolder(paths: ConfigPaths): string {
   return join(paths.data, 'metrics');
 }
 
+/** The directory's password settings from the config: hash cost and the auth cache. */
+export function directoryOptions(
+  config: MailstackConfig,
+): Pick<FileDirectoryOptions, 'scrypt' | 'authCache'> {
+  const { cache, scrypt } = config.auth;
+  return { scrypt: { ...scrypt }, authCache: { ttlMs: durationMs(cache.ttl), maxEntries: cache.size } };
+}
+
 export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedState {
   const { config, paths } = loaded;
   const closers: Array<() => unknown> = [];
@@ -95,7 +104,12 @@ export function openSharedState(loaded: LoadedConfig, logger: Logger): SharedSta
   const directory = once(
     async () => {
       await data();
-      const dir = await openFileDirectory(paths.directory, { create: true, watch: true, logger });
+      const dir = await openFileDirectory(paths.directory, {
+        create: true,
+        watch: true,
+        logger,
+        ...directoryOptions(config),
+      });
       // The config's local domains are the directory's too (another process may add one first).
       for (const domain of config.domains) {
         if (!dir.isLocalDomain(domain)) await dir.addDomain(domain).catch(() => {});

@@ -120,6 +120,31 @@ describe('mailstack config', () => {
   });
 });
 
+describe('mailstack user', () => {
+  it('hashes new passwords at auth.scrypt of the config; a bad cost is a config error', async () => {
+    const file = join(dir.path, 'mailstack.yaml');
+    await writeFile(
+      file,
+      `paths: {data: ${JSON.stringify(dir.path)}}\nauth: {scrypt: {ln: 11, r: 4, p: 2}}\n`,
+    );
+    const hashOf = async () =>
+      JSON.parse(await readFile(join(dir.path, 'directory.json'), 'utf8')).users['dan@example.test'].password;
+    const add = await mailstack(['user', 'add', 'dan@example.test', '--password', 'pw', '--config', file]);
+    expect(add).toMatchObject({ code: 0, stderr: '' });
+    expect(await hashOf()).toMatch(/^\$scrypt\$ln=11,r=4,p=2\$/);
+    await writeFile(file, `paths: {data: ${JSON.stringify(dir.path)}}\nauth: {scrypt: {ln: 12}}\n`);
+    expect(
+      (await mailstack(['user', 'passwd', 'dan@example.test', '--password', 'x', '--config', file])).code,
+    ).toBe(0);
+    expect(await hashOf()).toMatch(/^\$scrypt\$ln=12,r=8,p=1\$/);
+    await writeFile(file, 'auth: {scrypt: {ln: 40}, cache: {ttl: 1}}\n');
+    const bad = await mailstack(['config', 'check', '--config', file]);
+    expect(bad.code).toBe(78);
+    expect(bad.stderr).toContain('auth.scrypt.ln: expected 10-22');
+    expect(bad.stderr).toContain('auth.cache.ttl:');
+  });
+});
+
 describe('mailstack user and queue on a running stack', () => {
   let stack: RunningStack | undefined;
   afterEach(async () => {

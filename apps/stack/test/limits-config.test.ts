@@ -1,11 +1,14 @@
 /**
  * The limits and relay keys of the config reach the agents: a per-client cap on IMAP, the
- * recipients cap on the MTA, the per-user sending limit on the MSA, and relayNetworks.
+ * recipients cap on the MTA, the per-user sending limit on the MSA, and relayNetworks; the
+ * scrypt cost of auth.scrypt reaches the directory (the demo users' hashes).
  */
+import { readFile } from 'node:fs/promises';
 import { silentLogger } from '@mailstack/core';
 import { runPython, type TempDir, tempDir } from '@mailstack/testkit';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type RunningStack, startStack } from '../src/index.ts';
+import { directoryOptions } from '../src/shared.ts';
 import { testConfig } from './test-config.ts';
 
 let dir: TempDir;
@@ -52,4 +55,21 @@ s.mail('alice@example.test'); print(s.rcpt('bob@example.test')[0], s.rcpt('alice
     '250 250 452',
     '250 452',
   ]);
+});
+
+it('hashes the demo users at auth.scrypt and hands auth.cache to the directory', async () => {
+  const loaded = testConfig(dir.path);
+  loaded.config.auth.scrypt = { ln: 11, r: 4, p: 1 };
+  loaded.config.auth.cache = { ttl: '90s', size: 5 };
+  expect(directoryOptions(loaded.config)).toEqual({
+    scrypt: { ln: 11, r: 4, p: 1 },
+    authCache: { ttlMs: 90_000, maxEntries: 5 },
+  });
+  stack = await startStack(loaded, silentLogger);
+  const users = JSON.parse(await readFile(stack.paths.directory, 'utf8')).users as Record<
+    string,
+    { password: string }
+  >;
+  expect(Object.keys(users).length).toBeGreaterThan(0);
+  for (const u of Object.values(users)) expect(u.password).toMatch(/^\$scrypt\$ln=11,r=4,p=1\$/);
 });

@@ -157,6 +157,25 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  auth: z
+    .strictObject({
+      // Successful password checks remembered in memory (Dovecot's auth_cache_ttl/size).
+      cache: z
+        .strictObject({
+          ttl: duration.default('1h'),
+          size: z.int().min(0, { error: 'expected a whole number, 0 or more' }).default(10000),
+        })
+        .prefault({}),
+      // Cost of new password hashes; stored hashes keep the cost written in them.
+      scrypt: z
+        .strictObject({
+          ln: z.int().min(10, { error: 'expected 10-22' }).max(22, { error: 'expected 10-22' }).default(15),
+          r: z.int().min(1, { error: 'expected 1-32' }).max(32, { error: 'expected 1-32' }).default(8),
+          p: z.int().min(1, { error: 'expected 1-16' }).max(16, { error: 'expected 1-16' }).default(1),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   mta: z
     .strictObject({
       pregreet: duration.default('100ms'),

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DirectoryError, type DirectoryErrorCode } from './errors.ts';
 import { type FileDirectory, openFileDirectory } from './file-directory.ts';
+import type { ScryptParams } from './password.ts';
 
 /** sysexits(3) codes, so scripts can tell a typo from a missing user. */
 export const EXIT = { ok: 0, usage: 64, data: 65, noInput: 66, noUser: 67, io: 74 } as const;
@@ -75,7 +76,13 @@ async function readPassword(
 }
 
 /** Runs one CLI invocation; returns the exit code. Never prints a password or a hash. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+/** What the embedding program sets for the CLI's directory (`mailstack user` passes the config's cost). */
+export interface CliOptions {
+  /** Cost of the hashes `user add` and `user passwd` make. Default `DEFAULT_SCRYPT`. */
+  scrypt?: ScryptParams;
+}
+
+export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}): Promise<number> {
   let dir: FileDirectory | undefined;
   try {
     const { values, positionals } = parseArgs({
@@ -106,7 +113,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (values.json) io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       else for (const r of rows) io.stdout.write(`${line(r as never)}\n`);
     };
-    const open = (create = false) => openFileDirectory(file, { create });
+    const open = (create = false) =>
+      openFileDirectory(file, { create, ...(options.scrypt ? { scrypt: options.scrypt } : {}) });
 
     switch (`${noun} ${verb}`) {
       case 'user add': {

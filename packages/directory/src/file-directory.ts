@@ -12,6 +12,7 @@ import {
 } from '@mailstack/core';
 import { addressKey, domainKey, loginKey, splitKey } from './address-key.ts';
 import { writeFileAtomic } from './atomic-write.ts';
+import { AuthCache, type AuthCacheOptions, DEFAULT_AUTH_CACHE } from './auth-cache.ts';
 import {
   type DirectoryData,
   emptyDirectoryData,
@@ -37,6 +38,11 @@ export interface FileDirectoryOptions {
   scrypt?: ScryptParams;
   /** Password checks running at once; the rest queue (keeps libuv's pool free for fs). Default 2. */
   maxConcurrentHashes?: number;
+  /**
+   * Remember successful password checks (see `AuthCache`): `{ ttlMs: 0 }` turns it off.
+   * Default `DEFAULT_AUTH_CACHE` (one hour, 10,000 entries).
+   */
+  authCache?: Partial<AuthCacheOptions>;
 }
 
 export interface QuotaOptions {
@@ -68,6 +74,7 @@ export class FileDirectory extends EventEmitter<Events> implements Directory {
   readonly #debounceMs: number;
   readonly #dummy: string;
   readonly #limit: <T>(job: () => Promise<T>) => Promise<T>;
+  readonly #cache: AuthCache;
   #snapshot: DirectorySnapshot;
   /** The text last loaded or written, to skip reloads of our own writes. */
   #text: string | null = null;
@@ -85,6 +92,7 @@ export class FileDirectory extends EventEmitter<Events> implements Directory {
     this.#debounceMs = options.debounceMs ?? 50;
     this.#dummy = dummyHash(this.#scrypt);
     this.#limit = createHashLimiter(Math.max(1, options.maxConcurrentHashes ?? 2));
+    this.#cache = new AuthCache({ ...DEFAULT_AUTH_CACHE, ...options.authCache });
     this.#snapshot = new DirectorySnapshot(emptyDirectoryData(), this.#logger);
   }
 
@@ -95,6 +103,10 @@ export class FileDirectory extends EventEmitter<Events> implements Directory {
     // Only the account's own address (ASCII case aside) logs in: no lookup leniency.
     const key = loginKey(user);
     const found = key === null ? null : snapshot.user(key);
+    // A success remembered for this account, password and stored hash skips scrypt. Only an
+    // account that still exists gets here; a changed hash misses (the hash is in the key).
+    if (found && this.#cache.has(found.key, password, found.record.password))
+      return snapshot.account(found.key);
     // Unknown users are checked against a dummy hash so the reply takes just as long.
     const stored = found?.record.password ?? this.#dummy;
     const ok = await this.#limit(() => verifyPassword(password, stored));
@@ -105,6 +117,7 @@ export class FileDirectory extends EventEmitter<Events> implements Directory {
       );
       return null;
     }
+    this.#cache.remember(found.key, password, stored);
     return snapshot.account(found.key);
   }
 

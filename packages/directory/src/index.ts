@@ -1,4 +1,9 @@
-export { EXIT as DIRECTORY_CLI_EXIT, runCli as runDirectoryCli } from './cli-run.ts';
+export { AuthCache, type AuthCacheOptions, DEFAULT_AUTH_CACHE } from './auth-cache.ts';
+export {
+  type CliOptions as DirectoryCliOptions,
+  EXIT as DIRECTORY_CLI_EXIT,
+  runCli as runDirectoryCli,
+} from './cli-run.ts';
 export type { DirectoryData, UserRecord } from './data.ts';
 export { DirectoryError, type DirectoryErrorCode } from './errors.ts';
 export {

@@ -122,6 +122,14 @@ export class LineConnection<T> {
     return this.#queuedBytes + (this.#options.heldBytes?.() ?? 0);
   }
 
+  /**
+   * Items decoded and waiting to be served, oldest first: what a pipelining client sent
+   * behind the command being served (POP3 reads the messages of queued RETRs ahead).
+   */
+  get queued(): readonly T[] {
+    return this.#queue;
+  }
+
   /** The next item, or null once the connection is closed or the session ended. */
   async next(): Promise<T | null> {
     for (;;) {

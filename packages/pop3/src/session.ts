@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import type { Directory, Logger, MailboxStore, MetricsSink } from '@mailstack/core';
 import type { AuthThrottle } from '@mailstack/directory';
@@ -9,6 +10,7 @@ import { DotStuffer } from './dot-stuffer.ts';
 import { LineSplitter, type SplitItem } from './line-splitter.ts';
 import { login } from './login.ts';
 import type { DropMessage } from './maildrop.ts';
+import { ReadAhead, retrNumber } from './read-ahead.ts';
 import type { SessionState } from './state.ts';
 import { storeErrText } from './store-errors.ts';
 
@@ -40,6 +42,13 @@ const GOODBYES: Record<GoodbyeReason, string> = {
 const MAX_LINE_BYTES = 4096;
 /** Bad commands in a row before we hang up on the client. */
 const MAX_STRIKES = 10;
+/** Replies to pipelined commands are gathered up to this many bytes, then written at once. */
+const BATCH_BYTES = 64 * 1024;
+/**
+ * Queued commands looked at for RETRs to read ahead: enough to keep libuv's four threads busy
+ * with small messages, few enough that scanning the queue before each command stays cheap.
+ */
+const LOOKAHEAD_COMMANDS = 12;
 
 /**
  * One POP3 connection: owns the socket (plain, then TLS after STLS), splits lines, runs
@@ -55,11 +64,24 @@ export class Pop3Session implements CommandContext {
   /** A command is being served: shutdown waits for it. */
   #busy = false;
   #shuttingDown = false;
+  /**
+   * Replies held while more pipelined commands wait (TRANSACTION only): one write, one TLS
+   * record and one syscall for many small replies instead of three per message. Flushed when
+   * the queue runs dry, at BATCH_BYTES, and before the session ends.
+   */
+  #out: Buffer[] = [];
+  #outBytes = 0;
+  #batching = false;
+  /** Messages of queued RETRs being read while earlier replies are written. */
+  #ahead: ReadAhead | null = null;
   state: SessionState = { name: 'authorization' };
 
   constructor(socket: Socket, config: SessionConfig, tlsActive: boolean) {
     this.#config = config;
     this.remoteAddress = socket.remoteAddress;
+    // Replies leave whole (batched), so Nagle has nothing to merge; it would only hold the
+    // last piece of a burst until the client's (delayed) ACK of the one before.
+    socket.setNoDelay(true);
     this.log = config.logger.child({ remote: socket.remoteAddress, port: socket.remotePort });
     // RFC 1939 §3 autologout: no UPDATE, nothing deleted.
     const limits = config.limits;
@@ -114,20 +136,22 @@ export class Pop3Session implements CommandContext {
   }
 
   ok(text?: string): Promise<void> {
-    return this.#conn.write(text ? `+OK ${text}\r\n` : '+OK\r\n');
+    return this.#write(text ? `+OK ${text}\r\n` : '+OK\r\n');
   }
 
   err(text: string): Promise<void> {
-    return this.#conn.write(`-ERR ${text}\r\n`);
+    return this.#write(`-ERR ${text}\r\n`);
   }
 
   multiline(first: string, lines: string[]): Promise<void> {
     const body = lines.map((l) => (l.startsWith('.') ? `.${l}` : l));
-    return this.#conn.write(`+OK ${first}\r\n${body.map((l) => `${l}\r\n`).join('')}.\r\n`);
+    return this.#write(`+OK ${first}\r\n${body.map((l) => `${l}\r\n`).join('')}.\r\n`);
   }
 
   async sendMessage(message: DropMessage, bodyLines?: number): Promise<void> {
     if (this.state.name !== 'transaction') return;
+    const ahead = bodyLines === undefined ? this.#ahead?.take(message.number) : null;
+    if (ahead) return this.#sendRead(message, ahead);
     const source = this.state.maildrop.folder.read(message.uid);
     source.on('error', () => {}); // surfaced through the iterator below
     const chunks = source[Symbol.asyncIterator]();
@@ -137,17 +161,27 @@ export class Pop3Session implements CommandContext {
       next = await chunks.next();
     } catch (err) {
       source.destroy();
-      this.log.warn({ event: 'read-failed', uid: message.uid, err: String(err) });
-      return this.err(storeErrText(err, 'message cannot be read now'));
+      return this.#readFailed(message, err);
     }
     const stuffer = new DotStuffer(bodyLines);
-    await this.ok(bodyLines === undefined ? `${message.size} octets` : 'top of message follows');
+    // Each piece is written with the next one, so a message in one chunk (most mail) leaves
+    // as one write: status line, body and terminator together.
+    let held: Array<string | Buffer> = [
+      `+OK ${bodyLines === undefined ? `${message.size} octets` : 'top of message follows'}\r\n`,
+    ];
     try {
       while (!next.done && !this.#conn.closed) {
         const out = stuffer.feed(next.value);
-        if (out.length) await this.#conn.write(out);
-        if (stuffer.done) break;
+        if (stuffer.done) {
+          held.push(out);
+          break;
+        }
         next = await chunks.next();
+        if (!next.done) {
+          await this.#write(...held);
+          held = [];
+        }
+        held.push(out);
       }
     } catch (err) {
       // Half a message is on the wire: the only honest end is to drop the connection.
@@ -157,11 +191,74 @@ export class Pop3Session implements CommandContext {
     } finally {
       source.destroy();
     }
-    await this.#conn.write(stuffer.finish());
+    await this.#write(...held, stuffer.finish());
+  }
+
+  /** RETR of a message read ahead: whole in memory, so the reply is one piece. */
+  async #sendRead(message: DropMessage, read: Promise<Buffer>): Promise<void> {
+    let wire: Buffer;
+    try {
+      wire = await read;
+    } catch (err) {
+      return this.#readFailed(message, err);
+    }
+    const stuffer = new DotStuffer();
+    const body = stuffer.feed(wire);
+    await this.#write(Buffer.from(`+OK ${message.size} octets\r\n`), body, stuffer.finish());
+  }
+
+  #readFailed(message: DropMessage, err: unknown): Promise<void> {
+    this.log.warn({ event: 'read-failed', uid: message.uid, err: String(err) });
+    return this.err(storeErrText(err, 'message cannot be read now'));
+  }
+
+  /**
+   * Every reply goes out here: held while batching, else written at once (after what is
+   * held). Several parts make one write either way.
+   */
+  async #write(...parts: Array<string | Buffer>): Promise<void> {
+    for (const part of parts) {
+      const buf = typeof part === 'string' ? Buffer.from(part) : part;
+      this.#out.push(buf);
+      this.#outBytes += buf.length;
+    }
+    if (!this.#batching || this.#outBytes >= BATCH_BYTES) await this.#flush();
+  }
+
+  /** Writes what is held and waits for the socket to take it (backpressure). */
+  #flush(): Promise<void> {
+    if (this.#out.length === 0) return Promise.resolve();
+    const data = this.#out.length === 1 ? (this.#out[0] as Buffer) : Buffer.concat(this.#out, this.#outBytes);
+    this.#out = [];
+    this.#outBytes = 0;
+    return this.#conn.write(data);
+  }
+
+  /** Hands what is held to the socket now, without waiting (before a write or the end). */
+  #flushNow(): void {
+    void this.#flush();
+  }
+
+  /** Starts reading the messages of the RETRs queued behind `current` (TRANSACTION only). */
+  #readAhead(current: SplitItem): void {
+    const state = this.state;
+    if (state.name !== 'transaction') return;
+    const queued = this.#conn.queued;
+    if (queued.length === 0 && this.#ahead === null) return;
+    const upcoming: DropMessage[] = [];
+    for (let i = -1; i < queued.length && i < LOOKAHEAD_COMMANDS; i++) {
+      const item = i < 0 ? current : (queued[i] as SplitItem);
+      const n = item.kind === 'line' ? retrNumber(item.text) : null;
+      const m = n === null ? null : state.maildrop.get(n);
+      if (m) upcoming.push(m);
+    }
+    const folder = state.maildrop.folder;
+    this.#ahead ??= new ReadAhead((m) => readWhole(folder.read(m.uid)));
+    this.#ahead.plan(upcoming);
   }
 
   async continuation(text: string): Promise<SplitItem | null> {
-    await this.#conn.write(`+ ${text}\r\n`);
+    await this.#write(`+ ${text}\r\n`);
     return this.#conn.next();
   }
 
@@ -171,6 +268,8 @@ export class Pop3Session implements CommandContext {
 
   setState(state: SessionState): void {
     this.state = state;
+    this.#ahead?.clear();
+    this.#ahead = null;
     if (state.name !== 'authorization') this.#conn.clearDeadline('login');
   }
 
@@ -188,7 +287,7 @@ export class Pop3Session implements CommandContext {
   async quit(): Promise<void> {
     const state = this.state;
     if (state.name === 'transaction') {
-      this.state = { name: 'update', user: state.user };
+      this.setState({ name: 'update', user: state.user });
       let reply: () => Promise<void>;
       try {
         const removed = await state.maildrop.commit();
@@ -215,6 +314,7 @@ export class Pop3Session implements CommandContext {
   }
 
   end(): void {
+    this.#flushNow();
     this.#conn.end();
   }
 
@@ -228,7 +328,12 @@ export class Pop3Session implements CommandContext {
         const item = await this.#conn.next();
         if (!item) break;
         this.#busy = true;
+        // Replies are held only while more commands wait; the last one of a burst flushes.
+        this.#batching = this.state.name === 'transaction' && this.#conn.queued.length > 0;
+        this.#readAhead(item);
         await this.#serve(item);
+        if (this.#conn.queued.length === 0 || !this.#batching) await this.#flush();
+        this.#batching = false;
         this.#busy = false;
         if (this.#shuttingDown) await this.#goodbye();
       }
@@ -253,6 +358,7 @@ export class Pop3Session implements CommandContext {
 
   async #goodbye(): Promise<void> {
     if (this.#conn.closed) return;
+    this.#flushNow();
     const write = this.#conn.write(GOODBYES.shutdown);
     this.#conn.end();
     await write;
@@ -306,9 +412,16 @@ export class Pop3Session implements CommandContext {
     const state = this.state;
     // A dropped connection never reaches UPDATE: the marks are forgotten, nothing is deleted.
     if (state.name === 'transaction') {
-      this.state = { name: 'authorization' };
+      this.setState({ name: 'authorization' });
       await this.#leaveTransaction(state);
     }
     if (!this.#conn.socket.destroyed) this.#conn.socket.end();
   }
+}
+
+/** A small message whole; the store gives one chunk for most, kept without a copy. */
+async function readWhole(source: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of source) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }

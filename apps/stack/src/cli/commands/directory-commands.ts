@@ -40,7 +40,10 @@ Exit: 0 ok, 64 usage, 65 data error, 66 no such file, 67 no such user/alias/doma
         // The config's domains are local before the first start too (`user add` right after
         // writing the config); `domain del` is left to say what it finds.
         if (!(noun === 'domain' && rest[0] === 'del')) await ensureDomains(paths.directory, config.domains);
-        const code = await runDirectoryCli(['--file', paths.directory, noun, ...rest], io);
+        // New hashes (user add, user passwd) get the configured cost.
+        const code = await runDirectoryCli(['--file', paths.directory, noun, ...rest], io, {
+          scrypt: { ...config.auth.scrypt },
+        });
         if (code !== DIRECTORY_CLI_EXIT.ok || noun !== 'user' || rest[0] !== 'add') return code;
         const address = firstPositional(rest.slice(1));
         if (address) {
