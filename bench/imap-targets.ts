@@ -3,6 +3,7 @@
  * own: ours (`mailstack imap` in its own process group) and a throwaway Dovecot 2.3
  * (test/helpers/dovecot.ts) tuned for 1,000+ concurrent sessions.
  */
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { hashPassword } from '@mailstack/directory';
 import type { Daemon } from '../test/helpers/daemon.ts';
@@ -127,4 +128,13 @@ protocol imap {
       await dovecot?.stop();
     },
   };
+}
+
+/** Debian's Dovecot version (`2.3.19.1`), or `?` when it is not installed. */
+export function dovecotVersion(): string {
+  try {
+    return execFileSync('dovecot', ['--version'], { encoding: 'utf8' }).trim().split(' ')[0] ?? '?';
+  } catch {
+    return '?';
+  }
 }
