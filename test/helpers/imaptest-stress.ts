@@ -7,6 +7,11 @@
  * disagreement or protocol error is one `Error:` line on its stderr. APPEND takes its messages
  * from an mbox (`mbox=`), written here from the IMAP bench's realistic corpus.
  *
+ * Two imaptest options stay off: `checkpoint=` made this build panic against ours (an
+ * assertion in client-state.c:222, a client not logged in yet holding a plan when a checkpoint
+ * ends; Dovecot got through its one checkpoint in 30 s), and `idle=` panics at once in stress
+ * mode against any server (client-state.c:174 unreached: IDLE changes state but says to which).
+ *
  * Used by test/interop/imaptest-stress.test.ts (0 errors against ours) and bench/imap-stress.ts
  * (commands/s beside Dovecot).
  */
