@@ -99,7 +99,7 @@ export interface StressResult {
   totals: Record<string, number>;
   /** Its own summary: the `Totals:` header, probabilities and counts, as printed. */
   summary: string[];
-  /** Every `Error:`, `Fatal:` and `Panic:` line it printed (protocol errors, state mismatches). */
+  /** Every `Error:`, `Warning:`, `Fatal:` and `Panic:` line it printed (stressErrors). */
   errors: string[];
   /** Its `... stalled for N secs in ...` lines (a session without an answer for 15+ s). */
   stalls: string[];
@@ -123,9 +123,13 @@ export function parseStressTotals(stdout: string): { totals: Record<string, numb
   return { totals, summary };
 }
 
-/** The lines imaptest prints for errors: `Error:` (and `Fatal:`/`Panic:`), as written. */
+/**
+ * The lines imaptest prints for errors, as written: `Error:` (a protocol error or a state
+ * mismatch; its input warnings such as "replied BAD" or "Unexpected BYE" print as errors too),
+ * `Warning:` (a keyword missing from PERMANENTFLAGS), `Fatal:` and `Panic:`.
+ */
 export function stressErrors(output: string): string[] {
-  return output.split('\n').filter((l) => /^(Error|Fatal|Panic): /.test(l));
+  return output.split('\n').filter((l) => /^(Error|Warning|Fatal|Panic): /.test(l));
 }
 
 /** Runs imaptest in stress mode against `host:port`; resolves when it exits (killed after secs + wait + 60 s). */
