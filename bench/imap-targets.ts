@@ -3,6 +3,7 @@
  * own: ours (`mailstack imap` in its own process group) and a throwaway Dovecot 2.3
  * (test/helpers/dovecot.ts) tuned for 1,000+ concurrent sessions.
  */
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { hashPassword } from '@mailstack/directory';
 import type { Daemon } from '../test/helpers/daemon.ts';
@@ -88,6 +89,8 @@ export async function startDovecotImap(options: {
   mailRoot: string;
   users: Record<string, string>;
   maxSessions: number;
+  /** More dovecot.conf text, appended after the session limits (e.g. DOVECOT_HIGH_PERFORMANCE). */
+  extraConfig?: string;
 }): Promise<ImapTarget> {
   let dovecot: DovecotInstance | undefined;
   const start = async () => {
@@ -104,7 +107,7 @@ default_client_limit = ${limit * 2}
 protocol imap {
   mail_max_userip_connections = ${limit}
 }
-`,
+${options.extraConfig ?? ''}`,
       );
       await d.doveadmRaw(['reload']);
       // The reload restarts the listeners; wait until IMAP answers again.
@@ -128,3 +131,29 @@ protocol imap {
     },
   };
 }
+
+/** Debian's Dovecot version (`2.3.19.1`), or `?` when it is not installed. */
+export function dovecotVersion(): string {
+  try {
+    return execFileSync('dovecot', ['--version'], { encoding: 'utf8' }).trim().split(' ')[0] ?? '?';
+  } catch {
+    return '?';
+  }
+}
+
+/**
+ * Dovecot's login processes in its documented high-performance mode (one imap-login process
+ * serves many connections instead of one forked per connection, two kept waiting) and imap
+ * processes reused for 100 sessions each: what a site tuned for many short sessions runs.
+ * Dovecot's defaults (high-security mode) fork an imap-login and an imap process per session.
+ */
+export const DOVECOT_HIGH_PERFORMANCE = `
+service imap-login {
+  service_count = 0
+  process_min_avail = 2
+}
+service imap {
+  service_count = 100
+  process_min_avail = 2
+}
+`;

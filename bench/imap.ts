@@ -38,7 +38,13 @@ import { makeTempDir } from '../test/helpers/daemon.ts';
 import { groupMemory } from '../test/helpers/proc.ts';
 import { ImapConnection } from './imap-client.ts';
 import { type Corpus, linkInbox, SEARCH_WORD, writeCorpus } from './imap-corpus.ts';
-import { type ImapTarget, startDovecotImap, startOurImap, writeCheapDirectory } from './imap-targets.ts';
+import {
+  dovecotVersion,
+  type ImapTarget,
+  startDovecotImap,
+  startOurImap,
+  writeCheapDirectory,
+} from './imap-targets.ts';
 import { printTable, round } from './report.ts';
 
 const { values: args } = parseArgs({
@@ -468,14 +474,6 @@ async function main(): Promise<void> {
     console.error(
       `bench: servers stopped and mail removed in ${round((performance.now() - t1) / 1000, 1)} s`,
     );
-  }
-}
-
-function dovecotVersion(): string {
-  try {
-    return execFileSync('dovecot', ['--version'], { encoding: 'utf8' }).trim().split(' ')[0] ?? '?';
-  } catch {
-    return '?';
   }
 }
 
