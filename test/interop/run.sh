@@ -16,21 +16,23 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 # libnet-ssleay-perl + libio-socket-ssl-perl: swaks's STARTTLS / --tls-on-connect.
 # docker-compose validates docker-compose.yml (no engine needed); prometheus brings promtool.
 # postgresql: the server the PostgreSQL spool's tests start in a temp dir (test/helpers/postgres.ts).
+# dovecot-dev and the C toolchain: Dovecot's imaptest, built below from test/interop/imaptest/.
 PACKAGES=(dovecot-core dovecot-imapd dovecot-lmtpd dovecot-pop3d postfix swaks
   libnet-ssleay-perl libio-socket-ssl-perl fetchmail getmail6 isync mutt docker-compose prometheus
-  postgresql)
+  postgresql dovecot-dev autoconf automake libtool pkg-config make gcc patch)
 # One program (or helper binary) per package, checked before and after the install.
 PROGRAMS=(/usr/sbin/dovecot /usr/bin/doveadm /usr/lib/dovecot/imap /usr/lib/dovecot/lmtp
   /usr/lib/dovecot/pop3 /usr/sbin/postfix /usr/sbin/postconf /usr/bin/swaks
   /usr/bin/fetchmail /usr/bin/getmail /usr/bin/mbsync /usr/bin/mutt /usr/bin/docker-compose
-  /usr/bin/promtool)
+  /usr/bin/promtool /usr/include/dovecot/lib.h /usr/bin/autoreconf /usr/bin/libtoolize
+  /usr/bin/pkg-config /usr/bin/make /usr/bin/gcc /usr/bin/patch)
 PERL_MODULES=(Net::SSLeay IO::Socket::SSL)
 # PostgreSQL's server binaries live under a version-numbered path (/usr/lib/postgresql/15/bin).
 VERSIONED_PROGRAMS=('/usr/lib/postgresql/*/bin/postgres' '/usr/lib/postgresql/*/bin/initdb')
 
 missing_programs() {
   local p
-  for p in "${PROGRAMS[@]}"; do [ -x "$p" ] || echo "$p"; done
+  for p in "${PROGRAMS[@]}"; do [ -e "$p" ] || echo "$p"; done
   for p in "${PERL_MODULES[@]}"; do perl -M"$p" -e 1 2>/dev/null || echo "perl $p"; done
   for p in "${VERSIONED_PROGRAMS[@]}"; do compgen -G "$p" >/dev/null || echo "$p"; done
 }
@@ -76,6 +78,13 @@ if [ -n "$(missing_programs)" ]; then
   install_packages || echo "interop: package install failed; the tests will report what is missing" >&2
   echo "interop: install took $(($(date +%s) - start))s"
 fi
+
+# Dovecot's imaptest (compliance and stress tester), built once per checkout from the vendored
+# source; test/helpers/imaptest.ts finds it there. A failed build fails those tests loudly.
+imaptest_start=$(date +%s)
+bash test/interop/imaptest/build.sh node_modules/.cache/imaptest ||
+  echo "interop: imaptest build failed; its tests will report it" >&2
+echo "interop: imaptest ready in $(($(date +%s) - imaptest_start))s"
 
 # A worker killed mid-test (timeout, OOM, Ctrl-C) cannot stop its Dovecot/Postfix; the
 # registry in test/helpers/daemon-registry.ts remembers them for this reaper.
