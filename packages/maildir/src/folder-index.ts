@@ -84,6 +84,14 @@ export interface NewMessage {
   texts?: Array<{ key: string; value: string }>;
 }
 
+/** How much of the expunge log a folder keeps (changesSince below what it dropped answers null). */
+export interface IndexLimits {
+  /** Pruned once it holds more than this many expunges; default 20,000. */
+  expungeLogMax?: number;
+  /** What a prune keeps, the newest; default 10,000. */
+  expungeLogKeep?: number;
+}
+
 /** Opening a message file: read-only, and failing (ELOOP) on a symbolic link. */
 const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
 /** Messages up to this wire size are read in one go instead of streamed. */
@@ -205,10 +213,16 @@ export class FolderIndex {
   private flushTimer: NodeJS.Timeout | null = null;
   lingerTimer: NodeJS.Timeout | null = null;
 
-  constructor(dir: string, uidlist: UidList) {
+  private readonly expungeLog: { max: number; keep: number };
+
+  constructor(dir: string, uidlist: UidList, limits: IndexLimits = {}) {
     this.dir = dir;
     this.uidlist = uidlist;
     this.keywordTable = new KeywordTable(dir);
+    this.expungeLog = {
+      max: limits.expungeLogMax ?? EXPUNGE_LOG_MAX,
+      keep: limits.expungeLogKeep ?? EXPUNGE_LOG_KEEP,
+    };
   }
 
   // ---- database ---------------------------------------------------------------------------
@@ -578,7 +592,7 @@ export class FolderIndex {
 
   /** Keeps the expunge log bounded; the floor it records makes older changesSince answer null. */
   private pruneExpunges(): void {
-    this.db.pruneExpunges(EXPUNGE_LOG_MAX, EXPUNGE_LOG_KEEP);
+    this.db.pruneExpunges(this.expungeLog.max, this.expungeLog.keep);
   }
 
   /**
