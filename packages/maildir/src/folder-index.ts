@@ -60,15 +60,32 @@ export interface FileRef {
   name: string;
 }
 
-/** A message in the mirror. `sub`/`name` follow the disk (a rename changes no meta). */
-interface Entry {
+/**
+ * A message in the mirror. `sub` and the file name follow the disk (a rename changes no
+ * meta); the name is kept as its suffix after the base (`:2,S`), a few bytes instead of a
+ * second copy of the base.
+ */
+class Entry {
   readonly uid: number;
   readonly base: string;
   sub: Sub;
-  name: string;
+  suffix: string;
   /** The wanted flag letters (the file's name catches up through the rename queue). */
   readonly letters: string;
   readonly meta: MessageMeta;
+
+  constructor(uid: number, base: string, sub: Sub, suffix: string, letters: string, meta: MessageMeta) {
+    this.uid = uid;
+    this.base = base;
+    this.sub = sub;
+    this.suffix = suffix;
+    this.letters = letters;
+    this.meta = meta;
+  }
+
+  get name(): string {
+    return this.suffix === '' ? this.base : this.base + this.suffix;
+  }
 }
 
 /** A message to record in the index (append, delivery, copy). */
@@ -105,6 +122,8 @@ const EXPUNGE_LOG_KEEP = 10_000;
 const RECENT_LOG_MAX = 50_000;
 /** Cached texts and summaries are written in one transaction per this many, or per tick. */
 const WRITE_BATCH = 512;
+/** Cached texts read ahead per query. */
+const TEXT_WINDOW = 512;
 /** A header bigger than this is cut for envelope() (the summariser's own header budget). */
 const MAX_HEADER = 256 * 1024;
 /** Files described (stat, maybe read) at once when a folder is first indexed. */
@@ -190,7 +209,10 @@ export class FolderIndex {
   private floor = 0;
   private dataVersion = -1;
   private readonly entries = new Map<number, Entry>();
-  private readonly byBase = new Map<string, Entry>();
+  /** base → entry, built when a scan first needs it (a load from SQLite does not). */
+  private byBase_: Map<string, Entry> | null = null;
+  /** Windows of cached texts per key, read ahead in UID order (FETCH 1:* asks in that order). */
+  private textWindows = new Map<string, { from: number; to: number; values: Map<number, string> }>();
   private readonly inNew = new Set<number>();
   /** Expunges above the floor, in modseq order (the same as the table). */
   private expunges: Array<{ uid: number; modseq: number }> = [];
@@ -230,13 +252,27 @@ export class FolderIndex {
   /** The connection, opened (and emptied for a new UIDVALIDITY) on first use. */
   private async database(): Promise<IndexDb> {
     if (this.db_?.db.isOpen) return this.db_;
-    const header = await this.uidlist.ensure();
+    // The header line is enough here; the records are read when a file needs numbering.
+    const header = (await this.uidlist.peekHeader()) ?? (await this.uidlist.ensure());
     const db = new IndexDb(this.dir);
     const row = db.folder();
     if (row?.schema_version !== SCHEMA_VERSION || row.uidvalidity !== header.uidValidity)
       db.write(() => db.reset(header.uidValidity));
     this.db_ = db;
     return db;
+  }
+
+  private get byBase(): Map<string, Entry> {
+    if (!this.byBase_) {
+      this.byBase_ = new Map();
+      for (const e of this.entries.values()) this.byBase_.set(e.base, e);
+    }
+    return this.byBase_;
+  }
+
+  /** The next UID: the uidlist's, or past the index's highest when the uidlist was not read. */
+  get uidNext(): number {
+    return Math.max(this.uidlist.nextUid, (this.metas.at(-1)?.uid ?? 0) + 1);
   }
 
   private get db(): IndexDb {
@@ -280,7 +316,7 @@ export class FolderIndex {
     await this.syncNow();
     // A crash between a flag change and its rename leaves names behind their wanted letters.
     for (const e of this.entries.values())
-      if (lettersOfName(e.name) !== e.letters) this.renameQueue.add(e.uid);
+      if (lettersOfName(e.suffix) !== e.letters) this.renameQueue.add(e.uid);
     this.kickRenames();
   }
 
@@ -293,29 +329,31 @@ export class FolderIndex {
     return flags;
   }
 
-  /** Puts a row into the mirror (not into `metas`). */
+  /** Puts a row (with the name's suffix in place of the name) into the mirror, not into `metas`. */
   private put(t: MessageTuple): Entry {
-    const [uid, base, sub, name, letters, size, date, modseq] = t;
-    const old = this.entries.get(uid);
-    const e: Entry = {
+    const [uid, base, sub, suffix, letters, size, date, modseq] = t;
+    const meta = {
       uid,
-      base,
-      sub,
-      name,
-      letters,
-      meta: { uid, flags: this.flagsOf(letters) as string[], size, internalDate: new Date(date), modseq },
+      flags: this.flagsOf(letters) as string[],
+      size,
+      internalDate: new Date(date),
+      modseq,
     };
-    if (old && old.base !== base) this.byBase.delete(old.base);
+    const e = new Entry(uid, base, sub, suffix, letters, meta);
+    if (this.byBase_) {
+      const old = this.entries.get(uid);
+      if (old && old.base !== base) this.byBase_.delete(old.base);
+      this.byBase_.set(base, e);
+    }
     this.entries.set(uid, e);
-    this.byBase.set(base, e);
     if (sub === 'new') this.inNew.add(uid);
-    else this.inNew.delete(uid);
+    else if (this.inNew.size > 0) this.inNew.delete(uid);
     return e;
   }
 
   private setLocation(e: Entry, ref: FileRef): void {
     e.sub = ref.sub;
-    e.name = ref.name;
+    e.suffix = ref.name.slice(e.base.length);
     if (ref.sub === 'new') this.inNew.add(e.uid);
     else this.inNew.delete(e.uid);
   }
@@ -336,7 +374,7 @@ export class FolderIndex {
       const e = this.entries.get(x.uid);
       if (e) {
         this.entries.delete(x.uid);
-        if (this.byBase.get(e.base) === e) this.byBase.delete(e.base);
+        if (this.byBase_?.get(e.base) === e) this.byBase_.delete(e.base);
         this.inNew.delete(x.uid);
         removed.add(x.uid);
       }
@@ -420,6 +458,8 @@ export class FolderIndex {
     const version = db.dataVersion();
     if (version !== this.dataVersion) {
       this.dataVersion = version;
+      // Another connection wrote: texts it cached may be missing from the read-ahead windows.
+      this.textWindows.clear();
       this.pull();
     }
     const kwChanged = kwStamp !== this.stamps.keywords;
@@ -438,7 +478,10 @@ export class FolderIndex {
     }
     const trusted = (s: DirStamp | null, mtime: number) =>
       s !== null && s.mtime === mtime && s.at - s.mtime > MTIME_SAFE_MS;
-    const scan = !trusted(this.stamps.new, stNew.mtimeMs) || !trusted(this.stamps.cur, stCur.mtimeMs);
+    // Only the directories that moved are read: a delivery into new/ costs no listing of cur/.
+    const scanNew = !trusted(this.stamps.new, stNew.mtimeMs);
+    const scanCur = !trusted(this.stamps.cur, stCur.mtimeMs);
+    const scan = scanNew || scanCur;
     const retry = ulChanged && this.unnumbered.size > 0;
     if (!scan && !kwChanged && !retry) {
       if (ulChanged) this.stamps.uidlist = ulStamp;
@@ -448,22 +491,33 @@ export class FolderIndex {
     const found = new Map<string, FileRef>();
     let missing: string[] = [];
     if (scan) {
-      const disk = await this.readBoth();
+      const disk = new Map<string, FileRef>();
+      if (scanCur) await this.readSub('cur', disk);
+      if (scanNew) await this.readSub('new', disk);
+      const byBase = this.byBase;
       for (const [base, ref] of disk) {
-        const e = this.byBase.get(base);
-        if (!e || e.sub !== ref.sub || e.name !== ref.name) found.set(base, ref);
+        const e = byBase.get(base);
+        // The name starts with the base: comparing the suffix costs no string per file.
+        if (
+          !e ||
+          e.sub !== ref.sub ||
+          ref.name.length !== base.length + e.suffix.length ||
+          !ref.name.endsWith(e.suffix)
+        )
+          found.set(base, ref);
       }
-      if (disk.size - found.size < this.byBase.size) {
-        for (const base of this.byBase.keys()) if (!disk.has(base)) missing.push(base);
-        if (missing.length > 0) {
-          // Renamed during the readdir (new/ → cur/, a flag change)? A second look finds it.
-          const again = await this.readBoth();
-          for (const base of missing) {
-            const ref = again.get(base);
-            if (ref) found.set(base, ref);
-          }
-          missing = missing.filter((b) => !again.has(b));
+      // Recorded in a directory just listed, and not on the listing.
+      const recorded = scanCur ? this.entries.values() : [...this.inNew].map((uid) => this.entries.get(uid)!);
+      for (const e of recorded)
+        if ((e.sub === 'cur' ? scanCur : scanNew) && !disk.has(e.base)) missing.push(e.base);
+      if (missing.length > 0) {
+        // Renamed during the readdir (new/ → cur/, a flag change)? A second look at both finds it.
+        const again = await this.readBoth();
+        for (const base of missing) {
+          const ref = again.get(base);
+          if (ref) found.set(base, ref);
         }
+        missing = missing.filter((b) => !again.has(b));
       }
     } else for (const [base, ref] of this.unnumbered) found.set(base, ref);
 
@@ -511,8 +565,8 @@ export class FolderIndex {
         this.pruneExpunges();
       }
       const stamps = {
-        new: scan ? { mtime: stNew.mtimeMs, at } : this.stamps.new,
-        cur: scan ? { mtime: stCur.mtimeMs, at } : this.stamps.cur,
+        new: scanNew ? { mtime: stNew.mtimeMs, at } : this.stamps.new,
+        cur: scanCur ? { mtime: stCur.mtimeMs, at } : this.stamps.cur,
         uidlist: ulStamp,
         keywords: kwStamp,
       };
@@ -691,6 +745,7 @@ export class FolderIndex {
       if (any) db.setHighest(m);
       else m = 0;
     });
+    this.textWindows.clear();
     if (this.loaded) this.pull();
     return m;
   }
@@ -886,6 +941,7 @@ export class FolderIndex {
 
   /** Drops uidlist records of expunged files once they are a quarter of the file (Dovecot's ratio). */
   async maybeCompact(): Promise<void> {
+    await this.uidlist.refresh();
     const total = this.uidlist.records.size;
     if (total < 64 || this.entries.size > total * 0.75) return;
     await this.uidlist.compact(async () => {
@@ -1014,7 +1070,15 @@ export class FolderIndex {
     const p = this.pendingTexts.get(`${uid}\u0000${key}`);
     if (p) return p[2];
     if (!this.entries.has(uid) || !this.db_?.db.isOpen) return undefined;
-    return this.db.text(uid, key);
+    let w = this.textWindows.get(key);
+    if (!w || uid < w.from || uid > w.to) {
+      // One query for the next TEXT_WINDOW cached texts instead of one per message.
+      const rows = this.db.textsFrom(key, uid, TEXT_WINDOW);
+      const to = rows.length < TEXT_WINDOW ? Number.MAX_SAFE_INTEGER : rows[rows.length - 1]!.uid;
+      w = { from: uid, to, values: new Map(rows.map((r) => [r.uid, r.value])) };
+      this.textWindows.set(key, w);
+    }
+    return w.values.get(uid);
   }
 
   cacheText(uid: number, key: string, value: string): void {
@@ -1047,6 +1111,10 @@ export class FolderIndex {
         for (const [uid, key, value] of texts) db.setText(uid, key, value);
         for (const [uid, json] of summaries) db.setSummary(uid, json);
       });
+      for (const [uid, key, value] of texts) {
+        const w = this.textWindows.get(key);
+        if (w && uid >= w.from && uid <= w.to) w.values.set(uid, value);
+      }
     } catch {
       // a full disk, a busy database past its timeout: the cache is rebuilt on demand
     }
