@@ -31,18 +31,28 @@ interface Row {
   cpuMs: number;
 }
 
+/** Small messages under our delivery names (S= stored size, W= wire size), a third of them \Seen. */
 function build(root: string, count: number): void {
   const maildir = join(root, 'example.org', 'bench', 'Maildir');
-  for (const d of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, d), { recursive: true });
-  const secs = Math.floor(Date.now() / 1000) - count;
-  let uidlist = `3 V${secs} N${count + 1} G${randomBytes(16).toString('hex')}\n`;
-  for (let i = 1; i <= count; i++) {
-    const body = `Subject: message ${i}\nFrom: a@example.net\nTo: bench@example.org\n\nbody of message ${i}\n`;
-    const base = `${secs + i}.M${i % 1000000}P1Q${i}.bench,S=${body.length},W=${body.length + 5}`;
-    writeFileSync(join(maildir, 'cur', `${base}:2,${i % 3 === 0 ? 'S' : ''}`), body);
-    uidlist += `${i} :${base}\n`;
+  for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
+  const start = Math.floor(Date.now() / 1000) - count;
+  const records = [`3 V${start} N${count + 1} G${randomBytes(16).toString('hex')}`];
+  for (let uid = 1; uid <= count; uid++) {
+    const lines = [
+      `Subject: message ${uid}`,
+      'From: a@example.net',
+      `To: ${USER}`,
+      '',
+      `body of message ${uid}`,
+      '',
+    ];
+    const stored = lines.join('\n');
+    const base = `${start + uid}.M${uid}P1Q${uid}.bench,S=${stored.length},W=${stored.length + lines.length - 1}`;
+    const letters = uid % 3 === 0 ? 'S' : '';
+    writeFileSync(join(maildir, 'cur', `${base}:2,${letters}`), stored);
+    records.push(`${uid} :${base}`);
   }
-  writeFileSync(join(maildir, 'dovecot-uidlist'), uidlist);
+  writeFileSync(join(maildir, 'dovecot-uidlist'), `${records.join('\n')}\n`);
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
