@@ -24,7 +24,7 @@
  * blocking the caller, and a row whose file name disagrees with its wanted letters at load
  * is a rename to redo (a crash in between).
  */
-import { constants, existsSync } from 'node:fs';
+import { constants, existsSync, lstatSync } from 'node:fs';
 import { lstat, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -155,6 +155,11 @@ async function fileStamp(path: string): Promise<string> {
   }
 }
 
+/** A regular file (not a symbolic link swapped in), looked at inside a write transaction. */
+function isFile(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
 function lettersOfName(name: string): string {
   const colon = name.indexOf(':2,');
   return colon < 0 ? '' : name.slice(colon + 3);
@@ -213,6 +218,7 @@ export class FolderIndex {
   private byBase_: Map<string, Entry> | null = null;
   /** Windows of cached texts per key, read ahead in UID order (FETCH 1:* asks in that order). */
   private textWindows = new Map<string, { from: number; to: number; values: Map<number, string> }>();
+  /** Exactly the entries whose sub is 'new' (a scan counts on it). */
   private readonly inNew = new Set<number>();
   /** Expunges above the floor, in modseq order (the same as the table). */
   private expunges: Array<{ uid: number; modseq: number }> = [];
@@ -489,35 +495,42 @@ export class FolderIndex {
     }
     const at = Date.now();
     const found = new Map<string, FileRef>();
-    let missing: string[] = [];
+    const missing: string[] = [];
     if (scan) {
-      const disk = new Map<string, FileRef>();
-      if (scanCur) await this.readSub('cur', disk);
-      if (scanNew) await this.readSub('new', disk);
+      // A plain listing (no file types: a symbolic link is refused when it is described or
+      // opened); every file that is where and as the mirror says it is only counts.
       const byBase = this.byBase;
-      for (const [base, ref] of disk) {
-        const e = byBase.get(base);
-        // The name starts with the base: comparing the suffix costs no string per file.
-        if (
-          !e ||
-          e.sub !== ref.sub ||
-          ref.name.length !== base.length + e.suffix.length ||
-          !ref.name.endsWith(e.suffix)
-        )
-          found.set(base, ref);
-      }
-      // Recorded in a directory just listed, and not on the listing.
-      const recorded = scanCur ? this.entries.values() : [...this.inNew].map((uid) => this.entries.get(uid)!);
-      for (const e of recorded)
-        if ((e.sub === 'cur' ? scanCur : scanNew) && !disk.has(e.base)) missing.push(e.base);
-      if (missing.length > 0) {
-        // Renamed during the readdir (new/ → cur/, a flag change)? A second look at both finds it.
-        const again = await this.readBoth();
-        for (const base of missing) {
-          const ref = again.get(base);
-          if (ref) found.set(base, ref);
+      let matched = 0;
+      for (const sub of ['cur', 'new'] as const) {
+        if (!(sub === 'cur' ? scanCur : scanNew)) continue;
+        for (const name of await readdir(join(this.dir, sub))) {
+          if (name.charCodeAt(0) === 46 /* '.' */) continue;
+          const colon = name.indexOf(':');
+          const base = colon < 0 ? name : name.slice(0, colon);
+          const e = byBase.get(base);
+          // The name starts with the base: comparing the suffix costs no string per file.
+          if (e?.sub === sub && name.length === base.length + e.suffix.length && name.endsWith(e.suffix)) {
+            matched++;
+            continue;
+          }
+          // cur/ wins over new/ (a claim in progress can show a file in both).
+          if (sub === 'cur' || !found.has(base)) found.set(base, { sub, name });
         }
-        missing = missing.filter((b) => !again.has(b));
+      }
+      const inNew = this.inNew.size;
+      const expected = (scanCur ? this.entries.size - inNew : 0) + (scanNew ? inNew : 0);
+      if (matched < expected) {
+        // Renamed or gone: a second look at both directories tells which (a file renamed
+        // during the first listing, new/ → cur/ or a flag change, shows up in it).
+        const again = new Map<string, FileRef>();
+        await this.readSub('cur', again);
+        await this.readSub('new', again);
+        for (const e of this.entries.values()) {
+          if (!(e.sub === 'cur' ? scanCur : scanNew)) continue;
+          const ref = again.get(e.base);
+          if (!ref) missing.push(e.base);
+          else if (ref.sub !== e.sub || ref.name !== e.name) found.set(e.base, ref);
+        }
       }
     } else for (const [base, ref] of this.unnumbered) found.set(base, ref);
 
@@ -541,9 +554,10 @@ export class FolderIndex {
         const [uid, , sub, name, wanted] = t;
         if (name === ref.name && sub === ref.sub) located.push([uid, ref]);
         else if (letters === wanted) {
+          if (!isFile(join(this.dir, ref.sub, ref.name))) continue;
           db.setFile(uid, ref.sub, ref.name);
           located.push([uid, ref]);
-        } else if (existsSync(join(this.dir, ref.sub, ref.name))) {
+        } else if (isFile(join(this.dir, ref.sub, ref.name))) {
           // Still under the name we saw (not one of ours renamed since): another program's flags.
           db.setFileAndLetters(uid, ref.sub, ref.name, letters, mod());
         }
@@ -881,8 +895,8 @@ export class FolderIndex {
       } catch (err) {
         // No room for the entry in cur/: the message stays recent for a later claim.
         if (isNoSpace(err)) break;
+        // Claimed by another session or process: the next look at new/ and cur/ records it.
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        this.inNew.delete(uid);
       }
     }
     if (claimed.length > 0) {
