@@ -1,4 +1,4 @@
-import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -103,6 +103,20 @@ describe('the shared folder index', () => {
     const g = await inbox(otherProcess());
     expect(g.messages()).toEqual(f.messages());
     expect(await g.refresh()).toEqual([]);
+  });
+
+  it('sees an unlink in new/ alone, and never lists a symbolic link', async () => {
+    for (const s of ['a', 'b']) await t.store.deliver(USER, message(s));
+    const f = await inbox();
+    const uidlist = parseUidList(await readFile(join(t.maildir, 'dovecot-uidlist'), 'utf8'))!;
+    await unlink(join(t.maildir, 'new', uidlist.records.find((r) => r.uid === 1)!.base));
+    await symlink(join(t.root, 'elsewhere'), join(t.maildir, 'new', '1700000001.M2P2.evil'));
+    await writeFile(join(t.root, 'elsewhere'), 'Subject: not yours\n\n');
+    const changes = await f.refresh();
+    expect(changes).toEqual([{ modseq: f.highestModseq, kind: 'expunge', uids: [1] }]);
+    expect(f.messages().map((m) => m.uid)).toEqual([2]);
+    const g = await inbox(otherProcess());
+    expect(g.messages().map((m) => m.uid)).toEqual([2]);
   });
 
   it('redoes at open a rename that a crash cut off after the index change', async () => {
