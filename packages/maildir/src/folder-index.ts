@@ -123,7 +123,7 @@ const RECENT_LOG_MAX = 50_000;
 /** Cached texts and summaries are written in one transaction per this many, or per tick. */
 const WRITE_BATCH = 512;
 /** Cached texts read ahead per query. */
-const TEXT_WINDOW = 512;
+const TEXT_WINDOW = 2048;
 /** A header bigger than this is cut for envelope() (the summariser's own header budget). */
 const MAX_HEADER = 256 * 1024;
 /** Files described (stat, maybe read) at once when a folder is first indexed. */
@@ -1081,15 +1081,17 @@ export class FolderIndex {
   }
 
   cachedText(uid: number, key: string): string | undefined {
-    const p = this.pendingTexts.get(`${uid}\u0000${key}`);
-    if (p) return p[2];
+    if (this.pendingTexts.size > 0) {
+      const p = this.pendingTexts.get(`${uid}\u0000${key}`);
+      if (p) return p[2];
+    }
     if (!this.entries.has(uid) || !this.db_?.db.isOpen) return undefined;
     let w = this.textWindows.get(key);
     if (!w || uid < w.from || uid > w.to) {
       // One query for the next TEXT_WINDOW cached texts instead of one per message.
       const rows = this.db.textsFrom(key, uid, TEXT_WINDOW);
-      const to = rows.length < TEXT_WINDOW ? Number.MAX_SAFE_INTEGER : rows[rows.length - 1]!.uid;
-      w = { from: uid, to, values: new Map(rows.map((r) => [r.uid, r.value])) };
+      const to = rows.length < TEXT_WINDOW ? Number.MAX_SAFE_INTEGER : rows[rows.length - 1]![0];
+      w = { from: uid, to, values: new Map(rows) };
       this.textWindows.set(key, w);
     }
     return w.values.get(uid);

@@ -164,7 +164,8 @@ export class IndexDb {
         'INSERT OR REPLACE INTO texts (uid, key, value) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM messages WHERE uid = ?)',
       ),
     };
-    for (const name of ['all', 'since', 'byBase', 'byUid'] as const) this.s[name]!.setReturnArrays(true);
+    for (const name of ['all', 'since', 'byBase', 'byUid', 'textsFrom'] as const)
+      this.s[name]!.setReturnArrays(true);
   }
 
   close(): void {
@@ -203,8 +204,9 @@ export class IndexDb {
       .run(SCHEMA_VERSION, uidValidity, highest, highest);
   }
 
-  textsFrom(key: string, uid: number, limit: number): Array<{ uid: number; value: string }> {
-    return this.s.textsFrom!.all(uid, key, limit) as Array<{ uid: number; value: string }>;
+  /** [uid, value] of the texts under `key` from `uid` on, in UID order. */
+  textsFrom(key: string, uid: number, limit: number): Array<[number, string]> {
+    return this.s.textsFrom!.all(uid, key, limit) as unknown as Array<[number, string]>;
   }
 
   /** Every row, with the name's suffix in place of the name (see LOAD_COLUMNS). */
