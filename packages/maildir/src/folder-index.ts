@@ -647,8 +647,9 @@ export class FolderIndex {
     const gone = [...this.entries.keys()];
     db.write(() => {
       db.reset(uidValidity);
+      // Every old UID is gone for the sessions; the files come back under their new UIDs.
       const m = this.nextModseq();
-      for (const uid of gone) db.expunge(uid, m);
+      for (const uid of gone) db.logExpunge(uid, m);
       if (gone.length > 0) db.setHighest(m);
     });
     this.uidValidity = uidValidity;

@@ -266,6 +266,11 @@ export class IndexDb {
     return true;
   }
 
+  /** Logs an expunge whose row is already gone (a reset for a new UIDVALIDITY). */
+  logExpunge(uid: number, modseq: number): void {
+    this.s.logExpunge!.run(uid, modseq);
+  }
+
   /** Keeps the newest `keep` expunges once there are more than `max`; returns the new floor. */
   pruneExpunges(max: number, keep: number): number | undefined {
     const n = (this.s.expungeCount!.get() as { n: number }).n;

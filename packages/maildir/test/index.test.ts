@@ -119,6 +119,24 @@ describe('the shared folder index', () => {
     expect(g.messages().map((m) => m.uid)).toEqual([2]);
   });
 
+  it('starts over when the uidlist gets a new UIDVALIDITY', async () => {
+    for (const s of ['a', 'b']) await t.store.deliver(USER, message(s));
+    const f = await inbox();
+    const path = join(t.maildir, 'dovecot-uidlist');
+    const old = parseUidList(await readFile(path, 'utf8'))!;
+    const validity = old.header.uidValidity + 1000;
+    const records = old.records.map((r) => `${r.uid + 10} :${r.base}\n`).join('');
+    // Rewritten as Dovecot does: a new file renamed over the old one.
+    await writeFile(`${path}.tmp`, `3 V${validity} N20 G${old.header.guid}\n${records}`);
+    await rename(`${path}.tmp`, path);
+    const changes = await f.refresh();
+    expect(f.uidValidity).toBe(validity);
+    expect(f.messages().map((m) => m.uid)).toEqual([11, 12]);
+    expect(changes.map((c) => c.kind)).toEqual(['expunge', 'append']);
+    const g = await inbox(otherProcess());
+    expect([g.uidValidity, g.messages().map((m) => m.uid)]).toEqual([validity, [11, 12]]);
+  });
+
   it('redoes at open a rename that a crash cut off after the index change', async () => {
     await t.store.deliver(USER, message('a'));
     const f = await inbox();
