@@ -370,10 +370,14 @@ export class FolderIndex {
     const row = db.folder();
     if (!row || (row.highest_modseq === this.highest && row.expunge_floor === this.floor)) return;
     const upserts: Entry[] = [];
-    for (const t of db.since(this.highest)) {
+    const rows = db.since(this.highest);
+    // A bulk change (a first build) is not logged one by one: changesSince from before it
+    // walks the list instead.
+    const bulk = rows.length > RECENT_LOG_MAX / 2;
+    for (const t of rows) {
       const e = this.put(t);
       upserts.push(e);
-      this.recentLog.push([e.meta.modseq, e.uid]);
+      if (!bulk) this.recentLog.push([e.meta.modseq, e.uid]);
     }
     const removed = new Set<number>();
     for (const x of db.expungesSince(this.highest)) {
@@ -391,7 +395,10 @@ export class FolderIndex {
       this.floor = row.expunge_floor;
       this.expunges = this.expunges.filter((x) => x.modseq > this.floor);
     }
-    if (this.recentLog.length > RECENT_LOG_MAX) {
+    if (bulk) {
+      this.recentLog = [];
+      this.recentFloor = this.highest;
+    } else if (this.recentLog.length > RECENT_LOG_MAX) {
       const drop = this.recentLog.length >> 1;
       this.recentFloor = this.recentLog[drop - 1]![0];
       this.recentLog = this.recentLog.slice(drop);
