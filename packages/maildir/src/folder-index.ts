@@ -133,7 +133,20 @@ const EMPTY: readonly MessageMeta[] = Object.freeze([]);
 
 interface DirStamp {
   mtime: number;
+  /** When the directory was listed (or, for `own`, when our own change ended). */
   at: number;
+  /**
+   * The mtime is our own renames' (the directory was trusted just before them): trusted
+   * without a listing while it is younger than the margin, then listed once to verify. A
+   * change another program made during our renames is seen at most that much later.
+   */
+  own?: boolean;
+}
+
+/** A directory whose mtime is `mtime` needs no listing under this stamp. */
+function trusted(s: DirStamp | null, mtime: number, now = Date.now()): boolean {
+  if (s === null || s.mtime !== mtime) return false;
+  return s.own ? now - s.mtime <= MTIME_SAFE_MS : s.at - s.mtime > MTIME_SAFE_MS;
 }
 
 function parseStamp(s: string): DirStamp | null {
@@ -143,7 +156,8 @@ function parseStamp(s: string): DirStamp | null {
   return s && Number.isFinite(mtime) && Number.isFinite(at) ? { mtime, at } : null;
 }
 
-const stampText = (s: DirStamp | null) => (s ? `${s.mtime}/${s.at}` : '');
+/** An `own` stamp is never persisted: a restarted process lists that directory once. */
+const stampText = (s: DirStamp | null) => (s && !s.own ? `${s.mtime}/${s.at}` : '');
 
 async function fileStamp(path: string): Promise<string> {
   try {
@@ -489,11 +503,12 @@ export class FolderIndex {
         return;
       }
     }
-    const trusted = (s: DirStamp | null, mtime: number) =>
-      s !== null && s.mtime === mtime && s.at - s.mtime > MTIME_SAFE_MS;
     // Only the directories that moved are read: a delivery into new/ costs no listing of cur/.
-    const scanNew = !trusted(this.stamps.new, stNew.mtimeMs);
-    const scanCur = !trusted(this.stamps.cur, stCur.mtimeMs);
+    // Whole milliseconds: finer digits are not portable, and the margin covers the granularity.
+    const mtimeNew = Math.floor(stNew.mtimeMs);
+    const mtimeCur = Math.floor(stCur.mtimeMs);
+    const scanNew = !trusted(this.stamps.new, mtimeNew);
+    const scanCur = !trusted(this.stamps.cur, mtimeCur);
     const scan = scanNew || scanCur;
     const retry = ulChanged && this.unnumbered.size > 0;
     if (!scan && !kwChanged && !retry) {
@@ -586,8 +601,8 @@ export class FolderIndex {
         this.pruneExpunges();
       }
       const stamps = {
-        new: scanNew ? { mtime: stNew.mtimeMs, at } : this.stamps.new,
-        cur: scanCur ? { mtime: stCur.mtimeMs, at } : this.stamps.cur,
+        new: scanNew ? { mtime: mtimeNew, at } : this.stamps.new,
+        cur: scanCur ? { mtime: mtimeCur, at } : this.stamps.cur,
         uidlist: ulStamp,
         keywords: kwStamp,
       };
@@ -831,6 +846,20 @@ export class FolderIndex {
     while (this.renaming) await this.renaming;
   }
 
+  /** Stats of the directories before our own renames in them (see DirStamp.own). */
+  private async statSubs(subs: readonly Sub[]): Promise<number[]> {
+    return Promise.all(subs.map(async (sub) => Math.floor((await stat(join(this.dir, sub))).mtimeMs)));
+  }
+
+  /** After our own renames: a directory trusted before them stays trusted for a moment. */
+  private async ownChangeDone(subs: readonly Sub[], before: number[]): Promise<void> {
+    const after = await this.statSubs(subs);
+    subs.forEach((sub, i) => {
+      if (trusted(this.stamps[sub], before[i]!))
+        this.stamps[sub] = { mtime: after[i]!, at: Date.now(), own: true };
+    });
+  }
+
   /** Renames files to their wanted letters, fsyncs cur/ once per batch, records the names. */
   private async runRenames(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -838,6 +867,8 @@ export class FolderIndex {
       const batch = [...this.renameQueue];
       this.renameQueue.clear();
       const done: Array<[number, string]> = [];
+      const subs = ['new', 'cur'] as const;
+      const before = await this.statSubs(subs);
       for (const uid of batch) {
         const e = this.entries.get(uid);
         const t = e && this.db.byUid(uid);
@@ -865,6 +896,7 @@ export class FolderIndex {
       }
       if (done.length === 0 || !this.db_?.db.isOpen) continue;
       await fsyncDir(join(this.dir, 'cur'));
+      await this.ownChangeDone(subs, before);
       if (!this.db_?.db.isOpen) return;
       const db = this.db;
       db.write(() => {
@@ -891,6 +923,9 @@ export class FolderIndex {
   /** new/ → cur/ for the messages still in new/; exactly one claimer gets each (rename). */
   async claimRecent(): Promise<number[]> {
     const claimed: Array<[number, string]> = [];
+    if (this.inNew.size === 0) return [];
+    const subs = ['new', 'cur'] as const;
+    const before = await this.statSubs(subs);
     for (const uid of [...this.inNew].sort((a, b) => a - b)) {
       const e = this.entries.get(uid);
       if (e?.sub !== 'new') continue;
@@ -909,6 +944,7 @@ export class FolderIndex {
     }
     if (claimed.length > 0) {
       await fsyncDir(join(this.dir, 'cur'));
+      await this.ownChangeDone(subs, before);
       const db = this.db;
       db.write(() => {
         for (const [uid, name] of claimed) db.setFile(uid, 'cur', name);

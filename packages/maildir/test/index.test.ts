@@ -1,11 +1,11 @@
-import { readdir, readFile, rename, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMaildirStore, type MaildirFolder, type MaildirStore } from '../src/index.ts';
 import { INDEX_FILE } from '../src/index-db.ts';
 import { parseUidList } from '../src/uidlist.ts';
-import { message, tempStore, text, USER } from './helpers.ts';
+import { message, tempStore, text, USER, until } from './helpers.ts';
 
 let t: Awaited<ReturnType<typeof tempStore>>;
 const open: MaildirFolder[] = [];
@@ -135,6 +135,29 @@ describe('the shared folder index', () => {
     expect(changes.map((c) => c.kind)).toEqual(['expunge', 'append']);
     const g = await inbox(otherProcess());
     expect([g.uidValidity, g.messages().map((m) => m.uid)]).toEqual([validity, [11, 12]]);
+  });
+
+  it('lists cur/ once more after its own renames, catching a change hidden in the same mtime', async () => {
+    await t.store.deliver(USER, message('a'));
+    await t.store.deliver(USER, message('b'));
+    const past = new Date(Date.now() - 60_000);
+    for (const sub of ['new', 'cur']) await utimes(join(t.maildir, sub), past, past);
+    const f = await inbox();
+    await f.claimRecent();
+    await f.setFlags([1], '+', ['\\Seen']);
+    await f.index.settled();
+    // Another program renames message 2 within the same mtime as our renames.
+    const cur = join(t.maildir, 'cur');
+    const { mtime } = await stat(cur);
+    const [other] = (await readdir(cur)).filter((n) => !n.endsWith(':2,S'));
+    await rename(join(cur, other!), join(cur, `${other!.slice(0, other!.indexOf(':'))}:2,F`));
+    await utimes(cur, mtime, mtime);
+    const seen: unknown[] = [];
+    await until(async () => {
+      seen.push(...(await f.refresh()));
+      return seen.length > 0;
+    });
+    expect(seen).toEqual([expect.objectContaining({ kind: 'flags', uid: 2, flags: ['\\Flagged'] })]);
   });
 
   it('redoes at open a rename that a crash cut off after the index change', async () => {
