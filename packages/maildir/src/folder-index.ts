@@ -521,15 +521,17 @@ export class FolderIndex {
     if (scan) {
       // A plain listing (no file types: a symbolic link is refused when it is described or
       // opened); every file that is where and as the mirror says it is only counts.
-      const byBase = this.byBase;
       let matched = 0;
       for (const sub of ['cur', 'new'] as const) {
         if (!(sub === 'cur' ? scanCur : scanNew)) continue;
-        for (const name of await readdir(join(this.dir, sub))) {
+        const names = await readdir(join(this.dir, sub));
+        // Built on the first listing that has files (an empty new/ needs no map).
+        const byBase = names.length > 0 ? this.byBase : null;
+        for (const name of names) {
           if (name.charCodeAt(0) === 46 /* '.' */) continue;
           const colon = name.indexOf(':');
           const base = colon < 0 ? name : name.slice(0, colon);
-          const e = byBase.get(base);
+          const e = byBase!.get(base);
           // The name starts with the base: comparing the suffix costs no string per file.
           if (e?.sub === sub && name.length === base.length + e.suffix.length && name.endsWith(e.suffix)) {
             matched++;
@@ -855,7 +857,8 @@ export class FolderIndex {
   private async ownChangeDone(subs: readonly Sub[], before: number[]): Promise<void> {
     const after = await this.statSubs(subs);
     subs.forEach((sub, i) => {
-      if (trusted(this.stamps[sub], before[i]!))
+      // Unchanged (nothing of ours moved there): its stamp stays as it was.
+      if (after[i] !== before[i] && trusted(this.stamps[sub], before[i]!))
         this.stamps[sub] = { mtime: after[i]!, at: Date.now(), own: true };
     });
   }
