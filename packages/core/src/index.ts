@@ -23,6 +23,7 @@ export {
   type EnvelopeFields,
   type Folder,
   type FolderChange,
+  type FolderDelta,
   type FolderInfo,
   type MailboxStore,
   type MessageMeta,

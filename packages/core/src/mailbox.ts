@@ -10,11 +10,19 @@ export const SYSTEM_FLAGS = ['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '
 /** What every listing gives for one message, from the folder's index without opening files. */
 export interface MessageMeta {
   uid: number;
-  /** System flags and keywords, e.g. ['\\Seen', '$Forwarded']. */
+  /**
+   * System flags and keywords, e.g. ['\\Seen', '$Forwarded']. A store may share one frozen
+   * array between messages with the same flags: copy it before changing it.
+   */
   flags: string[];
   /** Size in the wire form (CRLF line ends): RFC822.SIZE. */
   size: number;
   internalDate: Date;
+  /**
+   * The folder's modseq at this message's last change (append or flags): RFC 7162's
+   * per-message MODSEQ, persistent across restarts, never reused within a UIDVALIDITY.
+   */
+  modseq: number;
 }
 
 /** The raw (unfolded, undecoded) header values IMAP's ENVELOPE is built from. */
@@ -65,11 +73,22 @@ export interface MessageSummary {
   structure: MimePart;
 }
 
-/** A change in a folder, in the order it happened; `seq` grows by one per change. */
+/** A change in a folder, in the order it happened; `modseq` grows with every change. */
 export type FolderChange =
-  | { seq: number; kind: 'append'; uids: number[] }
-  | { seq: number; kind: 'flags'; uid: number; flags: string[] }
-  | { seq: number; kind: 'expunge'; uids: number[] };
+  | { modseq: number; kind: 'append'; uids: number[] }
+  | { modseq: number; kind: 'flags'; uid: number; flags: string[] }
+  | { modseq: number; kind: 'expunge'; uids: number[] };
+
+/**
+ * What changed in a folder after a given modseq (CONDSTORE/QRESYNC's "changes since"):
+ * the current meta of every message appended or re-flagged since, and the UIDs expunged since.
+ */
+export interface FolderDelta {
+  /** Messages appended or whose flags changed after the modseq, in UID order. */
+  changed: readonly MessageMeta[];
+  /** UIDs expunged after the modseq, ascending. */
+  expunged: readonly number[];
+}
 
 export interface FolderInfo {
   /** Name in the store's view: `/` separated, UTF-8 (IMAP encodes modified UTF-7 on its side). */
@@ -123,19 +142,38 @@ export interface MailboxStore {
   lockMaildrop?(user: string): Promise<(() => Promise<void>) | null>;
 }
 
-/** One open folder. A snapshot that `refresh()` brings up to date. */
+/**
+ * One open folder: a session's handle on the folder's index. The index is shared by every
+ * handle of a process and persisted, so opening a folder a second time costs no scan.
+ * The handle shows the index as of its last `refresh()` or own change.
+ */
 export interface Folder {
   readonly user: string;
   readonly name: string;
   readonly uidValidity: number;
   /** The next UID the folder will assign. */
   readonly uidNext: number;
-  /** Highest change sequence applied to this snapshot. */
-  readonly highestSeq: number;
-  /** Messages in UID order, as of the last refresh or own change. */
+  /** The folder's modseq as of the last refresh or own change (RFC 7162 HIGHESTMODSEQ). */
+  readonly highestModseq: number;
+  /**
+   * Messages in UID order, as of the last refresh or own change. The array is immutable and
+   * shared: the same object is returned until the folder changes, so a session may keep it.
+   */
   messages(): readonly MessageMeta[];
-  /** Reads what other sessions and processes did; returns the changes in order. */
+  /**
+   * Reads what other sessions and processes did; returns their changes in order (including
+   * those an own operation brought into `messages()` since the last refresh). The handle's
+   * own changes are in `messages()` at once and are not reported.
+   */
   refresh(): Promise<FolderChange[]>;
+  /**
+   * What changed after `modseq` and up to `highestModseq` (as of the last refresh or own
+   * change); null when the expunge log no longer reaches back that far (the caller compares
+   * full lists instead).
+   */
+  changesSince(modseq: number): FolderDelta | null;
+  /** Every keyword the folder has defined (in use or not): IMAP's FLAGS names them all. */
+  keywords(): readonly string[];
   /**
    * Stores a message. Opens `blob` once and reads it to the end: IMAP hands over a one-shot
    * blob streaming the APPEND literal off the socket, so an implementation that needs the
@@ -145,6 +183,16 @@ export interface Folder {
   /** The message in wire form (CRLF); `start`/`end` are wire-form byte offsets. */
   read(uid: number, range?: { start: number; end?: number }): Readable;
   summary(uid: number): Promise<MessageSummary>;
+  /** The ENVELOPE fields, from the header alone (cheaper than a full summary). */
+  envelope(uid: number): Promise<EnvelopeFields>;
+  /**
+   * A small per-message text cache for what a protocol derives from a message once and sends
+   * often (IMAP keeps its ENVELOPE and BODYSTRUCTURE ready to send). Opaque to the store,
+   * persisted with the message's index entry and dropped with it; `cacheText` may batch its
+   * writes. Undefined when absent (or the message is gone).
+   */
+  cachedText(uid: number, key: string): string | undefined;
+  cacheText(uid: number, key: string, value: string): void;
   setFlags(uids: number[], op: '+' | '-' | '=', flags: string[]): Promise<MessageMeta[]>;
   /** Copies into another folder; returns [sourceUid, targetUid] pairs. */
   copy(uids: number[], target: Folder): Promise<Array<[number, number]>>;
