@@ -86,7 +86,8 @@ export async function writeMessage(
       // link() never replaces an existing file, unlike rename().
       await link(tmpPath, target);
       published = true;
-      await unlink(tmpPath);
+      // Published: the tmp name is only a leftover now, whoever removes it.
+      await unlink(tmpPath).catch(() => {});
     } catch (err) {
       if (published) throw err;
       const code = (err as NodeJS.ErrnoException).code;

@@ -30,6 +30,29 @@ export interface DotLock {
 
 const HOST = hostname();
 
+/**
+ * Waiters of this process per lock, first come first served: only the head polls the lock
+ * file. Without it, 50 sessions of one process polling one dot-lock left some waiting 20 s
+ * while others took it again and again (imaptest stress, 50 clients on one mailbox).
+ */
+const localTails = new Map<string, Promise<void>>();
+
+/** Waits for this process's earlier waiters on `lockPath`; returns the hand-over to the next. */
+async function localTurn(lockPath: string): Promise<() => void> {
+  const before = localTails.get(lockPath) ?? Promise.resolve();
+  let handOver!: () => void;
+  const mine = new Promise<void>((resolve) => {
+    handOver = resolve;
+  });
+  const tail = before.then(() => mine);
+  localTails.set(lockPath, tail);
+  await before;
+  return () => {
+    if (localTails.get(lockPath) === tail) localTails.delete(lockPath);
+    handOver();
+  };
+}
+
 async function breakIfStale(lockPath: string, staleMs: number): Promise<boolean> {
   let info: { ino: number; mtimeMs: number };
   let owner: string;
@@ -62,13 +85,16 @@ export async function acquireDotLock(target: string, options: DotLockOptions = {
   const timeoutMs = options.timeoutMs ?? staleMs + 5_000;
   const deadline = Date.now() + timeoutMs;
   let delay = 2;
+  const next = await localTurn(lockPath);
   const temp = `${lockPath}.${HOST}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  let held = false;
   try {
     // Inside the try: on a full disk the create succeeds and the write fails, leaving the file.
     await writeFile(temp, `${process.pid}:${HOST}`, { mode: 0o600 });
     for (;;) {
       try {
         await link(temp, lockPath);
+        held = true;
         break;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -80,6 +106,7 @@ export async function acquireDotLock(target: string, options: DotLockOptions = {
     }
   } finally {
     await unlink(temp).catch(() => {});
+    if (!held) next();
   }
   let done = false;
   return {
@@ -88,6 +115,7 @@ export async function acquireDotLock(target: string, options: DotLockOptions = {
       if (done) return;
       done = true;
       await unlink(lockPath).catch(() => {});
+      next();
     },
     async replaceTarget(content) {
       if (done) throw new Error('lock already released');
@@ -101,6 +129,7 @@ export async function acquireDotLock(target: string, options: DotLockOptions = {
       } finally {
         done = true;
         await unlink(lockPath).catch(() => {});
+        next();
       }
     },
   };

@@ -3,7 +3,9 @@
  * untouched; a writer killed mid-delivery also leaves a file whose name says which process
  * wrote it (`<secs>.M<usecs>P<pid>Q<n>.<host>`), so when that host is this one and the pid
  * no longer runs, the file is removed at once instead of holding disk space for a day and
- * a half (which matters most on a full disk).
+ * a half (which matters most on a full disk). Age is the inode's change time, not mtime: a
+ * writer sets mtime to the message's INTERNALDATE (IMAP APPEND of old mail) while the file
+ * is still in tmp/, and that file is not stale.
  */
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,7 +36,7 @@ export async function sweepTmp(folderDir: string, host: string, now = Date.now()
       const writer = writerOf(name);
       const deadWriter = writer !== null && writer.host === host && !pidAlive(writer.pid);
       const st = await stat(join(dir, name));
-      if (st.isFile() && (deadWriter || now - st.mtimeMs > STALE_MS)) {
+      if (st.isFile() && (deadWriter || now - st.ctimeMs > STALE_MS)) {
         await unlink(join(dir, name));
         removed++;
       }
