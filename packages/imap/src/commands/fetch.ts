@@ -4,6 +4,7 @@ import { filterHeader, locateSection, type SectionSource } from '../fetch/sectio
 import { formatSectionLabel } from '../parser/fetch-grammar.ts';
 import type { FetchAttribute } from '../parser/types.ts';
 import type { MailboxView } from '../session/mailbox-view.ts';
+import { isNotFound } from '../session/store-errors.ts';
 import { ResponseStreamError } from '../writer/response-writer.ts';
 import type { FetchItem, StreamedLiteral } from '../writer/types.ts';
 import { invalidSequence, resolveTargets } from './targets.ts';
@@ -70,14 +71,23 @@ export const fetch: CommandHandler<'FETCH'> = {
     const wantsFlags = attributes.some((a) => a.kind === 'simple' && a.name === 'FLAGS');
     const wantsSummary = attributes.some(needsSummary);
     let unreadable = 0;
+    let expunged = 0;
     for (const { seq, uid } of resolveTargets(view, cmd.args.set, cmd.uid)) {
-      // Gone from the store but not yet EXPUNGEd to this client: skip; the EXPUNGE follows later.
-      if (!view.alive(uid)) continue;
-      let meta = view.meta(uid)!;
+      // Gone from the store but not yet EXPUNGEd to this client: the rest is answered and the
+      // completion says OK [EXPUNGEISSUED] (RFC 9051 7.1, as Dovecot does); the EXPUNGE follows later.
+      let meta = view.meta(uid);
+      if (!meta) {
+        expunged++;
+        continue;
+      }
       let flagsChanged = false;
       if (setsSeen && !meta.flags.includes('\\Seen')) {
         view.noteFlags(await view.folder.setFlags([uid], '+', ['\\Seen']));
-        meta = view.meta(uid)!;
+        meta = view.meta(uid);
+        if (!meta) {
+          expunged++;
+          continue;
+        }
         flagsChanged = true;
       }
       const items: FetchItem[] = [];
@@ -156,10 +166,15 @@ export const fetch: CommandHandler<'FETCH'> = {
         // Read before anything went out for this message: drop it and say so in the tagged NO.
         for (const item of items)
           if (item.name === 'SECTION' && isStreamed(item.data)) item.data.stream.destroy();
-        ctx.log.warn({ event: 'read-failed', uid, err: String(err) });
-        unreadable++;
+        // Removed while we read it (by another session or process): expunged, not a failure.
+        if (isNotFound(err) || !view.alive(uid)) expunged++;
+        else {
+          ctx.log.warn({ event: 'read-failed', uid, err: String(err) });
+          unreadable++;
+        }
         continue;
       }
+      if (items.some((item) => item.name === 'FLAGS')) view.told(uid);
       try {
         await ctx.send({ type: 'fetch', seq, items });
       } catch (err) {
@@ -167,7 +182,8 @@ export const fetch: CommandHandler<'FETCH'> = {
         throw err instanceof ResponseStreamError ? err : new ResponseStreamError(String(err));
       }
     }
-    if (unreadable > 0) return no('some messages could not be read (expunged meanwhile?)');
+    if (unreadable > 0) return no('some messages could not be read');
+    if (expunged > 0) return ok('some messages were expunged meanwhile', { code: 'EXPUNGEISSUED' });
     return ok(`${cmd.uid ? 'UID FETCH' : 'FETCH'} completed`);
   },
 };

@@ -13,13 +13,10 @@ export const search: CommandHandler<'SEARCH'> = {
     await view.refreshQuietly();
     const key = cmd.args.criteria;
     const withContent = needsContent(key);
-    const scope = {
-      largestSeq: view.uids.length,
-      largestUid: view.uids.length > 0 ? view.uids[view.uids.length - 1]! : 0,
-    };
+    const scope = { largestSeq: view.exists, largestUid: view.lastUid };
     const ids: number[] = [];
-    for (let i = 0; i < view.uids.length; i++) {
-      const uid = view.uids[i]!;
+    for (let i = 0; i < scope.largestSeq; i++) {
+      const uid = view.uidAt(i + 1);
       const meta = view.meta(uid);
       if (!meta || !view.alive(uid)) continue;
       let cached: Promise<Buffer> | undefined;

@@ -267,8 +267,8 @@ export function describeMailboxStoreContract(name: string, open: () => Promise<M
         const expunged = await b.refresh();
         expect(expunged).toEqual([expect.objectContaining({ kind: 'expunge', uids: [uid] })]);
         seen.push(...expunged);
-        for (let i = 1; i < seen.length; i++) expect(seen[i]!.seq).toBeGreaterThan(seen[i - 1]!.seq);
-        expect(b.highestSeq).toBeGreaterThanOrEqual(seen.at(-1)!.seq);
+        for (let i = 1; i < seen.length; i++) expect(seen[i]!.modseq).toBeGreaterThan(seen[i - 1]!.modseq);
+        expect(b.highestModseq).toBeGreaterThanOrEqual(seen.at(-1)!.modseq);
         expect(await b.refresh()).toEqual([]);
         expect(b.messages()).toEqual([]);
       });
