@@ -1,18 +1,8 @@
-import { type LineClient, lineClient } from '@mailstack/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ALICE, type Harness, message, startHarness } from './fixtures.ts';
+import { ALICE, type Harness, message, selecting, startHarness } from './fixtures.ts';
 
 let h: Harness | undefined;
 
-/** A raw client logged in as Alice, `b SELECT INBOX` sent (its answer still to read). */
-async function selecting(port: number): Promise<LineClient> {
-  const c = await lineClient(port);
-  await c.read();
-  await c.writeLine(`a LOGIN ${ALICE} alice-pw`);
-  await c.readUntil(/^a OK/);
-  await c.writeLine('b SELECT INBOX');
-  return c;
-}
 afterEach(async () => {
   await h?.close();
   h = undefined;

@@ -5,6 +5,7 @@ import { formatSectionLabel } from '../parser/fetch-grammar.ts';
 import type { FetchAttribute } from '../parser/types.ts';
 import type { MailboxView } from '../session/mailbox-view.ts';
 import { isNotFound } from '../session/store-errors.ts';
+import { CACHE_KEYS, envelopeWire, structureWire } from '../writer/cached.ts';
 import { ResponseStreamError } from '../writer/response-writer.ts';
 import type { FetchItem, StreamedLiteral } from '../writer/types.ts';
 import { invalidSequence, resolveTargets } from './targets.ts';
@@ -17,15 +18,35 @@ function marksSeen(a: FetchAttribute): boolean {
   return a.name === 'RFC822' || a.name === 'RFC822.TEXT';
 }
 
+/** Needs the MIME tree whatever the cache holds (BODY/BODYSTRUCTURE only on a cache miss). */
 function needsSummary(a: FetchAttribute): boolean {
   if (a.kind === 'section') return a.section.part.length > 0 || !!a.section.specifier;
-  return (
-    a.name === 'ENVELOPE' ||
-    a.name === 'BODY' ||
-    a.name === 'BODYSTRUCTURE' ||
-    a.name === 'RFC822.HEADER' ||
-    a.name === 'RFC822.TEXT'
-  );
+  return a.name === 'RFC822.HEADER' || a.name === 'RFC822.TEXT';
+}
+
+/** Below this a body section is read into one buffer: no stream objects per message. */
+const BUFFERED_LITERAL = 256 * 1024;
+
+/**
+ * ENVELOPE, BODY or BODYSTRUCTURE from the store's text cache; on a miss serialised (ENVELOPE
+ * from the header alone unless the summary is at hand) and cached for the next FETCH.
+ */
+async function cachedItem(
+  view: MailboxView,
+  uid: number,
+  name: 'ENVELOPE' | 'BODY' | 'BODYSTRUCTURE',
+  summary: () => Promise<MessageSummary>,
+  known: MessageSummary | null,
+): Promise<FetchItem> {
+  const key = CACHE_KEYS[name];
+  const hit = view.folder.cachedText(uid, key);
+  if (hit !== undefined) return { name: 'WIRE', text: hit };
+  const text =
+    name === 'ENVELOPE'
+      ? envelopeWire(known ? known.envelope : await view.folder.envelope(uid))
+      : structureWire(name, (known ?? (await summary())).structure);
+  view.folder.cacheText(uid, key, text);
+  return { name: 'WIRE', text };
 }
 
 /** The bytes of one section: streamed ranges, buffered filtered headers. */
@@ -48,7 +69,14 @@ async function sectionData(
     end = Math.min(start + partial.length, end);
   }
   if (end <= start) return Buffer.alloc(0);
-  return { stream: await primed(view.folder.read(uid, { start, end })), length: end - start };
+  const stream = view.folder.read(uid, { start, end });
+  if (end - start <= BUFFERED_LITERAL) {
+    const data = await collect(stream);
+    // Shorter than the index says (the file changed under us): the message is not what we sized.
+    if (data.length !== end - start) throw new Error(`read ${data.length} of ${end - start} bytes`);
+    return data;
+  }
+  return { stream: await primed(stream), length: end - start };
 }
 
 export const fetch: CommandHandler<'FETCH'> = {
@@ -92,7 +120,11 @@ export const fetch: CommandHandler<'FETCH'> = {
       }
       const items: FetchItem[] = [];
       try {
-        const summary: MessageSummary | null = wantsSummary ? await view.folder.summary(uid) : null;
+        let summary: MessageSummary | null = wantsSummary ? await view.folder.summary(uid) : null;
+        const summarise = async (): Promise<MessageSummary> => {
+          summary ??= await view.folder.summary(uid);
+          return summary;
+        };
         for (const a of attributes) {
           if (a.kind === 'section') {
             // BODY[] needs no parse: the whole message is a range.
@@ -120,11 +152,9 @@ export const fetch: CommandHandler<'FETCH'> = {
               items.push({ name: 'RFC822.SIZE', value: meta.size });
               break;
             case 'ENVELOPE':
-              items.push({ name: 'ENVELOPE', envelope: summary!.envelope });
-              break;
             case 'BODY':
             case 'BODYSTRUCTURE':
-              items.push({ name: a.name, structure: summary!.structure });
+              items.push(await cachedItem(view, uid, a.name, summarise, summary));
               break;
             case 'RFC822':
               items.push({
