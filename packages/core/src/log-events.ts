@@ -430,6 +430,12 @@ export const LOG_EVENTS = {
     when: 'writing a delivered message failed; reported as no space (452)',
     fields: { user: 'string', folder: 'string', err: 'string' },
   },
+  'index-write-failed': {
+    group: 'store',
+    levels: ['warn'],
+    when: 'a delivered message is stored but its folder index row was not written; the next scan adds it',
+    fields: { user: 'string', folder: 'string', err: 'string' },
+  },
   'folder-created': {
     group: 'store',
     levels: ['info'],

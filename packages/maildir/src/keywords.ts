@@ -57,6 +57,11 @@ export class KeywordTable {
 
   keywordAt = (index: number): string | undefined => this.table[index];
 
+  /** Every keyword the file defines, in letter order. */
+  all(): string[] {
+    return this.table.filter((k): k is string => k !== undefined);
+  }
+
   indexOf(name: string): number {
     const lower = name.toLowerCase();
     return this.table.findIndex((k) => k !== undefined && k.toLowerCase() === lower);

@@ -25,10 +25,10 @@ import {
   splitAddress,
   storageRefusal,
 } from '@mailstack/core';
-import { MetaCache } from './cache.ts';
 import { storeMessage } from './deliver.ts';
 import { parseFileName, safeHostname } from './filename.ts';
 import { type FolderContext, MaildirFolder } from './folder.ts';
+import { FolderIndex } from './folder-index.ts';
 import { KEYWORDS_FILE } from './keywords.ts';
 import {
   folderDirName,
@@ -44,7 +44,11 @@ import { DEFAULT_SPECIAL_FOLDERS, readSpecialUse, writeSpecialUse } from './spec
 import { readSubscriptions, updateSubscriptions } from './subscriptions.ts';
 import { sweepTmp } from './tmp-sweep.ts';
 import { UidList } from './uidlist.ts';
+import { nextUidValidity } from './uidvalidity.ts';
 import { notifyFolderChanged } from './watch.ts';
+
+/** How long a folder's index stays open after its last handle closed (STATUS opens and closes). */
+const INDEX_LINGER_MS = 10_000;
 
 /** The POP3 maildrop lock's file name in a user's Maildir. */
 export const MAILDROP_LOCK = 'mailstack-pop3.lock';
@@ -66,8 +70,12 @@ export class MaildirStore implements MailboxStore {
   private readonly options: MaildirStoreOptions;
   private readonly host: string;
   private readonly log: Logger;
-  /** Shared per folder directory so repeated deliveries read the uidlist incrementally. */
-  private readonly uidlists = new Map<string, UidList>();
+  /**
+   * The folder indexes of this store object, by folder directory: every handle of a folder
+   * shares one (a process normally has one store; two stores on one root behave as two
+   * processes). Deliveries use it too, so the uidlist is read incrementally.
+   */
+  private readonly indexes = new Map<string, FolderIndex>();
   private readonly ctx: FolderContext;
 
   constructor(options: MaildirStoreOptions) {
@@ -117,13 +125,51 @@ export class MaildirStore implements MailboxStore {
     return new MaildirSize(this.userDir(user));
   }
 
-  private uidlistFor(dir: string): UidList {
-    let u = this.uidlists.get(dir);
-    if (!u) {
-      u = new UidList(dir);
-      this.uidlists.set(dir, u);
+  /** A uidlist whose new UIDVALIDITY comes from the user's dovecot-uidvalidity. */
+  private newUidList(dir: string, maildir: string): UidList {
+    return new UidList(dir, () => nextUidValidity(maildir));
+  }
+
+  /** The folder's shared index, held until `releaseIndex`. */
+  private acquireIndex(dir: string, maildir: string): FolderIndex {
+    let ix = this.indexes.get(dir);
+    if (!ix) {
+      ix = new FolderIndex(dir, this.newUidList(dir, maildir));
+      this.indexes.set(dir, ix);
     }
-    return u;
+    ix.refs++;
+    if (ix.lingerTimer) clearTimeout(ix.lingerTimer);
+    ix.lingerTimer = null;
+    return ix;
+  }
+
+  private releaseIndex(ix: FolderIndex): void {
+    if (--ix.refs > 0) return;
+    ix.flush();
+    if (ix.detached) {
+      void ix.close();
+      return;
+    }
+    ix.lingerTimer = setTimeout(() => {
+      ix.lingerTimer = null;
+      if (ix.refs > 0) return;
+      if (this.indexes.get(ix.dir) === ix) this.indexes.delete(ix.dir);
+      void ix.close();
+    }, INDEX_LINGER_MS);
+    ix.lingerTimer.unref();
+  }
+
+  /** Forgets the indexes of a folder and its children (deleted or renamed): new opens start afresh. */
+  private forgetIndexes(dir: string): void {
+    for (const [key, ix] of this.indexes)
+      if (key === dir || key.startsWith(`${dir}.`)) {
+        this.indexes.delete(key);
+        ix.detached = true;
+        if (ix.refs === 0) {
+          if (ix.lingerTimer) clearTimeout(ix.lingerTimer);
+          void ix.close();
+        }
+      }
   }
 
   /**
@@ -160,12 +206,12 @@ export class MaildirStore implements MailboxStore {
   /** Creates a new user's Maildir with INBOX and the special-use folders, all subscribed. */
   async ensureUser(user: string): Promise<void> {
     const maildir = await this.ensureInbox(user);
-    await this.uidlistFor(maildir).ensure();
+    await this.newUidList(maildir, maildir).ensure();
     for (const [name] of DEFAULT_SPECIAL_FOLDERS) {
       const dir = this.folderDir(user, name);
       if (!(await this.exists(dir))) {
         await this.makeFolderDirs(dir, false);
-        await this.uidlistFor(dir).ensure();
+        await this.newUidList(dir, maildir).ensure();
       }
     }
     await updateSubscriptions(maildir, (names) => {
@@ -241,7 +287,7 @@ export class MaildirStore implements MailboxStore {
       }
     } catch (err) {
       for (const d of made.reverse()) {
-        this.uidlists.delete(d);
+        this.forgetIndexes(d);
         await rm(d, { recursive: true, force: true }).catch(() => {});
       }
       throw asNoSpace(err);
@@ -259,7 +305,7 @@ export class MaildirStore implements MailboxStore {
     const building = join(maildir, `mailstack-creating.${randomBytes(6).toString('hex')}`);
     try {
       await this.makeFolderDirs(building, false);
-      await new UidList(building).ensure();
+      await this.newUidList(building, maildir).ensure();
       await rename(building, dir);
       return true;
     } catch (err) {
@@ -279,7 +325,7 @@ export class MaildirStore implements MailboxStore {
     // Move it out of sight in one rename, then remove at leisure (children stay).
     const doomed = join(maildir, `mailstack-deleted.${randomBytes(6).toString('hex')}`);
     await rename(dir, doomed);
-    this.uidlists.delete(dir);
+    this.forgetIndexes(dir);
     await rm(doomed, { recursive: true, force: true });
     const map = await readSpecialUse(maildir);
     if (map.delete(norm)) await writeSpecialUse(maildir, map);
@@ -323,7 +369,7 @@ export class MaildirStore implements MailboxStore {
     await updateSubscriptions(maildir, (names) => names.map(moved));
     const map = await readSpecialUse(maildir);
     await writeSpecialUse(maildir, new Map([...map].map(([n, a]) => [moved(n), a])));
-    this.uidlists.clear();
+    this.forgetIndexes(srcDir);
     notifyFolderChanged(srcDir);
   }
 
@@ -374,7 +420,18 @@ export class MaildirStore implements MailboxStore {
     // Every open: a tmp/ is nearly always empty, and a writer killed since the last open
     // would otherwise hold its disk space until the next restart.
     await sweepTmp(dir, this.host);
-    return new MaildirFolder(user, norm, dir, this.ctx).open();
+    const ix = this.acquireIndex(dir, this.userDir(user));
+    let released = false;
+    const release = () => {
+      if (!released) this.releaseIndex(ix);
+      released = true;
+    };
+    try {
+      return await new MaildirFolder(user, norm, ix, this.ctx, release).open();
+    } catch (err) {
+      release();
+      throw err;
+    }
   }
 
   // ---- delivery and quota ----------------------------------------------------------------
@@ -413,13 +470,26 @@ export class MaildirStore implements MailboxStore {
     // Refuse early, before reading the body, when the box is already full.
     await this.checkQuota(user, 0, 1);
     const flags = (options.flags ?? []).filter((f) => f.toLowerCase() !== '\\recent');
-    let letters: string | undefined;
-    if (flags.length > 0) {
-      const f = new MaildirFolder(user, folder, dir, this.ctx);
-      letters = await f.lettersForFlags(flags, true);
-    }
     if (!(await this.isFolder(dir, folder === 'INBOX')))
       throw new NotFoundError(`No such mailbox: ${folder}`);
+    const ix = this.acquireIndex(dir, maildir);
+    try {
+      return await this.deliverInto(ix, user, folder, blob, flags, options);
+    } finally {
+      this.releaseIndex(ix);
+    }
+  }
+
+  private async deliverInto(
+    ix: FolderIndex,
+    user: string,
+    folder: string,
+    blob: MessageBlob,
+    flags: string[],
+    options: AppendOptions,
+  ): Promise<{ folder: string; uid: number }> {
+    const dir = ix.dir;
+    const letters = flags.length > 0 ? await ix.lettersForFlags(flags, true) : undefined;
     let written: Awaited<ReturnType<typeof storeMessage>>;
     try {
       written = await storeMessage(
@@ -431,7 +501,7 @@ export class MaildirStore implements MailboxStore {
           ...(options.internalDate ? { internalDate: options.internalDate } : {}),
           beforePublish: (size) => this.checkQuota(user, size, 1),
         },
-        async (base) => (await this.uidlistFor(dir).assign([base])).get(base)!,
+        async (base) => (await ix.uidlist.assign([base])).get(base)!,
       );
     } catch (err) {
       // A refusal (quota) and the source's own SmtpError (size, NUL) keep their meaning.
@@ -443,11 +513,13 @@ export class MaildirStore implements MailboxStore {
       throw new NoSpaceError({ cause: err });
     }
     const uid = written.uid;
-    // Both are rebuilt when missing (cache from the file, usage by recalculation): the
-    // message is stored and numbered, so a full disk here must not turn it into a 4xx.
-    await new MetaCache(dir).put([
-      [written.base, { wireSize: written.wireSize, internalDate: written.internalDate }],
-    ]);
+    // Both are rebuilt when missing (the index row by the next scan, usage by recalculation):
+    // the message is stored and numbered, so a failure here must not turn it into a 4xx.
+    await ix
+      .recordWritten(written, letters)
+      .catch((err: unknown) =>
+        this.log.warn({ event: 'index-write-failed', user, folder, err: String(err) }, 'index not updated'),
+      );
     await this.maildirSize(user).add(written.size, 1);
     notifyFolderChanged(dir);
     this.log.info({ event: 'stored', user, folder, uid, size: written.wireSize }, 'delivered');

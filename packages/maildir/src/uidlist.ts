@@ -128,9 +128,12 @@ export class UidList {
   generation = 0;
 
   private queue: Promise<unknown> = Promise.resolve();
+  /** Where a new file's UIDVALIDITY comes from (the user's dovecot-uidvalidity). */
+  private readonly validity: () => Promise<number>;
 
-  constructor(dir: string) {
+  constructor(dir: string, validity?: () => Promise<number>) {
     this.path = join(dir, UIDLIST_FILE);
+    this.validity = validity ?? (async () => newUidValidity());
   }
 
   /** One operation at a time per object: refresh keeps a read offset that must not race. */
@@ -254,7 +257,7 @@ export class UidList {
     if (!this.header) {
       // No usable file: start one. Keep a UIDVALIDITY we already know; never lower next uid.
       const header: UidListHeader = {
-        uidValidity: newUidValidity(),
+        uidValidity: await this.validity(),
         nextUid: this.nextUid,
         guid: randomBytes(16).toString('hex'),
         extra: [],
@@ -299,7 +302,7 @@ export class UidList {
       const live = await isLive();
       const h: UidListHeader = {
         ...(this.header ?? {
-          uidValidity: newUidValidity(),
+          uidValidity: await this.validity(),
           guid: randomBytes(16).toString('hex'),
           extra: [],
         }),

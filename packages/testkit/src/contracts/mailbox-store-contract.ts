@@ -251,7 +251,7 @@ export function describeMailboxStoreContract(name: string, open: () => Promise<M
     });
 
     describe('sessions', () => {
-      it("reports another session's appends, flag changes and expunges in order, seq growing", async () => {
+      it("reports another session's appends, flag changes and expunges in order, modseq growing", async () => {
         const a = await folder();
         const b = await folder();
         const seen: FolderChange[] = [];
@@ -341,6 +341,151 @@ export function describeMailboxStoreContract(name: string, open: () => Promise<M
         const again = await store.lockMaildrop(USER);
         expect(again).toBeTypeOf('function');
         await again!();
+      });
+    });
+
+    describe('index: modseq, changes since, caches', () => {
+      const modseqOf = (f: Folder, uid: number) => f.messages().find((m) => m.uid === uid)!.modseq;
+
+      it('gives every change a modseq that strictly grows, kept per message', async () => {
+        const inbox = await folder();
+        const start = inbox.highestModseq;
+        const [a, b, c] = [
+          (await inbox.append(mail(1))).uid,
+          (await inbox.append(mail(2))).uid,
+          (await inbox.append(mail(3))).uid,
+        ];
+        const [ma, mb, mc] = [modseqOf(inbox, a), modseqOf(inbox, b), modseqOf(inbox, c)];
+        expect(start < ma && ma < mb && mb < mc).toBe(true);
+        expect(inbox.highestModseq).toBe(mc);
+        const [flagged] = await inbox.setFlags([b], '+', ['\\Seen']);
+        expect(flagged!.modseq).toBeGreaterThan(mc);
+        expect(inbox.highestModseq).toBe(flagged!.modseq);
+        expect([modseqOf(inbox, a), modseqOf(inbox, b), modseqOf(inbox, c)]).toEqual([
+          ma,
+          flagged!.modseq,
+          mc,
+        ]);
+        // Setting what is already set changes nothing.
+        await inbox.setFlags([b], '+', ['\\Seen']);
+        expect(inbox.highestModseq).toBe(flagged!.modseq);
+        await inbox.expunge([a]);
+        expect(inbox.highestModseq).toBeGreaterThan(flagged!.modseq);
+      });
+
+      it('keeps modseqs, flags and the highest modseq across a restart', async () => {
+        if (!fx.reopen) return;
+        const inbox = await folder();
+        const { uid } = await inbox.append(mail(1));
+        await inbox.setFlags([uid], '+', ['\\Flagged', 'Work']);
+        const before = inbox.messages().map((m) => ({ ...m, flags: sorted(m.flags) }));
+        const highest = inbox.highestModseq;
+        await inbox.close();
+        const other = await fx.reopen();
+        const again = await folder('INBOX', other);
+        expect(again.highestModseq).toBe(highest);
+        expect(again.messages().map((m) => ({ ...m, flags: sorted(m.flags) }))).toEqual(before);
+        const [changed] = await again.setFlags([uid], '-', ['Work']);
+        expect(changed!.modseq).toBeGreaterThan(highest);
+      });
+
+      it('answers changesSince with appends, flag changes and expunges, between handles and stores', async () => {
+        const a = await folder();
+        const keep = (await a.append(mail(1))).uid;
+        const doomed = (await a.append(mail(2))).uid;
+        const b = await folder();
+        const stores = fx.reopen ? [store, await fx.reopen()] : [store];
+        const c = await folder('INBOX', stores.at(-1));
+        const since = b.highestModseq;
+        expect(c.highestModseq).toBe(since);
+        expect(b.changesSince(since)).toEqual({ changed: [], expunged: [] });
+        const added = (await a.append(mail(3))).uid;
+        await a.setFlags([keep], '+', ['\\Answered']);
+        await a.expunge([doomed]);
+        for (const f of [b, c]) {
+          await f.refresh();
+          const delta = f.changesSince(since)!;
+          expect(delta.changed.map((m) => m.uid)).toEqual([keep, added]);
+          expect(delta.changed[0]!.flags).toEqual(['\\Answered']);
+          expect(delta.expunged).toEqual([doomed]);
+          for (const m of delta.changed) expect(m.modseq).toBeGreaterThan(since);
+          expect(f.highestModseq).toBe(a.highestModseq);
+          expect(f.changesSince(f.highestModseq)).toEqual({ changed: [], expunged: [] });
+        }
+        // From the other side: what c does, a reads.
+        await c.setFlags([added], '+', ['\\Seen']);
+        const mark = a.highestModseq;
+        await a.refresh();
+        expect(a.changesSince(mark)!.changed.map((m) => [m.uid, m.flags])).toEqual([[added, ['\\Seen']]]);
+      });
+
+      it('lists every keyword the folder defined, in use or not', async () => {
+        const inbox = await folder();
+        const { uid } = await inbox.append(mail(1));
+        await inbox.setFlags([uid], '+', ['$Forwarded', 'Work']);
+        await inbox.setFlags([uid], '-', ['Work']);
+        expect(sorted(inbox.keywords())).toEqual(sorted(['$Forwarded', 'Work']));
+        expect(inbox.keywords()).not.toContain('\\Seen');
+      });
+
+      it('builds the ENVELOPE fields from the header alone', async () => {
+        const inbox = await folder();
+        const { uid } = await inbox.append(
+          bufferBlob(
+            'Date: Mon, 1 Jan 2024 10:00:00 +0000\r\nFrom: "Bob" <bob@example.net>\r\nTo: alice@example.test\r\n' +
+              'Cc: carol@example.org\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\nMessage-ID: <m1@example.net>\r\n' +
+              'In-Reply-To: <m0@example.net>\r\n\r\nFrom: not@a.header\r\n',
+          ),
+        );
+        const env = await inbox.envelope(uid);
+        expect(env).toMatchObject({
+          date: 'Mon, 1 Jan 2024 10:00:00 +0000',
+          from: '"Bob" <bob@example.net>',
+          to: 'alice@example.test',
+          cc: 'carol@example.org',
+          subject: '=?utf-8?q?caf=C3=A9?=',
+          messageId: '<m1@example.net>',
+          inReplyTo: '<m0@example.net>',
+        });
+        expect(env).toEqual((await inbox.summary(uid)).envelope);
+        expect(await refusalOf(inbox.envelope(uid + 100))).toBe('not-found');
+      });
+
+      it('keeps cached texts across a restart and drops them with the message', async () => {
+        const inbox = await folder();
+        const { uid } = await inbox.append(mail(1));
+        const other = (await inbox.append(mail(2))).uid;
+        expect(inbox.cachedText(uid, 'envelope')).toBeUndefined();
+        inbox.cacheText(uid, 'envelope', '("date" "subject")');
+        inbox.cacheText(other, 'envelope', 'other');
+        expect(inbox.cachedText(uid, 'envelope')).toBe('("date" "subject")');
+        expect(inbox.cachedText(uid, 'bodystructure')).toBeUndefined();
+        await inbox.close();
+        const reopened = await folder('INBOX', fx.reopen ? await fx.reopen() : store);
+        expect(reopened.cachedText(uid, 'envelope')).toBe('("date" "subject")');
+        await reopened.expunge([uid]);
+        expect(reopened.cachedText(uid, 'envelope')).toBeUndefined();
+        expect(reopened.cachedText(other, 'envelope')).toBe('other');
+        await reopened.close();
+        const last = await folder('INBOX', fx.reopen ? await fx.reopen() : store);
+        expect(last.cachedText(uid, 'envelope')).toBeUndefined();
+        expect(last.cachedText(other, 'envelope')).toBe('other');
+      });
+
+      it('returns the same messages() array while nothing changes, a new one after', async () => {
+        const a = await folder();
+        await a.append(mail(1));
+        const b = await folder();
+        const list = b.messages();
+        expect(b.messages()).toBe(list);
+        expect(await b.refresh()).toEqual([]);
+        expect(b.messages()).toBe(list);
+        await a.append(mail(2));
+        await b.refresh();
+        const next = b.messages();
+        expect(next).not.toBe(list);
+        expect(next).toHaveLength(2);
+        expect(list).toHaveLength(1); // a kept array never changes under its holder
       });
     });
 
