@@ -1,5 +1,5 @@
 import { collect } from '../fetch/read.ts';
-import { decodedBodyText } from '../search/body-text.ts';
+import { decodedBodyText, mayNeedDecoding } from '../search/body-text.ts';
 import { matches, needsContent } from '../search/evaluate.ts';
 import type { CommandHandler } from './types.ts';
 import { ok, selected } from './types.ts';
@@ -32,10 +32,16 @@ export const search: CommandHandler<'SEARCH'> = {
           cached ??= collect(view.folder.read(uid));
           return cached;
         },
+        // Called after the raw bytes did not match: only what they did not show as text is
+        // decoded, and a message that declares no encoding or charset needs no MIME parse.
         bodyText: () => {
           decoded ??= subject
             .content()
-            .then(async (raw) => decodedBodyText(raw, (await view.folder.summary(uid)).structure));
+            .then(async (raw) =>
+              mayNeedDecoding(raw)
+                ? decodedBodyText(raw, (await view.folder.summary(uid)).structure, true)
+                : '',
+            );
           return decoded;
         },
       };
