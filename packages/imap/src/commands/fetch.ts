@@ -1,4 +1,5 @@
 import type { MessageSummary } from '@mailstack/core';
+import { readAhead } from '../fetch/ahead.ts';
 import { collect, primed } from '../fetch/read.ts';
 import { filterHeader, locateSection, type SectionSource } from '../fetch/sections.ts';
 import { formatSectionLabel } from '../parser/fetch-grammar.ts';
@@ -8,7 +9,7 @@ import { isNotFound } from '../session/store-errors.ts';
 import { CACHE_KEYS, envelopeWire, structureWire } from '../writer/cached.ts';
 import { ResponseStreamError } from '../writer/response-writer.ts';
 import type { FetchItem, StreamedLiteral } from '../writer/types.ts';
-import { invalidSequence, resolveTargets } from './targets.ts';
+import { invalidSequence, resolveTargets, type Target } from './targets.ts';
 import type { CommandHandler } from './types.ts';
 import { bad, no, ok, selected } from './types.ts';
 
@@ -98,24 +99,16 @@ export const fetch: CommandHandler<'FETCH'> = {
     const setsSeen = !view.readOnly && attributes.some(marksSeen);
     const wantsFlags = attributes.some((a) => a.kind === 'simple' && a.name === 'FLAGS');
     const wantsSummary = attributes.some(needsSummary);
-    let unreadable = 0;
-    let expunged = 0;
-    for (const { seq, uid } of resolveTargets(view, cmd.args.set, cmd.uid)) {
+    const prepare = async ({ seq, uid }: Target): Promise<Prepared> => {
       // Gone from the store but not yet EXPUNGEd to this client: the rest is answered and the
       // completion says OK [EXPUNGEISSUED] (RFC 9051 7.1, as Dovecot does); the EXPUNGE follows later.
       let meta = view.meta(uid);
-      if (!meta) {
-        expunged++;
-        continue;
-      }
+      if (!meta) return EXPUNGED;
       let flagsChanged = false;
       if (setsSeen && !meta.flags.includes('\\Seen')) {
         view.noteFlags(await view.folder.setFlags([uid], '+', ['\\Seen']));
         meta = view.meta(uid);
-        if (!meta) {
-          expunged++;
-          continue;
-        }
+        if (!meta) return EXPUNGED;
         flagsChanged = true;
       }
       const items: FetchItem[] = [];
@@ -193,30 +186,57 @@ export const fetch: CommandHandler<'FETCH'> = {
         }
         if (flagsChanged && !wantsFlags) items.push({ name: 'FLAGS', flags: view.flagsOf(uid) });
       } catch (err) {
-        // Read before anything went out for this message: drop it and say so in the tagged NO.
-        for (const item of items)
-          if (item.name === 'SECTION' && isStreamed(item.data)) item.data.stream.destroy();
+        // Read before anything went out for this message: drop it and say so in the completion.
+        destroyStreams(items);
         // Removed while we read it (by another session or process): expunged, not a failure.
-        if (isNotFound(err) || !view.alive(uid)) expunged++;
+        if (isNotFound(err) || !view.alive(uid)) return EXPUNGED;
+        ctx.log.warn({ event: 'read-failed', uid, err: String(err) });
+        return UNREADABLE;
+      }
+      return { seq, uid, items };
+    };
+    let unreadable = 0;
+    let expunged = 0;
+    // Messages are read a few ahead of the one being written, so the store's file reads overlap
+    // each other and the socket writes instead of each waiting its turn (setting \\Seen keeps
+    // the strict order: one message at a time).
+    await readAhead(
+      resolveTargets(view, cmd.args.set, cmd.uid),
+      setsSeen ? 1 : READ_AHEAD,
+      prepare,
+      async (p) => {
+        if (p === EXPUNGED) expunged++;
+        else if (p === UNREADABLE) unreadable++;
         else {
-          ctx.log.warn({ event: 'read-failed', uid, err: String(err) });
-          unreadable++;
+          if (p.items.some((item) => item.name === 'FLAGS')) view.told(p.uid);
+          try {
+            await ctx.send({ type: 'fetch', seq: p.seq, items: p.items });
+          } catch (err) {
+            // Part of a literal is on the wire: only closing the connection keeps the client sane.
+            throw err instanceof ResponseStreamError ? err : new ResponseStreamError(String(err));
+          }
         }
-        continue;
-      }
-      if (items.some((item) => item.name === 'FLAGS')) view.told(uid);
-      try {
-        await ctx.send({ type: 'fetch', seq, items });
-      } catch (err) {
-        // Part of a literal is on the wire: only closing the connection keeps the client sane.
-        throw err instanceof ResponseStreamError ? err : new ResponseStreamError(String(err));
-      }
-    }
+      },
+      (p) => {
+        if (typeof p === 'object') destroyStreams(p.items);
+      },
+    );
     if (unreadable > 0) return no('some messages could not be read');
     if (expunged > 0) return ok('some messages were expunged meanwhile', { code: 'EXPUNGEISSUED' });
     return ok(`${cmd.uid ? 'UID FETCH' : 'FETCH'} completed`);
   },
 };
+
+const EXPUNGED = 'expunged';
+const UNREADABLE = 'unreadable';
+/** One message's FETCH response ready to write, or why there is none. */
+type Prepared = { seq: number; uid: number; items: FetchItem[] } | typeof EXPUNGED | typeof UNREADABLE;
+/** How many messages are read ahead of the one being written. */
+const READ_AHEAD = 16;
+
+function destroyStreams(items: readonly FetchItem[]): void {
+  for (const item of items) if (item.name === 'SECTION' && isStreamed(item.data)) item.data.stream.destroy();
+}
 
 function isStreamed(data: Buffer | string | StreamedLiteral | null): data is StreamedLiteral {
   return data !== null && typeof data === 'object' && !Buffer.isBuffer(data);

@@ -1,3 +1,4 @@
+import { readAhead } from '../fetch/ahead.ts';
 import { collect } from '../fetch/read.ts';
 import { decodedBodyText, mayNeedDecoding } from '../search/body-text.ts';
 import { matches, needsContent } from '../search/evaluate.ts';
@@ -15,14 +16,14 @@ export const search: CommandHandler<'SEARCH'> = {
     const withContent = needsContent(key);
     const scope = { largestSeq: view.exists, largestUid: view.lastUid };
     const ids: number[] = [];
-    for (let i = 0; i < scope.largestSeq; i++) {
-      const uid = view.uidAt(i + 1);
+    const test = async (seq: number): Promise<number | null> => {
+      const uid = view.uidAt(seq);
       const meta = view.meta(uid);
-      if (!meta || !view.alive(uid)) continue;
+      if (!meta) return null;
       let cached: Promise<Buffer> | undefined;
       let decoded: Promise<string> | undefined;
       const subject = {
-        seq: i + 1,
+        seq,
         uid,
         meta,
         flags: meta.flags,
@@ -45,10 +46,21 @@ export const search: CommandHandler<'SEARCH'> = {
           return decoded;
         },
       };
-      if (await matches(key, subject, scope)) ids.push(cmd.uid ? uid : i + 1);
-      if (withContent && cached) await cached.catch(() => {});
-    }
+      try {
+        return (await matches(key, subject, scope)) ? (cmd.uid ? uid : seq) : null;
+      } finally {
+        if (withContent && cached) await cached.catch(() => {});
+      }
+    };
+    const seqs = Array.from({ length: scope.largestSeq }, (_, i) => i + 1);
+    // Messages whose text a key needs are read a few at a time, answers kept in order.
+    await readAhead(seqs, withContent ? SEARCH_AHEAD : 1, test, (id) => {
+      if (id !== null) ids.push(id);
+    });
     await ctx.send({ type: 'search', ids });
     return ok(`${cmd.uid ? 'UID SEARCH' : 'SEARCH'} completed`);
   },
 };
+
+/** Messages read at once by a SEARCH that needs their text. */
+const SEARCH_AHEAD = 8;
