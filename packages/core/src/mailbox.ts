@@ -10,7 +10,10 @@ export const SYSTEM_FLAGS = ['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '
 /** What every listing gives for one message, from the folder's index without opening files. */
 export interface MessageMeta {
   uid: number;
-  /** System flags and keywords, e.g. ['\\Seen', '$Forwarded']. */
+  /**
+   * System flags and keywords, e.g. ['\\Seen', '$Forwarded']. A store may share one frozen
+   * array between messages with the same flags: copy it before changing it.
+   */
   flags: string[];
   /** Size in the wire form (CRLF line ends): RFC822.SIZE. */
   size: number;
@@ -157,11 +160,16 @@ export interface Folder {
    * shared: the same object is returned until the folder changes, so a session may keep it.
    */
   messages(): readonly MessageMeta[];
-  /** Reads what other sessions and processes did; returns the changes in order. */
+  /**
+   * Reads what other sessions and processes did; returns their changes in order (including
+   * those an own operation brought into `messages()` since the last refresh). The handle's
+   * own changes are in `messages()` at once and are not reported.
+   */
   refresh(): Promise<FolderChange[]>;
   /**
-   * What changed after `modseq`, as of the last refresh or own change; null when the
-   * expunge log no longer reaches back that far (the caller compares full lists instead).
+   * What changed after `modseq` and up to `highestModseq` (as of the last refresh or own
+   * change); null when the expunge log no longer reaches back that far (the caller compares
+   * full lists instead).
    */
   changesSince(modseq: number): FolderDelta | null;
   /** Every keyword the folder has defined (in use or not): IMAP's FLAGS names them all. */

@@ -24,7 +24,7 @@
  * blocking the caller, and a row whose file name disagrees with its wanted letters at load
  * is a rename to redo (a crash in between).
  */
-import { constants, existsSync } from 'node:fs';
+import { constants, existsSync, lstatSync } from 'node:fs';
 import { lstat, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -60,15 +60,32 @@ export interface FileRef {
   name: string;
 }
 
-/** A message in the mirror. `sub`/`name` follow the disk (a rename changes no meta). */
-interface Entry {
+/**
+ * A message in the mirror. `sub` and the file name follow the disk (a rename changes no
+ * meta); the name is kept as its suffix after the base (`:2,S`), a few bytes instead of a
+ * second copy of the base.
+ */
+class Entry {
   readonly uid: number;
   readonly base: string;
   sub: Sub;
-  name: string;
+  suffix: string;
   /** The wanted flag letters (the file's name catches up through the rename queue). */
   readonly letters: string;
   readonly meta: MessageMeta;
+
+  constructor(uid: number, base: string, sub: Sub, suffix: string, letters: string, meta: MessageMeta) {
+    this.uid = uid;
+    this.base = base;
+    this.sub = sub;
+    this.suffix = suffix;
+    this.letters = letters;
+    this.meta = meta;
+  }
+
+  get name(): string {
+    return this.suffix === '' ? this.base : this.base + this.suffix;
+  }
 }
 
 /** A message to record in the index (append, delivery, copy). */
@@ -84,6 +101,14 @@ export interface NewMessage {
   texts?: Array<{ key: string; value: string }>;
 }
 
+/** How much of the expunge log a folder keeps (changesSince below what it dropped answers null). */
+export interface IndexLimits {
+  /** Pruned once it holds more than this many expunges; default 20,000. */
+  expungeLogMax?: number;
+  /** What a prune keeps, the newest; default 10,000. */
+  expungeLogKeep?: number;
+}
+
 /** Opening a message file: read-only, and failing (ELOOP) on a symbolic link. */
 const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
 /** Messages up to this wire size are read in one go instead of streamed. */
@@ -97,6 +122,8 @@ const EXPUNGE_LOG_KEEP = 10_000;
 const RECENT_LOG_MAX = 50_000;
 /** Cached texts and summaries are written in one transaction per this many, or per tick. */
 const WRITE_BATCH = 512;
+/** Cached texts read ahead per query. */
+const TEXT_WINDOW = 2048;
 /** A header bigger than this is cut for envelope() (the summariser's own header budget). */
 const MAX_HEADER = 256 * 1024;
 /** Files described (stat, maybe read) at once when a folder is first indexed. */
@@ -106,7 +133,20 @@ const EMPTY: readonly MessageMeta[] = Object.freeze([]);
 
 interface DirStamp {
   mtime: number;
+  /** When the directory was listed (or, for `own`, when our own change ended). */
   at: number;
+  /**
+   * The mtime is our own renames' (the directory was trusted just before them): trusted
+   * without a listing while it is younger than the margin, then listed once to verify. A
+   * change another program made during our renames is seen at most that much later.
+   */
+  own?: boolean;
+}
+
+/** A directory whose mtime is `mtime` needs no listing under this stamp. */
+function trusted(s: DirStamp | null, mtime: number, now = Date.now()): boolean {
+  if (s === null || s.mtime !== mtime) return false;
+  return s.own ? now - s.mtime <= MTIME_SAFE_MS : s.at - s.mtime > MTIME_SAFE_MS;
 }
 
 function parseStamp(s: string): DirStamp | null {
@@ -116,7 +156,8 @@ function parseStamp(s: string): DirStamp | null {
   return s && Number.isFinite(mtime) && Number.isFinite(at) ? { mtime, at } : null;
 }
 
-const stampText = (s: DirStamp | null) => (s ? `${s.mtime}/${s.at}` : '');
+/** An `own` stamp is never persisted: a restarted process lists that directory once. */
+const stampText = (s: DirStamp | null) => (s && !s.own ? `${s.mtime}/${s.at}` : '');
 
 async function fileStamp(path: string): Promise<string> {
   try {
@@ -126,6 +167,11 @@ async function fileStamp(path: string): Promise<string> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw err;
   }
+}
+
+/** A regular file (not a symbolic link swapped in), looked at inside a write transaction. */
+function isFile(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
 }
 
 function lettersOfName(name: string): string {
@@ -182,7 +228,11 @@ export class FolderIndex {
   private floor = 0;
   private dataVersion = -1;
   private readonly entries = new Map<number, Entry>();
-  private readonly byBase = new Map<string, Entry>();
+  /** base → entry, built when a scan first needs it (a load from SQLite does not). */
+  private byBase_: Map<string, Entry> | null = null;
+  /** Windows of cached texts per key, read ahead in UID order (FETCH 1:* asks in that order). */
+  private textWindows = new Map<string, { from: number; to: number; values: Map<number, string> }>();
+  /** Exactly the entries whose sub is 'new' (a scan counts on it). */
   private readonly inNew = new Set<number>();
   /** Expunges above the floor, in modseq order (the same as the table). */
   private expunges: Array<{ uid: number; modseq: number }> = [];
@@ -205,10 +255,16 @@ export class FolderIndex {
   private flushTimer: NodeJS.Timeout | null = null;
   lingerTimer: NodeJS.Timeout | null = null;
 
-  constructor(dir: string, uidlist: UidList) {
+  private readonly expungeLog: { max: number; keep: number };
+
+  constructor(dir: string, uidlist: UidList, limits: IndexLimits = {}) {
     this.dir = dir;
     this.uidlist = uidlist;
     this.keywordTable = new KeywordTable(dir);
+    this.expungeLog = {
+      max: limits.expungeLogMax ?? EXPUNGE_LOG_MAX,
+      keep: limits.expungeLogKeep ?? EXPUNGE_LOG_KEEP,
+    };
   }
 
   // ---- database ---------------------------------------------------------------------------
@@ -216,13 +272,27 @@ export class FolderIndex {
   /** The connection, opened (and emptied for a new UIDVALIDITY) on first use. */
   private async database(): Promise<IndexDb> {
     if (this.db_?.db.isOpen) return this.db_;
-    const header = await this.uidlist.ensure();
+    // The header line is enough here; the records are read when a file needs numbering.
+    const header = (await this.uidlist.peekHeader()) ?? (await this.uidlist.ensure());
     const db = new IndexDb(this.dir);
     const row = db.folder();
     if (row?.schema_version !== SCHEMA_VERSION || row.uidvalidity !== header.uidValidity)
       db.write(() => db.reset(header.uidValidity));
     this.db_ = db;
     return db;
+  }
+
+  private get byBase(): Map<string, Entry> {
+    if (!this.byBase_) {
+      this.byBase_ = new Map();
+      for (const e of this.entries.values()) this.byBase_.set(e.base, e);
+    }
+    return this.byBase_;
+  }
+
+  /** The next UID: the uidlist's, or past the index's highest when the uidlist was not read. */
+  get uidNext(): number {
+    return Math.max(this.uidlist.nextUid, (this.metas.at(-1)?.uid ?? 0) + 1);
   }
 
   private get db(): IndexDb {
@@ -266,7 +336,7 @@ export class FolderIndex {
     await this.syncNow();
     // A crash between a flag change and its rename leaves names behind their wanted letters.
     for (const e of this.entries.values())
-      if (lettersOfName(e.name) !== e.letters) this.renameQueue.add(e.uid);
+      if (lettersOfName(e.suffix) !== e.letters) this.renameQueue.add(e.uid);
     this.kickRenames();
   }
 
@@ -279,29 +349,31 @@ export class FolderIndex {
     return flags;
   }
 
-  /** Puts a row into the mirror (not into `metas`). */
+  /** Puts a row (with the name's suffix in place of the name) into the mirror, not into `metas`. */
   private put(t: MessageTuple): Entry {
-    const [uid, base, sub, name, letters, size, date, modseq] = t;
-    const old = this.entries.get(uid);
-    const e: Entry = {
+    const [uid, base, sub, suffix, letters, size, date, modseq] = t;
+    const meta = {
       uid,
-      base,
-      sub,
-      name,
-      letters,
-      meta: { uid, flags: this.flagsOf(letters) as string[], size, internalDate: new Date(date), modseq },
+      flags: this.flagsOf(letters) as string[],
+      size,
+      internalDate: new Date(date),
+      modseq,
     };
-    if (old && old.base !== base) this.byBase.delete(old.base);
+    const e = new Entry(uid, base, sub, suffix, letters, meta);
+    if (this.byBase_) {
+      const old = this.entries.get(uid);
+      if (old && old.base !== base) this.byBase_.delete(old.base);
+      this.byBase_.set(base, e);
+    }
     this.entries.set(uid, e);
-    this.byBase.set(base, e);
     if (sub === 'new') this.inNew.add(uid);
-    else this.inNew.delete(uid);
+    else if (this.inNew.size > 0) this.inNew.delete(uid);
     return e;
   }
 
   private setLocation(e: Entry, ref: FileRef): void {
     e.sub = ref.sub;
-    e.name = ref.name;
+    e.suffix = ref.name.slice(e.base.length);
     if (ref.sub === 'new') this.inNew.add(e.uid);
     else this.inNew.delete(e.uid);
   }
@@ -312,17 +384,21 @@ export class FolderIndex {
     const row = db.folder();
     if (!row || (row.highest_modseq === this.highest && row.expunge_floor === this.floor)) return;
     const upserts: Entry[] = [];
-    for (const t of db.since(this.highest)) {
+    const rows = db.since(this.highest);
+    // A bulk change (a first build) is not logged one by one: changesSince from before it
+    // walks the list instead.
+    const bulk = rows.length > RECENT_LOG_MAX / 2;
+    for (const t of rows) {
       const e = this.put(t);
       upserts.push(e);
-      this.recentLog.push([e.meta.modseq, e.uid]);
+      if (!bulk) this.recentLog.push([e.meta.modseq, e.uid]);
     }
     const removed = new Set<number>();
     for (const x of db.expungesSince(this.highest)) {
       const e = this.entries.get(x.uid);
       if (e) {
         this.entries.delete(x.uid);
-        if (this.byBase.get(e.base) === e) this.byBase.delete(e.base);
+        if (this.byBase_?.get(e.base) === e) this.byBase_.delete(e.base);
         this.inNew.delete(x.uid);
         removed.add(x.uid);
       }
@@ -333,7 +409,10 @@ export class FolderIndex {
       this.floor = row.expunge_floor;
       this.expunges = this.expunges.filter((x) => x.modseq > this.floor);
     }
-    if (this.recentLog.length > RECENT_LOG_MAX) {
+    if (bulk) {
+      this.recentLog = [];
+      this.recentFloor = this.highest;
+    } else if (this.recentLog.length > RECENT_LOG_MAX) {
       const drop = this.recentLog.length >> 1;
       this.recentFloor = this.recentLog[drop - 1]![0];
       this.recentLog = this.recentLog.slice(drop);
@@ -406,6 +485,8 @@ export class FolderIndex {
     const version = db.dataVersion();
     if (version !== this.dataVersion) {
       this.dataVersion = version;
+      // Another connection wrote: texts it cached may be missing from the read-ahead windows.
+      this.textWindows.clear();
       this.pull();
     }
     const kwChanged = kwStamp !== this.stamps.keywords;
@@ -422,9 +503,13 @@ export class FolderIndex {
         return;
       }
     }
-    const trusted = (s: DirStamp | null, mtime: number) =>
-      s !== null && s.mtime === mtime && s.at - s.mtime > MTIME_SAFE_MS;
-    const scan = !trusted(this.stamps.new, stNew.mtimeMs) || !trusted(this.stamps.cur, stCur.mtimeMs);
+    // Only the directories that moved are read: a delivery into new/ costs no listing of cur/.
+    // Whole milliseconds: finer digits are not portable, and the margin covers the granularity.
+    const mtimeNew = Math.floor(stNew.mtimeMs);
+    const mtimeCur = Math.floor(stCur.mtimeMs);
+    const scanNew = !trusted(this.stamps.new, mtimeNew);
+    const scanCur = !trusted(this.stamps.cur, mtimeCur);
+    const scan = scanNew || scanCur;
     const retry = ulChanged && this.unnumbered.size > 0;
     if (!scan && !kwChanged && !retry) {
       if (ulChanged) this.stamps.uidlist = ulStamp;
@@ -432,23 +517,43 @@ export class FolderIndex {
     }
     const at = Date.now();
     const found = new Map<string, FileRef>();
-    let missing: string[] = [];
+    const missing: string[] = [];
     if (scan) {
-      const disk = await this.readBoth();
-      for (const [base, ref] of disk) {
-        const e = this.byBase.get(base);
-        if (!e || e.sub !== ref.sub || e.name !== ref.name) found.set(base, ref);
-      }
-      if (disk.size - found.size < this.byBase.size) {
-        for (const base of this.byBase.keys()) if (!disk.has(base)) missing.push(base);
-        if (missing.length > 0) {
-          // Renamed during the readdir (new/ → cur/, a flag change)? A second look finds it.
-          const again = await this.readBoth();
-          for (const base of missing) {
-            const ref = again.get(base);
-            if (ref) found.set(base, ref);
+      // A plain listing (no file types: a symbolic link is refused when it is described or
+      // opened); every file that is where and as the mirror says it is only counts.
+      let matched = 0;
+      for (const sub of ['cur', 'new'] as const) {
+        if (!(sub === 'cur' ? scanCur : scanNew)) continue;
+        const names = await readdir(join(this.dir, sub));
+        // Built on the first listing that has files (an empty new/ needs no map).
+        const byBase = names.length > 0 ? this.byBase : null;
+        for (const name of names) {
+          if (name.charCodeAt(0) === 46 /* '.' */) continue;
+          const colon = name.indexOf(':');
+          const base = colon < 0 ? name : name.slice(0, colon);
+          const e = byBase!.get(base);
+          // The name starts with the base: comparing the suffix costs no string per file.
+          if (e?.sub === sub && name.length === base.length + e.suffix.length && name.endsWith(e.suffix)) {
+            matched++;
+            continue;
           }
-          missing = missing.filter((b) => !again.has(b));
+          // cur/ wins over new/ (a claim in progress can show a file in both).
+          if (sub === 'cur' || !found.has(base)) found.set(base, { sub, name });
+        }
+      }
+      const inNew = this.inNew.size;
+      const expected = (scanCur ? this.entries.size - inNew : 0) + (scanNew ? inNew : 0);
+      if (matched < expected) {
+        // Renamed or gone: a second look at both directories tells which (a file renamed
+        // during the first listing, new/ → cur/ or a flag change, shows up in it).
+        const again = new Map<string, FileRef>();
+        await this.readSub('cur', again);
+        await this.readSub('new', again);
+        for (const e of this.entries.values()) {
+          if (!(e.sub === 'cur' ? scanCur : scanNew)) continue;
+          const ref = again.get(e.base);
+          if (!ref) missing.push(e.base);
+          else if (ref.sub !== e.sub || ref.name !== e.name) found.set(e.base, ref);
         }
       }
     } else for (const [base, ref] of this.unnumbered) found.set(base, ref);
@@ -473,9 +578,10 @@ export class FolderIndex {
         const [uid, , sub, name, wanted] = t;
         if (name === ref.name && sub === ref.sub) located.push([uid, ref]);
         else if (letters === wanted) {
+          if (!isFile(join(this.dir, ref.sub, ref.name))) continue;
           db.setFile(uid, ref.sub, ref.name);
           located.push([uid, ref]);
-        } else if (existsSync(join(this.dir, ref.sub, ref.name))) {
+        } else if (isFile(join(this.dir, ref.sub, ref.name))) {
           // Still under the name we saw (not one of ours renamed since): another program's flags.
           db.setFileAndLetters(uid, ref.sub, ref.name, letters, mod());
         }
@@ -497,8 +603,8 @@ export class FolderIndex {
         this.pruneExpunges();
       }
       const stamps = {
-        new: scan ? { mtime: stNew.mtimeMs, at } : this.stamps.new,
-        cur: scan ? { mtime: stCur.mtimeMs, at } : this.stamps.cur,
+        new: scanNew ? { mtime: mtimeNew, at } : this.stamps.new,
+        cur: scanCur ? { mtime: mtimeCur, at } : this.stamps.cur,
         uidlist: ulStamp,
         keywords: kwStamp,
       };
@@ -565,8 +671,9 @@ export class FolderIndex {
     const gone = [...this.entries.keys()];
     db.write(() => {
       db.reset(uidValidity);
+      // Every old UID is gone for the sessions; the files come back under their new UIDs.
       const m = this.nextModseq();
-      for (const uid of gone) db.expunge(uid, m);
+      for (const uid of gone) db.logExpunge(uid, m);
       if (gone.length > 0) db.setHighest(m);
     });
     this.uidValidity = uidValidity;
@@ -578,7 +685,7 @@ export class FolderIndex {
 
   /** Keeps the expunge log bounded; the floor it records makes older changesSince answer null. */
   private pruneExpunges(): void {
-    this.db.pruneExpunges(EXPUNGE_LOG_MAX, EXPUNGE_LOG_KEEP);
+    this.db.pruneExpunges(this.expungeLog.max, this.expungeLog.keep);
   }
 
   /**
@@ -677,6 +784,7 @@ export class FolderIndex {
       if (any) db.setHighest(m);
       else m = 0;
     });
+    this.textWindows.clear();
     if (this.loaded) this.pull();
     return m;
   }
@@ -740,6 +848,21 @@ export class FolderIndex {
     while (this.renaming) await this.renaming;
   }
 
+  /** Stats of the directories before our own renames in them (see DirStamp.own). */
+  private async statSubs(subs: readonly Sub[]): Promise<number[]> {
+    return Promise.all(subs.map(async (sub) => Math.floor((await stat(join(this.dir, sub))).mtimeMs)));
+  }
+
+  /** After our own renames: a directory trusted before them stays trusted for a moment. */
+  private async ownChangeDone(subs: readonly Sub[], before: number[]): Promise<void> {
+    const after = await this.statSubs(subs);
+    subs.forEach((sub, i) => {
+      // Unchanged (nothing of ours moved there): its stamp stays as it was.
+      if (after[i] !== before[i] && trusted(this.stamps[sub], before[i]!))
+        this.stamps[sub] = { mtime: after[i]!, at: Date.now(), own: true };
+    });
+  }
+
   /** Renames files to their wanted letters, fsyncs cur/ once per batch, records the names. */
   private async runRenames(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -747,6 +870,8 @@ export class FolderIndex {
       const batch = [...this.renameQueue];
       this.renameQueue.clear();
       const done: Array<[number, string]> = [];
+      const subs = ['new', 'cur'] as const;
+      const before = await this.statSubs(subs);
       for (const uid of batch) {
         const e = this.entries.get(uid);
         const t = e && this.db.byUid(uid);
@@ -774,6 +899,7 @@ export class FolderIndex {
       }
       if (done.length === 0 || !this.db_?.db.isOpen) continue;
       await fsyncDir(join(this.dir, 'cur'));
+      await this.ownChangeDone(subs, before);
       if (!this.db_?.db.isOpen) return;
       const db = this.db;
       db.write(() => {
@@ -800,6 +926,9 @@ export class FolderIndex {
   /** new/ → cur/ for the messages still in new/; exactly one claimer gets each (rename). */
   async claimRecent(): Promise<number[]> {
     const claimed: Array<[number, string]> = [];
+    if (this.inNew.size === 0) return [];
+    const subs = ['new', 'cur'] as const;
+    const before = await this.statSubs(subs);
     for (const uid of [...this.inNew].sort((a, b) => a - b)) {
       const e = this.entries.get(uid);
       if (e?.sub !== 'new') continue;
@@ -812,12 +941,13 @@ export class FolderIndex {
       } catch (err) {
         // No room for the entry in cur/: the message stays recent for a later claim.
         if (isNoSpace(err)) break;
+        // Claimed by another session or process: the next look at new/ and cur/ records it.
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        this.inNew.delete(uid);
       }
     }
     if (claimed.length > 0) {
       await fsyncDir(join(this.dir, 'cur'));
+      await this.ownChangeDone(subs, before);
       const db = this.db;
       db.write(() => {
         for (const [uid, name] of claimed) db.setFile(uid, 'cur', name);
@@ -872,6 +1002,7 @@ export class FolderIndex {
 
   /** Drops uidlist records of expunged files once they are a quarter of the file (Dovecot's ratio). */
   async maybeCompact(): Promise<void> {
+    await this.uidlist.refresh();
     const total = this.uidlist.records.size;
     if (total < 64 || this.entries.size > total * 0.75) return;
     await this.uidlist.compact(async () => {
@@ -997,10 +1128,20 @@ export class FolderIndex {
   }
 
   cachedText(uid: number, key: string): string | undefined {
-    const p = this.pendingTexts.get(`${uid}\u0000${key}`);
-    if (p) return p[2];
+    if (this.pendingTexts.size > 0) {
+      const p = this.pendingTexts.get(`${uid}\u0000${key}`);
+      if (p) return p[2];
+    }
     if (!this.entries.has(uid) || !this.db_?.db.isOpen) return undefined;
-    return this.db.text(uid, key);
+    let w = this.textWindows.get(key);
+    if (!w || uid < w.from || uid > w.to) {
+      // One query for the next TEXT_WINDOW cached texts instead of one per message.
+      const rows = this.db.textsFrom(key, uid, TEXT_WINDOW);
+      const to = rows.length < TEXT_WINDOW ? Number.MAX_SAFE_INTEGER : rows[rows.length - 1]![0];
+      w = { from: uid, to, values: new Map(rows) };
+      this.textWindows.set(key, w);
+    }
+    return w.values.get(uid);
   }
 
   cacheText(uid: number, key: string, value: string): void {
@@ -1033,6 +1174,10 @@ export class FolderIndex {
         for (const [uid, key, value] of texts) db.setText(uid, key, value);
         for (const [uid, json] of summaries) db.setSummary(uid, json);
       });
+      for (const [uid, key, value] of texts) {
+        const w = this.textWindows.get(key);
+        if (w && uid >= w.from && uid <= w.to) w.values.set(uid, value);
+      }
     } catch {
       // a full disk, a busy database past its timeout: the cache is rebuilt on demand
     }

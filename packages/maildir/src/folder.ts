@@ -79,7 +79,7 @@ export class MaildirFolder implements Folder {
   }
 
   get uidNext(): number {
-    return this.index.uidlist.nextUid;
+    return this.index.uidNext;
   }
 
   get highestModseq(): number {

@@ -83,6 +83,8 @@ export interface MessageRow {
 /** A row as an array, in the column order of MESSAGE_COLUMNS (loading 100k rows as objects costs twice). */
 export type MessageTuple = [number, string, 'new' | 'cur', string, string, number, number, number];
 const MESSAGE_COLUMNS = 'uid, base, sub, name, letters, size, internal_date, modseq';
+/** The same with the name's suffix after the base (`:2,S`) in place of the name, for the mirror. */
+const LOAD_COLUMNS = 'uid, base, sub, substr(name, length(base) + 1), letters, size, internal_date, modseq';
 
 export function tupleToRow(t: MessageTuple): MessageRow {
   return {
@@ -129,8 +131,8 @@ export class IndexDb {
     this.s = {
       folder: p('SELECT * FROM folder WHERE id = 1'),
       dataVersion: p('PRAGMA data_version'),
-      all: p(`SELECT ${MESSAGE_COLUMNS} FROM messages ORDER BY uid`),
-      since: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE modseq > ? ORDER BY uid`),
+      all: p(`SELECT ${LOAD_COLUMNS} FROM messages ORDER BY uid`),
+      since: p(`SELECT ${LOAD_COLUMNS} FROM messages WHERE modseq > ? ORDER BY uid`),
       byBase: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE base = ?`),
       byUid: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE uid = ?`),
       expungesSince: p('SELECT uid, modseq FROM expunges WHERE modseq > ? ORDER BY modseq, uid'),
@@ -157,11 +159,13 @@ export class IndexDb {
       setSummary: p('UPDATE messages SET summary = ? WHERE uid = ? AND summary IS NULL'),
       text: p('SELECT value FROM texts WHERE uid = ? AND key = ?'),
       texts: p('SELECT key, value FROM texts WHERE uid = ?'),
+      textsFrom: p('SELECT uid, value FROM texts WHERE uid >= ? AND key = ? ORDER BY uid LIMIT ?'),
       setText: p(
         'INSERT OR REPLACE INTO texts (uid, key, value) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM messages WHERE uid = ?)',
       ),
     };
-    for (const name of ['all', 'since', 'byBase', 'byUid'] as const) this.s[name]!.setReturnArrays(true);
+    for (const name of ['all', 'since', 'byBase', 'byUid', 'textsFrom'] as const)
+      this.s[name]!.setReturnArrays(true);
   }
 
   close(): void {
@@ -200,10 +204,17 @@ export class IndexDb {
       .run(SCHEMA_VERSION, uidValidity, highest, highest);
   }
 
+  /** [uid, value] of the texts under `key` from `uid` on, in UID order. */
+  textsFrom(key: string, uid: number, limit: number): Array<[number, string]> {
+    return this.s.textsFrom!.all(uid, key, limit) as unknown as Array<[number, string]>;
+  }
+
+  /** Every row, with the name's suffix in place of the name (see LOAD_COLUMNS). */
   all(): MessageTuple[] {
     return this.s.all!.all() as unknown as MessageTuple[];
   }
 
+  /** Rows changed after `modseq`, with the name's suffix in place of the name. */
   since(modseq: number): MessageTuple[] {
     return this.s.since!.all(modseq) as unknown as MessageTuple[];
   }
@@ -253,6 +264,11 @@ export class IndexDb {
     this.s.removeTexts!.run(uid);
     this.s.logExpunge!.run(uid, modseq);
     return true;
+  }
+
+  /** Logs an expunge whose row is already gone (a reset for a new UIDVALIDITY). */
+  logExpunge(uid: number, modseq: number): void {
+    this.s.logExpunge!.run(uid, modseq);
   }
 
   /** Keeps the newest `keep` expunges once there are more than `max`; returns the new floor. */

@@ -28,7 +28,7 @@ import {
 import { storeMessage } from './deliver.ts';
 import { parseFileName, safeHostname } from './filename.ts';
 import { type FolderContext, MaildirFolder } from './folder.ts';
-import { FolderIndex } from './folder-index.ts';
+import { FolderIndex, type IndexLimits } from './folder-index.ts';
 import { KEYWORDS_FILE } from './keywords.ts';
 import {
   folderDirName,
@@ -63,6 +63,8 @@ export interface MaildirStoreOptions {
   /** Quota limits of a user; none when omitted. */
   quota?: (user: string) => Promise<QuotaLimits>;
   logger?: Logger;
+  /** How much of each folder's expunge log the index keeps (tests make it small). */
+  indexLimits?: IndexLimits;
 }
 
 export class MaildirStore implements MailboxStore {
@@ -134,7 +136,7 @@ export class MaildirStore implements MailboxStore {
   private acquireIndex(dir: string, maildir: string): FolderIndex {
     let ix = this.indexes.get(dir);
     if (!ix) {
-      ix = new FolderIndex(dir, this.newUidList(dir, maildir));
+      ix = new FolderIndex(dir, this.newUidList(dir, maildir), this.options.indexLimits);
       this.indexes.set(dir, ix);
     }
     ix.refs++;

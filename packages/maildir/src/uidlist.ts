@@ -117,6 +117,8 @@ export function newUidValidity(): number {
 export class UidList {
   readonly path: string;
   header: UidListHeader | null = null;
+  /** The header as read by peekHeader(), before the whole file was. */
+  private peeked: UidListHeader | null = null;
   /** base → uid */
   readonly uidOf = new Map<string, number>();
   /** uid → record, in uid order of insertion */
@@ -144,7 +146,28 @@ export class UidList {
   }
 
   get nextUid(): number {
-    return Math.max(this.header?.nextUid ?? 1, this.maxUid + 1);
+    return Math.max(this.header?.nextUid ?? this.peeked?.nextUid ?? 1, this.maxUid + 1);
+  }
+
+  /** The header line alone, without reading the records (null when there is no usable file). */
+  async peekHeader(): Promise<UidListHeader | null> {
+    if (this.header) return this.header;
+    let fh: import('node:fs/promises').FileHandle;
+    try {
+      fh = await open(this.path, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    try {
+      const buf = Buffer.allocUnsafe(1024);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      const nl = buf.subarray(0, bytesRead).indexOf(0x0a);
+      this.peeked = nl < 0 ? null : parseUidListHeader(buf.toString('utf8', 0, nl));
+      return this.peeked;
+    } finally {
+      await fh.close();
+    }
   }
 
   private reset(): void {
