@@ -12,14 +12,17 @@ const HEAD = 'Subject: big\r\n\r\n';
 /** A store with one huge lazily generated message that counts how much of it was read. */
 function hugeMessageStore(): { store: MailboxStore; pulled: () => number } {
   let pulled = 0;
+  const MESSAGES = [{ uid: 1, flags: ['\\Seen'], size: SIZE, internalDate: new Date(0), modseq: 1 }];
   const block = Buffer.from(LINE.repeat(Math.floor(65536 / LINE.length)));
   const folder = {
     user: 'a@example.test',
     name: 'INBOX',
     uidValidity: 7,
     uidNext: 2,
-    highestSeq: 0,
-    messages: () => [{ uid: 1, flags: ['\\Seen'], size: SIZE, internalDate: new Date(0) }],
+    highestModseq: 1,
+    messages: () => MESSAGES,
+    changesSince: () => ({ changed: [], expunged: [] }),
+    keywords: () => [],
     refresh: async () => [],
     claimRecent: async () => [],
     read: () =>

@@ -1,6 +1,6 @@
 import { lineClient } from '@mailstack/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ALICE, type Harness, message, startHarness } from './fixtures.ts';
+import { ALICE, type Harness, message, selecting, startHarness } from './fixtures.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -160,6 +160,29 @@ describe('FETCH', () => {
     expect((await client.readBytes(text.length)).toString()).toBe(text);
     expect(await client.read()).toBe(' FLAGS (\\Seen \\Recent))');
     expect(await client.read()).toBe('f OK FETCH completed');
+    await client.close();
+  });
+  it("keeps ENVELOPE, BODY and BODYSTRUCTURE ready to send in the store's text cache", async () => {
+    h = await startHarness();
+    const uid = await h.deliver(MULTIPART);
+    const client = await selecting(h.port);
+    await client.readUntil(/^b OK/);
+    await client.writeLine('c FETCH 1 (ENVELOPE BODY BODYSTRUCTURE)');
+    const first = await client.readUntil(/^c OK/);
+    const folder = await h.store.openFolder(ALICE, 'INBOX');
+    const cached = (key: string) => folder.cachedText(uid, key);
+    expect(cached('imap.envelope.1')).toMatch(/^ENVELOPE \(/);
+    expect(cached('imap.body.1')).toMatch(/^BODY \(\(/);
+    expect(cached('imap.bodystructure.1')).toMatch(/^BODYSTRUCTURE \(\(/);
+    expect(first[0]).toBe(
+      `* 1 FETCH (${cached('imap.envelope.1')} ${cached('imap.body.1')} ${cached('imap.bodystructure.1')})`,
+    );
+    // What the cache holds is what goes out, without a parse.
+    folder.cacheText(uid, 'imap.envelope.1', 'ENVELOPE (NIL "cached" NIL NIL NIL NIL NIL NIL NIL NIL)');
+    await client.writeLine('d FETCH 1 ENVELOPE');
+    expect(await client.read()).toBe('* 1 FETCH (ENVELOPE (NIL "cached" NIL NIL NIL NIL NIL NIL NIL NIL))');
+    await client.readUntil(/^d OK/);
+    await folder.close();
     await client.close();
   });
 });

@@ -2,6 +2,8 @@ import { bufferBlob, type MailboxStore } from '@mailstack/core';
 import { createAuthThrottle } from '@mailstack/directory';
 import { createMaildirStore } from '@mailstack/maildir';
 import {
+  type LineClient,
+  lineClient,
   type MemoryDirectory,
   memoryDirectory,
   memoryMailboxStore,
@@ -99,4 +101,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await dir?.cleanup();
     },
   };
+}
+
+/** A raw client logged in as Alice, `b SELECT INBOX` sent (its answer still to read). */
+export async function selecting(port: number): Promise<LineClient> {
+  const c = await lineClient(port);
+  await c.read();
+  await c.writeLine(`a LOGIN ${ALICE} alice-pw`);
+  await c.readUntil(/^a OK/);
+  await c.writeLine('b SELECT INBOX');
+  return c;
 }

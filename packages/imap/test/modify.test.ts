@@ -40,7 +40,7 @@ describe('STORE, EXPUNGE, COPY, MOVE, APPEND', () => {
     expect(must(trash).messages).toBe(1);
     const inbox = await h.store.openFolder(ALICE, 'INBOX');
     expect(inbox.messages().map((m) => m.uid)).toEqual([1, 3]);
-    expect(inbox.messages()[0]?.flags.sort()).toEqual(['$Work', '\\Flagged']);
+    expect([...(inbox.messages()[0]?.flags ?? [])].sort()).toEqual(['$Work', '\\Flagged']);
     await inbox.close();
   });
 

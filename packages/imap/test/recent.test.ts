@@ -138,7 +138,7 @@ describe('\\Recent across sessions', () => {
     await a.readUntil(/^t OK/);
     const e = await session(h.port);
     await e.writeLine('x EXAMINE INBOX');
-    // It reports them (as Dovecot does; imaptest's select group) but claims none.
+    // EXAMINE reports the \Recent count (as Dovecot does) but claims none.
     expect(recentOf(await e.readUntil(/^x OK/))).toBe(3);
     await a.writeLine('u STATUS INBOX (RECENT)');
     expect(await a.read()).toBe('* STATUS INBOX (RECENT 3)');
@@ -151,4 +151,34 @@ describe('\\Recent across sessions', () => {
     await a.writeLine('w STATUS INBOX (RECENT)');
     expect(await a.read()).toBe('* STATUS INBOX (RECENT 0)');
   });
+
+  for (const backend of ['memory', 'maildir'] as const)
+    it(`makes messages COPYed or MOVEd into another mailbox \\Recent for the next session to select it (${backend})`, async () => {
+      h = await startHarness({ backend });
+      for (let i = 1; i <= 3; i++) await h.deliver(message(i));
+      const a = await session(h.port, 'INBOX');
+      await a.writeLine('c COPY 1:2 Archive');
+      expect((await a.readUntil(/^c /)).at(-1)).toMatch(/^c OK \[COPYUID \d+ 1:2 1:2\]/);
+      await a.writeLine('m MOVE 3 Archive');
+      expect((await a.readUntil(/^m /)).at(-1)).toMatch(/^m OK/);
+      await a.writeLine('t STATUS Archive (MESSAGES RECENT)');
+      expect(await a.read()).toBe('* STATUS Archive (MESSAGES 3 RECENT 3)');
+      await a.readUntil(/^t OK/);
+      // EXAMINE counts them and leaves them for the SELECT that follows (RFC 3501 6.3.2).
+      const e = await session(h.port);
+      await e.writeLine('x EXAMINE Archive');
+      expect(recentOf(await e.readUntil(/^x OK/))).toBe(3);
+      const b = await session(h.port);
+      await b.writeLine('s SELECT Archive');
+      expect(recentOf(await b.readUntil(/^s OK/))).toBe(3);
+      await b.writeLine('f FETCH 1:3 FLAGS');
+      const flags = await b.readUntil(/^f OK/);
+      expect(flags.filter((l) => l.includes('\\Recent'))).toHaveLength(3);
+      // Claimed by B: nobody else's.
+      const c = await session(h.port);
+      await c.writeLine('s SELECT Archive');
+      expect(recentOf(await c.readUntil(/^s OK/))).toBe(0);
+      await a.writeLine('u STATUS Archive (RECENT)');
+      expect(await a.read()).toBe('* STATUS Archive (RECENT 0)');
+    });
 });

@@ -310,6 +310,32 @@ function slowSink(highWaterMark: number) {
   return { sink, output: () => Buffer.concat(chunks), maxBacklog: () => maxBacklog };
 }
 
+describe('writer: coalescing', () => {
+  it('writes what one tick sends as one segment (corked until the tick ends)', async () => {
+    const batches: number[] = [];
+    const sink = new Writable({
+      writev(chunks, callback) {
+        batches.push(chunks.length);
+        callback();
+      },
+      write(_chunk, _encoding, callback) {
+        batches.push(1);
+        callback();
+      },
+    });
+    const writer = new ResponseWriter(sink);
+    await writer.write({ type: 'flags', flags: ['\\Seen'] });
+    await writer.write({ type: 'exists', count: 3 });
+    await writer.write({ type: 'recent', count: 0 });
+    await writer.write({ type: 'tagged', tag: 'a', status: 'OK', text: 'SELECT completed' });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([4]);
+    await writer.write({ type: 'exists', count: 4 });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([4, 1]);
+  });
+});
+
 describe('writer: streamed body literals', () => {
   it('streams BODY[] of a known length with backpressure', async () => {
     const body = Buffer.alloc(1024 * 1024);

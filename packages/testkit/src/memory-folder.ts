@@ -1,14 +1,17 @@
 /**
- * The folder half of the in-memory MailboxStore: the shared state of one folder (messages,
- * change log, watchers) and the `Folder` a session opens over it, a snapshot that
- * `refresh()` brings up to date, as a Maildir folder is.
+ * The folder half of the in-memory MailboxStore: the shared index of one folder (messages
+ * with their modseq, the change log, watchers) and the `Folder` handle a session opens over
+ * it. Handles share the index's immutable message list; a handle shows the list as of its
+ * last `refresh()` or own change, as a Maildir handle on its shared index does.
  */
 import { Readable } from 'node:stream';
 import {
   type AppendOptions,
   copyThroughSeam,
+  type EnvelopeFields,
   type Folder,
   type FolderChange,
+  type FolderDelta,
   InvalidNameError,
   type MessageBlob,
   type MessageMeta,
@@ -23,16 +26,18 @@ interface StoredMessage {
   uid: number;
   /** Wire form (CRLF line ends). */
   bytes: Buffer;
-  flags: string[];
-  internalDate: Date;
+  /** The shared, frozen meta: replaced (never changed) when the flags change. */
+  meta: MessageMeta;
   /** Not yet claimed as \Recent by any session. */
   unclaimed: boolean;
   summary?: MessageSummary;
+  /** The protocol's text cache (cachedText/cacheText), dropped with the message. */
+  texts?: Map<string, string>;
 }
 
 /** A change before the log numbers it. */
-type WithoutSeq<C> = C extends FolderChange ? Omit<C, 'seq'> : never;
-type Change = WithoutSeq<FolderChange>;
+type WithoutModseq<C> = C extends FolderChange ? Omit<C, 'modseq'> : never;
+type Change = WithoutModseq<FolderChange>;
 
 interface Watcher {
   owner: MemoryFolder;
@@ -47,25 +52,61 @@ export interface FolderHost {
   checkQuota(user: string, bytes: number, count: number): void;
 }
 
-/** One folder's state, shared by every Folder object opened on it. */
+const NO_MESSAGES: readonly MessageMeta[] = Object.freeze([]);
+
+function freezeMeta(uid: number, flags: readonly string[], size: number, internalDate: Date, modseq: number) {
+  return Object.freeze({
+    uid,
+    flags: Object.freeze([...flags]) as string[],
+    size,
+    internalDate,
+    modseq,
+  }) as MessageMeta;
+}
+
+/** The index of UID `uid` in a list sorted by UID, or -1. */
+export function indexOfUid(list: readonly MessageMeta[], uid: number): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = list[mid]!.uid;
+    if (at === uid) return mid;
+    if (at < uid) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** One folder's index, shared by every Folder handle opened on it. */
 export class FolderData {
   readonly uidValidity: number;
   uidNext = 1;
+  /** By UID; UIDs only grow, so insertion order is UID order. */
   readonly messages = new Map<number, StoredMessage>();
-  /** The change log: every change by any session, `seq` growing by one per change. */
+  /** The change log: every change by any session, `modseq` growing by one per change. */
   readonly log: FolderChange[] = [];
   /** Keywords by lower-cased name: the first spelling is kept, as Maildir's keyword file does. */
   readonly keywords = new Map<string, string>();
   readonly watchers = new Set<Watcher>();
   /** The folder was deleted: sessions still holding it see it empty after a refresh. */
   deleted = false;
+  /** The shared message list, built on demand and kept until the next change. */
+  #list: readonly MessageMeta[] | null = null;
 
   constructor(uidValidity: number) {
     this.uidValidity = uidValidity;
   }
 
-  get seq(): number {
-    return this.log.at(-1)?.seq ?? 0;
+  get modseq(): number {
+    return this.log.at(-1)?.modseq ?? 0;
+  }
+
+  /** Messages in UID order: the same frozen array until the folder changes. */
+  list(): readonly MessageMeta[] {
+    if (this.deleted) return NO_MESSAGES;
+    this.#list ??= Object.freeze([...this.messages.values()].map((m) => m.meta));
+    return this.#list;
   }
 
   bytesUsed(): number {
@@ -74,22 +115,55 @@ export class FolderData {
     return n;
   }
 
-  record(change: Change, source: MemoryFolder | null): void {
-    this.log.push({ ...change, seq: this.seq + 1 } as FolderChange);
+  /** Logs a change under the next modseq (returned); the caller has updated the messages. */
+  record(change: Change, source: MemoryFolder | null): number {
+    const modseq = this.modseq + 1;
+    this.log.push({ ...change, modseq } as FolderChange);
+    this.#list = null;
     // Asynchronously, as a file-system watch fires: never inside the caller's operation.
     for (const w of this.watchers) {
       if (w.owner === source || w.due) continue;
       w.due = true;
       setImmediate(() => w.owner.fire(w));
     }
+    return modseq;
   }
 
-  /** Stores a message; `recent` leaves it for a session to claim. */
-  add(bytes: Buffer, flags: string[], internalDate: Date, recent: boolean): StoredMessage {
-    const uid = this.uidNext++;
-    const m: StoredMessage = { uid, bytes, flags: this.canonical(flags), internalDate, unclaimed: recent };
-    this.messages.set(uid, m);
-    return m;
+  /** Stores messages (one change); `recent` leaves them for a session to claim. */
+  add(
+    items: ReadonlyArray<{ bytes: Buffer; flags: readonly string[]; internalDate: Date }>,
+    recent: boolean,
+    source: MemoryFolder | null,
+  ): StoredMessage[] {
+    const modseq = this.modseq + 1;
+    const made = items.map(({ bytes, flags, internalDate }): StoredMessage => {
+      const uid = this.uidNext++;
+      const meta = freezeMeta(uid, this.canonical(flags), bytes.length, new Date(internalDate), modseq);
+      const m: StoredMessage = { uid, bytes, meta, unclaimed: recent };
+      this.messages.set(uid, m);
+      return m;
+    });
+    this.record({ kind: 'append', uids: made.map((m) => m.uid) }, source);
+    return made;
+  }
+
+  /** New flags for a message under a new modseq; false when they are the same set. */
+  reflag(m: StoredMessage, flags: string[], source: MemoryFolder): boolean {
+    if ([...flags].sort().join(' ') === [...m.meta.flags].sort().join(' ')) return false;
+    const modseq = this.record({ kind: 'flags', uid: m.uid, flags: [...flags] }, source);
+    m.meta = freezeMeta(m.uid, flags, m.meta.size, m.meta.internalDate, modseq);
+    return true;
+  }
+
+  /** The UIDs expunged after `from` up to `to`, ascending. */
+  expungedBetween(from: number, to: number): number[] {
+    const out: number[] = [];
+    for (let i = this.log.length - 1; i >= 0; i--) {
+      const c = this.log[i]!;
+      if (c.modseq <= from) break;
+      if (c.modseq <= to && c.kind === 'expunge') out.push(...c.uids);
+    }
+    return out.sort((a, b) => a - b);
   }
 
   /**
@@ -114,10 +188,6 @@ export class FolderData {
   }
 }
 
-function metaOf(m: StoredMessage): MessageMeta {
-  return { uid: m.uid, flags: [...m.flags], size: m.bytes.length, internalDate: new Date(m.internalDate) };
-}
-
 /** Any line end (LF, CRLF, a lone CR) as CRLF: the wire form every read returns. */
 export function toWire(bytes: Buffer): Buffer {
   return Buffer.from(bytes.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n'), 'latin1');
@@ -128,23 +198,25 @@ export class MemoryFolder implements Folder {
   readonly name: string;
   readonly #data: FolderData;
   readonly #host: FolderHost;
-  #snapshot = new Map<number, MessageMeta>();
-  #sorted: MessageMeta[] | null = null;
-  #seq: number;
+  /** The shared list as of our last look (refresh or own change). */
+  #list: readonly MessageMeta[];
+  /** The index's modseq as of our last look. */
+  #modseq = 0;
+  /** How far refresh() has reported the log. */
+  #reported: number;
   #closed = false;
   readonly #mine = new Set<Watcher>();
-  /** Sequence numbers of our own changes not yet passed by a refresh (not reported back). */
-  readonly #ownSeqs = new Set<number>();
-  /** Changes a claimRecent's sync read; the next refresh still returns them. */
-  readonly #pending: FolderChange[] = [];
+  /** Modseqs of our own changes not yet passed by a refresh (not reported back). */
+  readonly #own = new Set<number>();
 
   constructor(user: string, name: string, data: FolderData, host: FolderHost) {
     this.user = user;
     this.name = name;
     this.#data = data;
     this.#host = host;
-    this.#seq = data.seq;
-    this.#adopt();
+    this.#reported = data.modseq;
+    this.#list = NO_MESSAGES;
+    this.#look();
   }
 
   /** For the store's fast path: the state behind a folder of the same store. */
@@ -160,26 +232,22 @@ export class MemoryFolder implements Folder {
     return this.#data.uidNext;
   }
 
-  get highestSeq(): number {
-    return this.#seq;
+  get highestModseq(): number {
+    return this.#modseq;
   }
 
   messages(): readonly MessageMeta[] {
-    this.#sorted ??= [...this.#snapshot.values()].sort((a, b) => a.uid - b.uid);
-    return this.#sorted;
+    return this.#list;
   }
 
-  /** The snapshot becomes the shared state; changes since our last look, others' only. */
-  #adopt(): void {
-    this.#snapshot = new Map();
-    if (!this.#data.deleted)
-      for (const m of this.#data.messages.values()) this.#snapshot.set(m.uid, metaOf(m));
-    this.#sorted = null;
+  /** The handle shows the shared index as it is now. */
+  #look(): void {
+    this.#list = this.#data.list();
+    this.#modseq = this.#data.modseq;
   }
 
-  #note(m: StoredMessage): void {
-    this.#snapshot.set(m.uid, metaOf(m));
-    this.#sorted = null;
+  #has(uid: number): boolean {
+    return indexOfUid(this.#list, uid) >= 0;
   }
 
   #assertOpen(): void {
@@ -188,21 +256,29 @@ export class MemoryFolder implements Folder {
 
   async refresh(): Promise<FolderChange[]> {
     this.#assertOpen();
-    return [...this.#pending.splice(0), ...this.#sync()];
-  }
-
-  /** Others' changes since our last look, and the snapshot made current. */
-  #sync(): FolderChange[] {
-    const changes = this.#data.log.filter((c) => c.seq > this.#seq && !this.#ownSeqs.has(c.seq));
-    this.#ownSeqs.clear();
-    this.#seq = this.#data.seq;
-    this.#adopt();
+    const changes = this.#data.log.filter((c) => c.modseq > this.#reported && !this.#own.has(c.modseq));
+    this.#own.clear();
+    this.#reported = this.#data.modseq;
+    this.#look();
     return changes;
   }
 
-  #record(change: Change): void {
-    this.#data.record(change, this);
-    this.#ownSeqs.add(this.#data.seq);
+  changesSince(modseq: number): FolderDelta | null {
+    if (modseq >= this.#modseq) return { changed: [], expunged: [] };
+    return {
+      changed: this.#list.filter((m) => m.modseq > modseq),
+      expunged: this.#data.expungedBetween(modseq, this.#modseq),
+    };
+  }
+
+  keywords(): readonly string[] {
+    return [...this.#data.keywords.values()];
+  }
+
+  /** Our own change: remembered so refresh does not report it back; the handle looks again. */
+  #ownChange(): void {
+    this.#own.add(this.#data.modseq);
+    this.#look();
   }
 
   async append(blob: MessageBlob, options: AppendOptions = {}): Promise<{ uid: number }> {
@@ -213,16 +289,19 @@ export class MemoryFolder implements Folder {
     this.#host.checkQuota(this.user, bytes.length, 1);
     const recent =
       options.recent === true || flags.filter((f) => f.toLowerCase() !== '\\recent').length === 0;
-    const m = this.#data.add(bytes, flags, options.internalDate ?? new Date(), recent);
-    this.#record({ kind: 'append', uids: [m.uid] });
-    this.#note(m);
-    return { uid: m.uid };
+    const [m] = this.#data.add(
+      [{ bytes, flags, internalDate: options.internalDate ?? new Date() }],
+      recent,
+      this,
+    );
+    this.#ownChange();
+    return { uid: m!.uid };
   }
 
   read(uid: number, range?: { start: number; end?: number }): Readable {
-    if (!this.#snapshot.has(uid)) throw new NotFoundError(`No message with UID ${uid}`);
+    if (!this.#has(uid)) throw new NotFoundError(`No message with UID ${uid}`);
     const data = this.#data;
-    // Gone since the snapshot: the stream fails when read, as a Maildir file removed under a session.
+    // Gone since our look: the stream fails when read, as a Maildir file removed under a session.
     return Readable.from(
       (async function* () {
         const m = data.deleted ? undefined : data.messages.get(uid);
@@ -235,34 +314,52 @@ export class MemoryFolder implements Folder {
     );
   }
 
-  async summary(uid: number): Promise<MessageSummary> {
+  #stored(uid: number): StoredMessage {
     const m = this.#data.messages.get(uid);
-    if (!m || !this.#snapshot.has(uid)) throw new NotFoundError(`No message with UID ${uid}`);
+    if (!m || !this.#has(uid)) throw new NotFoundError(`No message with UID ${uid}`);
+    return m;
+  }
+
+  async summary(uid: number): Promise<MessageSummary> {
+    const m = this.#stored(uid);
     m.summary ??= await summarize(Readable.from([m.bytes]));
     return m.summary;
+  }
+
+  async envelope(uid: number): Promise<EnvelopeFields> {
+    return (await this.summary(uid)).envelope;
+  }
+
+  cachedText(uid: number, key: string): string | undefined {
+    return this.#data.messages.get(uid)?.texts?.get(key);
+  }
+
+  cacheText(uid: number, key: string, value: string): void {
+    const m = this.#data.messages.get(uid);
+    if (!m) return;
+    m.texts ??= new Map();
+    m.texts.set(key, value);
   }
 
   async setFlags(uids: number[], op: '+' | '-' | '=', flags: string[]): Promise<MessageMeta[]> {
     this.#assertOpen();
     const given = new Set(this.#data.canonical(flags));
-    const out: MessageMeta[] = [];
+    const touched: StoredMessage[] = [];
     for (const uid of [...new Set(uids)].sort((a, b) => a - b)) {
       const m = this.#data.messages.get(uid);
-      if (!m || !this.#snapshot.has(uid)) continue;
+      if (!m || !this.#has(uid)) continue;
+      const now = m.meta.flags;
       const next =
         op === '+'
-          ? [...m.flags, ...[...given].filter((f) => !m.flags.includes(f))]
+          ? [...now, ...[...given].filter((f) => !now.includes(f))]
           : op === '-'
-            ? m.flags.filter((f) => !given.has(f))
+            ? now.filter((f) => !given.has(f))
             : [...given];
-      if ([...next].sort().join(' ') !== [...m.flags].sort().join(' ')) {
-        m.flags = next;
-        this.#record({ kind: 'flags', uid, flags: [...next] });
-      }
-      this.#note(m);
-      out.push(this.#snapshot.get(uid)!);
+      if (this.#data.reflag(m, next, this)) this.#own.add(this.#data.modseq);
+      touched.push(m);
     }
-    return out;
+    this.#look();
+    return touched.map((m) => m.meta);
   }
 
   async copy(uids: number[], target: Folder): Promise<Array<[number, number]>> {
@@ -271,7 +368,7 @@ export class MemoryFolder implements Folder {
     const into = target instanceof MemoryFolder ? target.dataOf(this.#host) : null;
     if (!into) return copyThroughSeam(this, uids, target);
     const list = [...new Set(uids)]
-      .filter((uid) => this.#snapshot.has(uid) && this.#data.messages.has(uid))
+      .filter((uid) => this.#has(uid) && this.#data.messages.has(uid))
       .sort((a, b) => a - b);
     if (list.length === 0) return [];
     const sources = list.map((uid) => this.#data.messages.get(uid)!);
@@ -280,15 +377,14 @@ export class MemoryFolder implements Folder {
       sources.reduce((n, m) => n + m.bytes.length, 0),
       sources.length,
     );
-    // Copies are \Recent in the target (RFC 3501 6.4.7), left for a session to claim, as
-    // Maildir's copies linked into new/ are.
-    const made = sources.map((m) => into.add(m.bytes, m.flags, m.internalDate, true));
+    // Copies are \Recent for the next session that selects the target (RFC 3501 6.4.7).
+    const made = into.add(
+      sources.map((m) => ({ bytes: m.bytes, flags: m.meta.flags, internalDate: m.meta.internalDate })),
+      true,
+      this,
+    );
     for (const [i, m] of made.entries()) if (sources[i]!.summary) m.summary = sources[i]!.summary;
-    into.record({ kind: 'append', uids: made.map((m) => m.uid) }, this);
-    if (target === this) {
-      this.#ownSeqs.add(into.seq);
-      for (const m of made) this.#note(m);
-    }
+    if (target === this) this.#ownChange();
     return list.map((uid, i) => [uid, made[i]!.uid]);
   }
 
@@ -300,28 +396,26 @@ export class MemoryFolder implements Folder {
 
   async expunge(uids?: number[]): Promise<number[]> {
     this.#assertOpen();
-    const candidates = uids ? [...new Set(uids)] : [...this.#snapshot.keys()];
+    const candidates = uids ? [...new Set(uids)] : this.#list.map((m) => m.uid);
     const removed = candidates
       .filter((uid) => {
         const m = this.#data.messages.get(uid);
-        return m && this.#snapshot.has(uid) && (uids !== undefined || m.flags.includes('\\Deleted'));
+        return m && this.#has(uid) && (uids !== undefined || m.meta.flags.includes('\\Deleted'));
       })
       .sort((a, b) => a - b);
-    // Also those another session removed: gone either way, as Maildir drops them.
-    for (const uid of candidates)
-      if (!this.#data.messages.has(uid) || removed.includes(uid)) this.#snapshot.delete(uid);
-    this.#sorted = null;
     if (removed.length === 0) return [];
     for (const uid of removed) this.#data.messages.delete(uid);
-    this.#record({ kind: 'expunge', uids: removed });
+    this.#data.record({ kind: 'expunge', uids: removed }, this);
+    this.#ownChange();
     return removed;
   }
 
   async claimRecent(): Promise<number[]> {
     this.#assertOpen();
-    this.#pending.push(...this.#sync());
+    // Claims what the index has now: the handle looks again so it holds what it claimed.
+    this.#look();
     const claimed: number[] = [];
-    for (const m of [...this.#data.messages.values()].sort((a, b) => a.uid - b.uid)) {
+    for (const m of this.#data.messages.values()) {
       if (!m.unclaimed) continue;
       m.unclaimed = false;
       claimed.push(m.uid);
@@ -331,7 +425,7 @@ export class MemoryFolder implements Folder {
 
   unclaimedRecent(): number {
     let n = 0;
-    for (const uid of this.#snapshot.keys()) if (this.#data.messages.get(uid)?.unclaimed) n++;
+    for (const meta of this.#list) if (this.#data.messages.get(meta.uid)?.unclaimed) n++;
     return n;
   }
 

@@ -49,8 +49,13 @@ export async function transfer(
       source: pairs.map((p) => p[0]),
       target: pairs.map((p) => p[1]),
     };
-    // RFC 3501 6.4.7: a copy into the selected mailbox is \Recent for this session.
-    if (target.own && !view.readOnly) for (const uid of code.target) view.recent.add(uid);
+    // RFC 3501 6.4.7: a copy into the selected mailbox is \Recent for this session (claimed
+    // through the store, so no other session claims it too); into another mailbox it is
+    // \Recent for the next session that selects it (the store leaves copies unclaimed).
+    if (target.own && !view.readOnly) {
+      for (const uid of await view.folder.claimRecent()) view.recent.add(uid);
+      for (const uid of code.target) view.recent.add(uid);
+    }
     if (kind === 'COPY') return ok(`${verb} completed`, code);
     // RFC 6851 3.3: COPYUID goes in an untagged OK before the EXPUNGEs.
     await ctx.send({ type: 'untagged', status: 'OK', code, text: 'moved' });

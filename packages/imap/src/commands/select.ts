@@ -10,6 +10,7 @@ async function open(ctx: SessionContext, name: string, readOnly: boolean): Promi
   let view: MailboxView;
   try {
     const folder = await ctx.store.openFolder(user, name);
+    // EXAMINE claims nothing: it reports how many are \Recent and leaves them to a SELECT.
     const recent = readOnly ? [] : await folder.claimRecent();
     view = new MailboxView(folder, readOnly);
     for (const uid of recent) view.recent.add(uid);
@@ -17,15 +18,13 @@ async function open(ctx: SessionContext, name: string, readOnly: boolean): Promi
     const e = storeErrorCode(err);
     return no(e.text, e.code);
   }
-  const flags = view.announceFlags();
+  const [flags, permanent] = view.flagsResponses(view.announceFlags());
   await ctx.sendAll([
-    { type: 'flags', flags },
+    flags!,
     { type: 'exists', count: view.exists },
-    // EXAMINE claims nothing but still reports how many are \Recent (RFC 3501 6.3.2: the
-    // same untagged data as SELECT): the unclaimed ones, which a later SELECT then claims.
-    { type: 'recent', count: readOnly ? (view.folder.unclaimedRecent?.() ?? 0) : view.recent.size },
+    { type: 'recent', count: view.recentCount() },
   ]);
-  const firstUnseen = view.uids.findIndex((uid) => !view.meta(uid)?.flags.includes('\\Seen'));
+  const firstUnseen = view.folder.messages().findIndex((m) => !m.flags.includes('\\Seen'));
   if (firstUnseen >= 0) {
     await ctx.send({
       type: 'untagged',
@@ -35,12 +34,7 @@ async function open(ctx: SessionContext, name: string, readOnly: boolean): Promi
     });
   }
   await ctx.sendAll([
-    {
-      type: 'untagged',
-      status: 'OK',
-      code: { code: 'PERMANENTFLAGS', flags: readOnly ? [] : [...flags, '\\*'] },
-      text: readOnly ? 'no permanent flags' : 'flags permitted',
-    },
+    permanent!,
     {
       type: 'untagged',
       status: 'OK',

@@ -23,7 +23,10 @@ export const status: CommandHandler<'STATUS'> = {
         // Dovecot's count: messages no session has claimed yet (plus, for our own selected
         // mailbox, the ones this session holds as \Recent).
         else if (item === 'RECENT')
-          items.push([item, (current ? current.recent.size : 0) + (folder.unclaimedRecent?.() ?? 0)]);
+          items.push([
+            item,
+            (current && !current.readOnly ? current.recent.size : 0) + (folder.unclaimedRecent?.() ?? 0),
+          ]);
         else if (item === 'UIDNEXT') items.push([item, folder.uidNext]);
         else if (item === 'UIDVALIDITY') items.push([item, folder.uidValidity]);
         else if (item === 'UNSEEN')

@@ -13,15 +13,14 @@ export const store: CommandHandler<'STORE'> = {
     const targets = resolveTargets(view, cmd.args.set, cmd.uid).filter((t) => view.alive(t.uid));
     if (targets.length > 0) {
       const { op, flags } = cmd.args;
-      view.noteFlags(
-        await view.folder.setFlags(
-          targets.map((t) => t.uid),
-          op,
-          flags,
-        ),
+      const changed = await view.folder.setFlags(
+        targets.map((t) => t.uid),
+        op,
+        flags,
       );
+      view.noteFlags(changed);
+      await ctx.sendAll(view.flagsUpdate(changed));
     }
-    await ctx.sendAll(view.flagsUpdate());
     // .SILENT: no FETCH back; noteFlags keeps the next sync from repeating them either.
     if (!cmd.args.silent) {
       for (const { seq, uid } of targets) {

@@ -1,5 +1,5 @@
 import type { SequenceSet } from '../sequence-set.ts';
-import { selectFromSet } from '../sequence-set.ts';
+import { sequenceSetIncludes } from '../sequence-set.ts';
 import type { MailboxView } from '../session/mailbox-view.ts';
 
 export interface Target {
@@ -7,15 +7,20 @@ export interface Target {
   uid: number;
 }
 
-/** The messages a sequence set (or UID set) names in the client's view, ascending. */
+/**
+ * The messages a sequence set (or UID set) names in the client's view, ascending. Walks the
+ * view once (no copy of its UID list), so `1:4294967295` costs what the mailbox holds.
+ */
 export function resolveTargets(view: MailboxView, set: SequenceSet, uid: boolean): Target[] {
   if (set.kind === 'saved') return [];
-  if (uid) {
-    const index = new Map(view.uids.map((u, i) => [u, i + 1]));
-    return selectFromSet(set, view.uids).map((u) => ({ seq: index.get(u)!, uid: u }));
+  const out: Target[] = [];
+  const n = view.exists;
+  const largest = uid ? view.lastUid : n;
+  for (let seq = 1; seq <= n; seq++) {
+    const u = view.uidAt(seq);
+    if (sequenceSetIncludes(set, uid ? u : seq, largest)) out.push({ seq, uid: u });
   }
-  const seqs = view.uids.map((_, i) => i + 1);
-  return selectFromSet(set, seqs).map((seq) => ({ seq, uid: view.uids[seq - 1]! }));
+  return out;
 }
 
 /**

@@ -13,7 +13,7 @@ export interface SearchSubject {
   flags: readonly string[];
   recent: boolean;
   content: () => Promise<Buffer>;
-  /** The text parts decoded (transfer encoding, charset). */
+  /** The text parts decoded (transfer encoding, charset): those the raw bytes do not show as text. */
   bodyText: () => Promise<string>;
 }
 

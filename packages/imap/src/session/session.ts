@@ -71,6 +71,9 @@ export class ImapSession implements SessionContext {
     this.log = config.logger.child({ remote: socket.remoteAddress, port: socket.remotePort });
     // APPEND messages stream to the store instead of being buffered whole (up to the limit).
     this.#parser = new CommandParser({ maxAppendSize: config.maxAppendSize, streamAppend: true });
+    // Replies go out as written (the writer coalesces what one tick writes): no Nagle delay
+    // waiting for the client's delayed ACK between a command's last lines.
+    socket.setNoDelay(true);
     this.#writer = new ResponseWriter(socket);
     const limits = config.limits;
     this.#conn = new LineConnection(socket, {

@@ -19,6 +19,8 @@ export class ResponseStreamError extends Error {
 export class ResponseWriter {
   private readonly out: Writable;
   readonly options: SerializeOptions;
+  /** The output is corked until the current tick ends. */
+  private corked = false;
 
   constructor(out: Writable, options: SerializeOptions = {}) {
     this.out = out;
@@ -63,6 +65,17 @@ export class ResponseWriter {
     const out = this.out;
     if (out.destroyed || out.writableEnded) {
       return Promise.reject(new ResponseStreamError('Output closed'));
+    }
+    // What one tick writes (a SELECT's untagged lines, the FETCH lines of messages at hand)
+    // leaves in one segment: corked until the tick ends. Waiting for 'drain' ends the tick
+    // first, so backpressure still works.
+    if (!this.corked) {
+      this.corked = true;
+      out.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        out.uncork();
+      });
     }
     if (out.write(buf)) return Promise.resolve();
     return new Promise((resolve, reject) => {

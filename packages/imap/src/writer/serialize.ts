@@ -112,6 +112,9 @@ function fetchItem(w: WireBuilder, item: FetchItem, opts: SerializeOptions): voi
       w.raw(`${item.name} `);
       writeBodyStructure(w, item.structure, item.name === 'BODYSTRUCTURE');
       break;
+    case 'WIRE':
+      w.raw(Buffer.from(item.text, 'latin1'));
+      break;
     case 'SECTION': {
       w.raw(`${item.label} `);
       const d = item.data;

@@ -59,6 +59,11 @@ export type FetchItem =
   /** BODYSTRUCTURE carries extension data; BODY (no section) does not. */
   | { name: 'BODYSTRUCTURE' | 'BODY'; structure: MimePart }
   /**
+   * An item already serialised (see writer/cached.ts), written as is: `text` holds the
+   * wire bytes one char per byte (latin1), e.g. `ENVELOPE (...)` kept in the store's text cache.
+   */
+  | { name: 'WIRE'; text: string }
+  /**
    * A body section: `label` is what the response names it (see formatSectionLabel), e.g.
    * `BODY[1.2]<0>`, `RFC822.TEXT`; `data` null is NIL.
    */
