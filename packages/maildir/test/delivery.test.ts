@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { bufferBlob, type MessageBlob, SmtpError } from '@mailstack/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseFileName } from '../src/filename.ts';
+import { sweepTmp } from '../src/tmp-sweep.ts';
 import { parseUidList } from '../src/uidlist.ts';
 import { message, tempStore, text, USER } from './helpers.ts';
 
@@ -101,18 +103,25 @@ describe('delivery', () => {
     expect(await readdir(join(t.maildir, 'cur'))).toEqual([]);
   });
 
-  it('sweeps tmp files older than 36 hours when a folder is opened', async () => {
+  it('sweeps tmp/ when a folder is opened: dead writers at once, others after 36 h untouched (by ctime)', async () => {
     await t.store.ensureUser(USER);
     const { utimes } = await import('node:fs/promises');
-    const old = join(t.maildir, 'tmp', 'old.file');
-    const fresh = join(t.maildir, 'tmp', 'fresh.file');
-    await writeFile(old, 'x');
-    await writeFile(fresh, 'y');
+    const tmp = join(t.maildir, 'tmp');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    }).stdout;
+    await writeFile(join(tmp, `1700000000.M1P${dead}Q1.test.host`), 'left by a killed writer');
+    // A live APPEND of old mail: its mtime is already the old INTERNALDATE, its ctime is now.
+    const appending = join(tmp, 'appending.file');
+    await writeFile(appending, 'x');
     const past = new Date(Date.now() - 37 * 3600 * 1000);
-    await utimes(old, past, past);
+    await utimes(appending, past, past);
     const f = await t.store.openFolder(USER, 'INBOX');
-    expect(await readdir(join(t.maildir, 'tmp'))).toEqual(['fresh.file']);
+    expect(await readdir(tmp)).toEqual(['appending.file']);
     await f.close();
+    // Untouched for 36 hours by the inode's clock: swept.
+    expect(await sweepTmp(t.maildir, 'test.host', Date.now() + 37 * 3600 * 1000)).toBe(1);
+    expect(await readdir(tmp)).toEqual([]);
   });
 
   it('falls back to INBOX when the target folder does not exist', async () => {

@@ -1,10 +1,7 @@
-import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir } from '@mailstack/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { uniqueBaseName } from '../src/filename.ts';
 import { acquireDotLock } from '../src/lock.ts';
-import { sweepTmp } from '../src/tmp-sweep.ts';
 
 const dirs: Array<{ cleanup(): Promise<void> }> = [];
 afterEach(async () => {
@@ -38,18 +35,5 @@ describe('dot-lock waiters in one process', () => {
     const second = acquireDotLock(target);
     await first.replaceTarget('one');
     await (await second).release();
-  });
-});
-
-describe('tmp/ sweep', () => {
-  it('keeps a live writer file whose mtime an APPEND set to an old INTERNALDATE', async () => {
-    const folder = await scratch();
-    await mkdir(join(folder, 'tmp'));
-    const name = uniqueBaseName('host.test');
-    await writeFile(join(folder, 'tmp', name), 'Subject: old mail\n\nbody\n');
-    const old = new Date('2020-01-01T00:00:00Z');
-    await utimes(join(folder, 'tmp', name), old, old);
-    expect(await sweepTmp(folder, 'host.test')).toBe(0);
-    expect(await readdir(join(folder, 'tmp'))).toEqual([name]);
   });
 });
