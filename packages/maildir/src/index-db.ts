@@ -99,34 +99,88 @@ export function tupleToRow(t: MessageTuple): MessageRow {
   };
 }
 
+/** Opens (creating) the index file in WAL mode with its schema. */
+function openOnDisk(path: string): DatabaseSync {
+  // Owner-only from the start (the -wal and -shm files copy this mode).
+  closeSync(openSync(path, 'a', 0o600));
+  const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite');
+  const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      // Rebuildable from the Maildir: a commit lost in a crash costs a rescan, not mail.
+      db.exec('PRAGMA synchronous = NORMAL');
+      db.exec(SCHEMA);
+      return db;
+    } catch (err) {
+      // Two processes switching a new file to WAL at once may be refused without waiting.
+      if (!/locked|busy/i.test(String(err)) || Date.now() > deadline) {
+        db.close();
+        throw err;
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
+    }
+  }
+}
+
+/** SQLITE_FULL, or the file system refusing to create or grow a file. */
+function isDiskFull(err: unknown): boolean {
+  const e = err as { code?: string; errcode?: number } | undefined;
+  if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') return true;
+  const primary = (e?.errcode ?? 0) & 0xff;
+  // FULL, or IOERR / CANTOPEN while the journal or shared-memory file could not be made.
+  return primary === 13 || ((primary === 10 || primary === 14) && /full|space/i.test(String(err)));
+}
+
 /** The prepared statements of one connection. */
 export class IndexDb {
-  readonly db: DatabaseSync;
-  private readonly s: Record<string, StatementSync>;
+  db: DatabaseSync;
+  private s: Record<string, StatementSync> = {};
+  /** In memory since the disk was full: this process's alone until the folder is reopened. */
+  volatile = false;
+  private readonly path: string;
 
   constructor(dir: string) {
-    const path = join(dir, INDEX_FILE);
-    // Owner-only from the start (the -wal and -shm files copy this mode).
-    closeSync(openSync(path, 'a', 0o600));
-    const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite');
-    this.db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
-    const deadline = Date.now() + BUSY_TIMEOUT_MS;
-    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
-      try {
-        this.db.exec('PRAGMA journal_mode = WAL');
-        // Rebuildable from the Maildir: a commit lost in a crash costs a rescan, not mail.
-        this.db.exec('PRAGMA synchronous = NORMAL');
-        this.db.exec(SCHEMA);
-        break;
-      } catch (err) {
-        // Two processes switching a new file to WAL at once may be refused without waiting.
-        if (!/locked|busy/i.test(String(err)) || Date.now() > deadline) {
-          this.db.close();
-          throw err;
-        }
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
-      }
+    this.path = join(dir, INDEX_FILE);
+    try {
+      this.db = openOnDisk(this.path);
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      this.db = this.inMemory();
     }
+    this.prepareAll();
+  }
+
+  /**
+   * A full disk must not cost users their mail: SELECT, FETCH, STORE \Deleted and EXPUNGE are
+   * how they make room. The index moves into memory, starting from what the file holds (it is
+   * still readable), and the process carries on; the file is used again when the folder is
+   * next opened with room (its stale rows are reconciled with the Maildir like any other).
+   */
+  private inMemory(): DatabaseSync {
+    const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite');
+    const mem = new DatabaseSync(':memory:');
+    mem.exec(SCHEMA);
+    try {
+      mem.exec(`ATTACH DATABASE '${this.path.replaceAll("'", "''")}' AS disk`);
+      try {
+        mem.exec('BEGIN');
+        for (const table of ['folder', 'messages', 'expunges', 'texts'])
+          mem.exec(`INSERT OR REPLACE INTO main.${table} SELECT * FROM disk.${table}`);
+        mem.exec('COMMIT');
+      } finally {
+        if (mem.isTransaction) mem.exec('ROLLBACK');
+        mem.exec('DETACH DATABASE disk');
+      }
+    } catch {
+      // Nothing readable on disk: the index is rebuilt from the Maildir.
+    }
+    this.volatile = true;
+    return mem;
+  }
+
+  private prepareAll(): void {
     const p = (sql: string) => this.db.prepare(sql);
     this.s = {
       folder: p('SELECT * FROM folder WHERE id = 1'),
@@ -174,6 +228,19 @@ export class IndexDb {
 
   /** Runs `job` in one write transaction (the write lock taken up front). Synchronous. */
   write<T>(job: () => T): T {
+    try {
+      return this.transaction(job);
+    } catch (err) {
+      if (this.volatile || !isDiskFull(err)) throw err;
+      const disk = this.db;
+      this.db = this.inMemory();
+      disk.close();
+      this.prepareAll();
+      return this.transaction(job);
+    }
+  }
+
+  private transaction<T>(job: () => T): T {
     this.db.exec('BEGIN IMMEDIATE');
     try {
       const out = job();
