@@ -73,6 +73,7 @@ export {
   type SpoolEventHandler,
   type SpoolOperations,
 } from './spool.ts';
+export { inWriteTransaction, openSharedSqlite } from './sqlite-file.ts';
 export {
   asNoSpace,
   ExistsError,

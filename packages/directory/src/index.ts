@@ -22,7 +22,6 @@ export {
   verifyPassword,
 } from './password.ts';
 export { parseSaslPlain, type SaslPlain } from './sasl-plain.ts';
-export { inWriteTransaction, openSharedSqlite } from './sqlite-file.ts';
 export {
   type AuthAttempt,
   type AuthThrottle,

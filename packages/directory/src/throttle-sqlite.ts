@@ -1,5 +1,5 @@
 import type { StatementSync } from 'node:sqlite';
-import { inWriteTransaction, openSharedSqlite } from './sqlite-file.ts';
+import { inWriteTransaction, openSharedSqlite } from '@mailstack/core';
 import { MAX_COUNT, type ThrottleCounter, type ThrottleStore } from './throttle-store.ts';
 
 /**

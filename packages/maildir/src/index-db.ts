@@ -16,9 +16,9 @@
  * lost tail costs a rescan, never mail. Writers use short synchronous transactions (BEGIN
  * IMMEDIATE … COMMIT, never across an await): node:sqlite's busy wait blocks the event loop.
  */
-import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { openSharedSqlite } from '@mailstack/core';
 
 export const INDEX_FILE = 'mailstack-index.sqlite';
 export const SCHEMA_VERSION = 1;
@@ -99,29 +99,9 @@ export function tupleToRow(t: MessageTuple): MessageRow {
   };
 }
 
-/** Opens (creating) the index file in WAL mode with its schema. */
+/** Opens (creating) the index file: owner-only, WAL, with its schema. */
 function openOnDisk(path: string): DatabaseSync {
-  // Owner-only from the start (the -wal and -shm files copy this mode).
-  closeSync(openSync(path, 'a', 0o600));
-  const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite');
-  const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
-  const deadline = Date.now() + BUSY_TIMEOUT_MS;
-  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
-    try {
-      db.exec('PRAGMA journal_mode = WAL');
-      // Rebuildable from the Maildir: a commit lost in a crash costs a rescan, not mail.
-      db.exec('PRAGMA synchronous = NORMAL');
-      db.exec(SCHEMA);
-      return db;
-    } catch (err) {
-      // Two processes switching a new file to WAL at once may be refused without waiting.
-      if (!/locked|busy/i.test(String(err)) || Date.now() > deadline) {
-        db.close();
-        throw err;
-      }
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
-    }
-  }
+  return openSharedSqlite(path, SCHEMA, BUSY_TIMEOUT_MS);
 }
 
 /** SQLITE_FULL, or the file system refusing to create or grow a file. */

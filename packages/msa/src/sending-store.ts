@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { inWriteTransaction, openSharedSqlite } from '@mailstack/directory';
+import { inWriteTransaction, openSharedSqlite } from '@mailstack/core';
 
 /**
  * Where the sending limiter keeps the times of the messages each user sent. The policy (how

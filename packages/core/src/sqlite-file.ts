@@ -3,7 +3,7 @@ import type { DatabaseSync } from 'node:sqlite';
 
 /**
  * Opens the SQLite file at `path` for state that every agent process of a host shares (login
- * throttle, sending counts) and runs `schema` (idempotent: CREATE ... IF NOT EXISTS): owner-only,
+ * throttle, sending counts, a Maildir folder's index) and runs `schema` (idempotent: CREATE ... IF NOT EXISTS): owner-only,
  * WAL so readers go on while one writer holds the lock, a writer waits at most `busyTimeoutMs`.
  * Such state is not mail: losing the last moments of it costs only counts, so the journal is
  * not fsynced on every write (synchronous=NORMAL).
