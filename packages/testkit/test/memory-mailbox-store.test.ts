@@ -5,6 +5,8 @@ describeMailboxStoreContract('memory', async () => {
   return {
     store,
     setQuota: (user, limits) => store.setQuota(user, limits),
+    // Memory lives as long as the store: a "restart" is the same store.
+    reopen: async () => store,
     close: async () => {},
   };
 });
