@@ -24,7 +24,7 @@
  * blocking the caller, and a row whose file name disagrees with its wanted letters at load
  * is a rename to redo (a crash in between).
  */
-import { constants, existsSync, lstatSync } from 'node:fs';
+import { constants, existsSync, lstatSync, readdirSync } from 'node:fs';
 import { lstat, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -249,6 +249,12 @@ export class FolderIndex {
   private readonly unnumbered = new Map<string, FileRef>();
   private flagCache = new Map<string, readonly string[]>();
   private readonly renameQueue = new Set<number>();
+  /**
+   * Names our rename queue gave files but has not recorded yet (it records after the fsync).
+   * A scan in between sees such a name with letters the wanted ones may have moved past (a
+   * second STORE): it is ours, not another program's flag change to adopt.
+   */
+  private readonly renamedTo = new Map<number, string>();
   private renaming: Promise<void> | null = null;
   private readonly pendingTexts = new Map<string, [number, string, string]>();
   private readonly pendingSummaries = new Map<number, string>();
@@ -467,10 +473,22 @@ export class FolderIndex {
     }
   }
 
+  /** Where a message's file is right now (synchronous: inside a write transaction). */
+  private findNow(base: string): FileRef | null {
+    for (const sub of ['new', 'cur'] as const)
+      for (const name of readdirSync(join(this.dir, sub)))
+        if (name === base || name.startsWith(`${base}:`)) {
+          if (isFile(join(this.dir, sub, name))) return { sub, name };
+        }
+    return null;
+  }
+
   private async readBoth(): Promise<Map<string, FileRef>> {
+    // new/ first: a file moving new/ → cur/ (a claim, a flag rename) while we list is seen in
+    // one of them either way; listed the other way round it can be in neither.
     const files = new Map<string, FileRef>();
-    await this.readSub('cur', files);
     await this.readSub('new', files);
+    await this.readSub('cur', files);
     return files;
   }
 
@@ -522,7 +540,7 @@ export class FolderIndex {
       // A plain listing (no file types: a symbolic link is refused when it is described or
       // opened); every file that is where and as the mirror says it is only counts.
       let matched = 0;
-      for (const sub of ['cur', 'new'] as const) {
+      for (const sub of ['new', 'cur'] as const) {
         if (!(sub === 'cur' ? scanCur : scanNew)) continue;
         const names = await readdir(join(this.dir, sub));
         // Built on the first listing that has files (an empty new/ needs no map).
@@ -547,8 +565,8 @@ export class FolderIndex {
         // Renamed or gone: a second look at both directories tells which (a file renamed
         // during the first listing, new/ → cur/ or a flag change, shows up in it).
         const again = new Map<string, FileRef>();
-        await this.readSub('cur', again);
         await this.readSub('new', again);
+        await this.readSub('cur', again);
         for (const e of this.entries.values()) {
           if (!(e.sub === 'cur' ? scanCur : scanNew)) continue;
           const ref = again.get(e.base);
@@ -577,7 +595,7 @@ export class FolderIndex {
         }
         const [uid, , sub, name, wanted] = t;
         if (name === ref.name && sub === ref.sub) located.push([uid, ref]);
-        else if (letters === wanted) {
+        else if (letters === wanted || (ref.sub === 'cur' && this.renamedTo.get(uid) === ref.name)) {
           if (!isFile(join(this.dir, ref.sub, ref.name))) continue;
           db.setFile(uid, ref.sub, ref.name);
           located.push([uid, ref]);
@@ -592,7 +610,13 @@ export class FolderIndex {
         const [uid, , sub, name] = t;
         // Recorded under a name we did not see (renamed by another of our processes since)?
         if (existsSync(join(this.dir, sub, name))) located.push([uid, { sub, name }]);
-        else db.expunge(uid, mod());
+        else {
+          // Or moved by our own rename queue while we listed: only a file gone under every
+          // name is an expunge (a wrong one hides mail that is still on disk for good).
+          const now = this.findNow(base);
+          if (now) located.push([uid, now]);
+          else db.expunge(uid, mod());
+        }
       }
       if (kwChanged)
         for (const e of this.entries.values())
@@ -882,6 +906,7 @@ export class FolderIndex {
         if (sub === 'cur' && name === target) continue;
         for (let attempt = 0; attempt < 5 && ref; attempt++) {
           try {
+            this.renamedTo.set(uid, target);
             await rename(join(this.dir, ref.sub, ref.name), join(this.dir, 'cur', target));
             this.setLocation(e, { sub: 'cur', name: target });
             done.push([uid, target]);
@@ -897,20 +922,27 @@ export class FolderIndex {
           }
         }
       }
-      if (done.length === 0 || !this.db_?.db.isOpen) continue;
-      await fsyncDir(join(this.dir, 'cur'));
-      await this.ownChangeDone(subs, before);
-      if (!this.db_?.db.isOpen) return;
-      const db = this.db;
-      db.write(() => {
-        for (const [uid, target] of done) {
-          const t = db.byUid(uid);
-          if (!t) continue;
-          db.setFile(uid, 'cur', target);
-          // Flags changed again (here or in another process) while we renamed: once more.
-          if (lettersOfName(target) !== t[4]) this.renameQueue.add(uid);
-        }
-      });
+      if (done.length === 0 || !this.db_?.db.isOpen) {
+        this.renamedTo.clear();
+        continue;
+      }
+      try {
+        await fsyncDir(join(this.dir, 'cur'));
+        await this.ownChangeDone(subs, before);
+        if (!this.db_?.db.isOpen) return;
+        const db = this.db;
+        db.write(() => {
+          for (const [uid, target] of done) {
+            const t = db.byUid(uid);
+            if (!t) continue;
+            db.setFile(uid, 'cur', target);
+            // Flags changed again (here or in another process) while we renamed: once more.
+            if (lettersOfName(target) !== t[4]) this.renameQueue.add(uid);
+          }
+        });
+      } finally {
+        this.renamedTo.clear();
+      }
     }
   }
 
