@@ -199,6 +199,30 @@ describe('the shared folder index', () => {
     expect(await readdir(join(t.maildir, 'new'))).toEqual([]);
   });
 
+  it('loses no message and no flag to a refresh that lists while its own renames run', async () => {
+    const f = await inbox();
+    // Appended as IMAP does (new/, \Recent), claimed, then two STOREs back to back while the
+    // renames of the first are still running (imaptest's search-flags group).
+    for (let round = 0; round < 5; round++) {
+      const uids: number[] = [];
+      const claimed = round % 2 === 1;
+      for (let i = 0; i < 5; i++)
+        uids.push((await f.append(message(`r${round}m${i}`), claimed ? { recent: true } : {})).uid);
+      if (claimed) {
+        await f.refresh();
+        await f.claimRecent();
+      }
+      await f.setFlags(uids, '=', ['\\Seen']);
+      await f.setFlags([uids[1]!], '+', ['\\Flagged']);
+      await f.refresh();
+      const got = f.messages().filter((m) => uids.includes(m.uid));
+      expect(got.map((m) => m.uid)).toEqual(uids);
+      expect(got.map((m) => [...m.flags].sort().join(' '))).toEqual(
+        uids.map((uid) => (uid === uids[1] ? '\\Flagged \\Seen' : '\\Seen')),
+      );
+    }
+  });
+
   it('answers changesSince with null below the kept expunge log; a lagging handle compares lists', async () => {
     const small = createMaildirStore({
       root: t.root,
