@@ -77,7 +77,9 @@ describe('FETCH backpressure', () => {
     socket.destroy();
     expect(pulled()).toBe(SIZE);
     expect(received).toBeGreaterThan(SIZE);
-    // Socket buffers and stream high-water marks only: far below the message size.
-    expect(ahead).toBeLessThan(SIZE / 4);
+    // Socket buffers and stream high-water marks only: far below the message size. Loopback
+    // buffers autotune with load (5-22 MB measured on a busy 2-core machine), so the bound is
+    // half the message: a server that read it all ahead would be at 64 MB.
+    expect(ahead).toBeLessThan(SIZE / 2);
   }, 60_000);
 });

@@ -277,7 +277,7 @@ export class FolderIndex {
 
   /** The connection, opened (and emptied for a new UIDVALIDITY) on first use. */
   private async database(): Promise<IndexDb> {
-    if (this.db_?.db.isOpen) return this.db_;
+    if (this.db_?.isOpen) return this.db_;
     // The header line is enough here; the records are read when a file needs numbering.
     const header = (await this.uidlist.peekHeader()) ?? (await this.uidlist.ensure());
     const db = new IndexDb(this.dir);
@@ -499,7 +499,7 @@ export class FolderIndex {
       fileStamp(this.uidlist.path),
       fileStamp(join(this.dir, 'dovecot-keywords')),
     ]);
-    if (!db.db.isOpen) return;
+    if (!db.isOpen) return;
     const version = db.dataVersion();
     if (version !== this.dataVersion) {
       this.dataVersion = version;
@@ -577,7 +577,7 @@ export class FolderIndex {
     } else for (const [base, ref] of this.unnumbered) found.set(base, ref);
 
     const fresh = await this.number(found);
-    if (!db.db.isOpen) return;
+    if (!db.isOpen) return;
     const located: Array<[number, FileRef]> = [];
     db.write(() => {
       this.pull();
@@ -863,7 +863,7 @@ export class FolderIndex {
       })
       .finally(() => {
         this.renaming = null;
-        if (this.renameQueue.size > 0 && this.db_?.db.isOpen) this.kickRenames();
+        if (this.renameQueue.size > 0 && this.db_?.isOpen) this.kickRenames();
       });
   }
 
@@ -890,7 +890,7 @@ export class FolderIndex {
   /** Renames files to their wanted letters, fsyncs cur/ once per batch, records the names. */
   private async runRenames(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.renameQueue.size > 0 && this.db_?.db.isOpen) {
+    while (this.renameQueue.size > 0 && this.db_?.isOpen) {
       const batch = [...this.renameQueue];
       this.renameQueue.clear();
       const done: Array<[number, string]> = [];
@@ -922,14 +922,14 @@ export class FolderIndex {
           }
         }
       }
-      if (done.length === 0 || !this.db_?.db.isOpen) {
+      if (done.length === 0 || !this.db_?.isOpen) {
         this.renamedTo.clear();
         continue;
       }
       try {
         await fsyncDir(join(this.dir, 'cur'));
         await this.ownChangeDone(subs, before);
-        if (!this.db_?.db.isOpen) return;
+        if (!this.db_?.isOpen) return;
         const db = this.db;
         db.write(() => {
           for (const [uid, target] of done) {
@@ -1164,7 +1164,7 @@ export class FolderIndex {
       const p = this.pendingTexts.get(`${uid}\u0000${key}`);
       if (p) return p[2];
     }
-    if (!this.entries.has(uid) || !this.db_?.db.isOpen) return undefined;
+    if (!this.entries.has(uid) || !this.db_?.isOpen) return undefined;
     let w = this.textWindows.get(key);
     if (!w || uid < w.from || uid > w.to) {
       // One query for the next TEXT_WINDOW cached texts instead of one per message.
@@ -1199,7 +1199,7 @@ export class FolderIndex {
     const summaries = [...this.pendingSummaries];
     this.pendingTexts.clear();
     this.pendingSummaries.clear();
-    if (!this.db_?.db.isOpen) return;
+    if (!this.db_?.isOpen) return;
     const db = this.db;
     try {
       db.write(() => {

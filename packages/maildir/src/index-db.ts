@@ -16,6 +16,7 @@
  * lost tail costs a rescan, never mail. Writers use short synchronous transactions (BEGIN
  * IMMEDIATE … COMMIT, never across an await): node:sqlite's busy wait blocks the event loop.
  */
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { openSharedSqlite } from '@mailstack/core';
@@ -99,6 +100,44 @@ export function tupleToRow(t: MessageTuple): MessageRow {
   };
 }
 
+const SQL = {
+  folder: 'SELECT * FROM folder WHERE id = 1',
+  dataVersion: 'PRAGMA data_version',
+  all: `SELECT ${LOAD_COLUMNS} FROM messages ORDER BY uid`,
+  since: `SELECT ${LOAD_COLUMNS} FROM messages WHERE modseq > ? ORDER BY uid`,
+  byBase: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE base = ?`,
+  byUid: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE uid = ?`,
+  expungesSince: 'SELECT uid, modseq FROM expunges WHERE modseq > ? ORDER BY modseq, uid',
+  expunged: 'SELECT 1 AS x FROM expunges WHERE uid = ?',
+  insert: `INSERT OR IGNORE INTO messages (${MESSAGE_COLUMNS}, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  setLetters: 'UPDATE messages SET letters = ?, modseq = ? WHERE uid = ?',
+  setFile: 'UPDATE messages SET sub = ?, name = ? WHERE uid = ?',
+  setFileAndLetters: 'UPDATE messages SET sub = ?, name = ?, letters = ?, modseq = ? WHERE uid = ?',
+  touch: 'UPDATE messages SET modseq = ? WHERE uid = ?',
+  remove: 'DELETE FROM messages WHERE uid = ?',
+  removeTexts: 'DELETE FROM texts WHERE uid = ?',
+  logExpunge: 'INSERT OR REPLACE INTO expunges (uid, modseq) VALUES (?, ?)',
+  expungeCount: 'SELECT count(*) AS n FROM expunges',
+  pruneFloor: 'SELECT modseq FROM expunges ORDER BY modseq DESC LIMIT 1 OFFSET ?',
+  prune: 'DELETE FROM expunges WHERE modseq <= ?',
+  setHighest: 'UPDATE folder SET highest_modseq = ? WHERE id = 1',
+  setFloor: 'UPDATE folder SET expunge_floor = ? WHERE id = 1',
+  setStamps:
+    'UPDATE folder SET new_stamp = ?, cur_stamp = ?, uidlist_stamp = ?, keywords_stamp = ? WHERE id = 1',
+  summary: 'SELECT summary FROM messages WHERE uid = ?',
+  setSummary: 'UPDATE messages SET summary = ? WHERE uid = ? AND summary IS NULL',
+  text: 'SELECT value FROM texts WHERE uid = ? AND key = ?',
+  texts: 'SELECT key, value FROM texts WHERE uid = ?',
+  textsFrom: 'SELECT uid, value FROM texts WHERE uid >= ? AND key = ? ORDER BY uid LIMIT ?',
+  setText:
+    'INSERT OR REPLACE INTO texts (uid, key, value) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM messages WHERE uid = ?)',
+} as const;
+
+type StatementName = keyof typeof SQL;
+
+/** Statements whose rows come back as arrays (cheaper than objects for whole-folder reads). */
+const RETURN_ARRAYS: ReadonlySet<StatementName> = new Set(['all', 'since', 'byBase', 'byUid', 'textsFrom']);
+
 /** Opens (creating) the index file: owner-only, WAL, with its schema. */
 function openOnDisk(path: string): DatabaseSync {
   return openSharedSqlite(path, SCHEMA, BUSY_TIMEOUT_MS);
@@ -113,23 +152,95 @@ function isDiskFull(err: unknown): boolean {
   return primary === 13 || ((primary === 10 || primary === 14) && /full|space/i.test(String(err)));
 }
 
-/** The prepared statements of one connection. */
+/**
+ * One folder's connection and its statements, prepared on first use. A connection costs about
+ * 200 KB (SQLite's lookaside and caches) and each prepared statement a few more, so an index
+ * nobody used for a second hibernates: the connection is closed and the file's stamp kept;
+ * `dataVersion` then compares stamps instead of asking SQLite, and any use opens it again.
+ * An idle IMAP session on a small folder would otherwise weigh ~300 KB.
+ */
 export class IndexDb {
-  db: DatabaseSync;
-  private s: Record<string, StatementSync> = {};
+  private conn: DatabaseSync | null;
+  private readonly statements = new Map<StatementName, StatementSync>();
   /** In memory since the disk was full: this process's alone until the folder is reopened. */
   volatile = false;
   private readonly path: string;
+  private closed = false;
+  /** Counts uses; the sweeper hibernates a connection whose count did not move. */
+  uses = 0;
+  usesAtSweep = -1;
+  /** Our data version: grows whenever another connection committed, across hibernations. */
+  private version = 1;
+  private lastRaw = 0;
+  private hibernatedStamp: string | null = null;
 
   constructor(dir: string) {
     this.path = join(dir, INDEX_FILE);
     try {
-      this.db = openOnDisk(this.path);
+      this.conn = openOnDisk(this.path);
     } catch (err) {
       if (!isDiskFull(err)) throw err;
-      this.db = this.inMemory();
+      this.conn = this.inMemory();
     }
-    this.prepareAll();
+    this.lastRaw = this.rawVersion();
+    live.add(this);
+    startSweeper();
+  }
+
+  /** False once closed (a hibernating index is still open). */
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** The connection, opened again when it hibernated. */
+  get db(): DatabaseSync {
+    this.uses++;
+    if (this.conn) return this.conn;
+    if (this.closed) throw new Error('folder index closed');
+    this.conn = openOnDisk(this.path);
+    if (this.hibernatedStamp !== null && this.fileStamp() !== this.hibernatedStamp) this.version++;
+    this.hibernatedStamp = null;
+    this.lastRaw = this.rawVersion();
+    return this.conn;
+  }
+
+  /** Whether the connection is closed for idleness (the index itself is still open). */
+  get hibernating(): boolean {
+    return this.conn === null && !this.closed;
+  }
+
+  /** Closes the connection of an idle index; the next use opens it again. */
+  hibernate(): void {
+    const conn = this.conn;
+    if (!conn || this.volatile || this.closed || conn.isTransaction) return;
+    this.dataVersion();
+    this.statements.clear();
+    this.conn = null;
+    conn.close();
+    this.hibernatedStamp = this.fileStamp();
+  }
+
+  private fileStamp(): string {
+    const part = (path: string) => {
+      const st = statSync(path, { throwIfNoEntry: false });
+      return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : '-';
+    };
+    return `${part(this.path)}/${part(`${this.path}-wal`)}`;
+  }
+
+  private rawVersion(): number {
+    return (this.st('dataVersion').get() as { data_version: number }).data_version;
+  }
+
+  private st(name: StatementName): StatementSync {
+    const db = this.db;
+    let s = this.statements.get(name);
+    if (!s) {
+      s = db.prepare(SQL[name]);
+      if (RETURN_ARRAYS.has(name)) s.setReturnArrays(true);
+      this.statements.set(name, s);
+    }
+    return s;
   }
 
   /**
@@ -160,50 +271,12 @@ export class IndexDb {
     return mem;
   }
 
-  private prepareAll(): void {
-    const p = (sql: string) => this.db.prepare(sql);
-    this.s = {
-      folder: p('SELECT * FROM folder WHERE id = 1'),
-      dataVersion: p('PRAGMA data_version'),
-      all: p(`SELECT ${LOAD_COLUMNS} FROM messages ORDER BY uid`),
-      since: p(`SELECT ${LOAD_COLUMNS} FROM messages WHERE modseq > ? ORDER BY uid`),
-      byBase: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE base = ?`),
-      byUid: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE uid = ?`),
-      expungesSince: p('SELECT uid, modseq FROM expunges WHERE modseq > ? ORDER BY modseq, uid'),
-      expunged: p('SELECT 1 AS x FROM expunges WHERE uid = ?'),
-      insert: p(
-        `INSERT OR IGNORE INTO messages (${MESSAGE_COLUMNS}, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      setLetters: p('UPDATE messages SET letters = ?, modseq = ? WHERE uid = ?'),
-      setFile: p('UPDATE messages SET sub = ?, name = ? WHERE uid = ?'),
-      setFileAndLetters: p('UPDATE messages SET sub = ?, name = ?, letters = ?, modseq = ? WHERE uid = ?'),
-      touch: p('UPDATE messages SET modseq = ? WHERE uid = ?'),
-      remove: p('DELETE FROM messages WHERE uid = ?'),
-      removeTexts: p('DELETE FROM texts WHERE uid = ?'),
-      logExpunge: p('INSERT OR REPLACE INTO expunges (uid, modseq) VALUES (?, ?)'),
-      expungeCount: p('SELECT count(*) AS n FROM expunges'),
-      pruneFloor: p('SELECT modseq FROM expunges ORDER BY modseq DESC LIMIT 1 OFFSET ?'),
-      prune: p('DELETE FROM expunges WHERE modseq <= ?'),
-      setHighest: p('UPDATE folder SET highest_modseq = ? WHERE id = 1'),
-      setFloor: p('UPDATE folder SET expunge_floor = ? WHERE id = 1'),
-      setStamps: p(
-        'UPDATE folder SET new_stamp = ?, cur_stamp = ?, uidlist_stamp = ?, keywords_stamp = ? WHERE id = 1',
-      ),
-      summary: p('SELECT summary FROM messages WHERE uid = ?'),
-      setSummary: p('UPDATE messages SET summary = ? WHERE uid = ? AND summary IS NULL'),
-      text: p('SELECT value FROM texts WHERE uid = ? AND key = ?'),
-      texts: p('SELECT key, value FROM texts WHERE uid = ?'),
-      textsFrom: p('SELECT uid, value FROM texts WHERE uid >= ? AND key = ? ORDER BY uid LIMIT ?'),
-      setText: p(
-        'INSERT OR REPLACE INTO texts (uid, key, value) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM messages WHERE uid = ?)',
-      ),
-    };
-    for (const name of ['all', 'since', 'byBase', 'byUid', 'textsFrom'] as const)
-      this.s[name]!.setReturnArrays(true);
-  }
-
   close(): void {
-    if (this.db.isOpen) this.db.close();
+    this.closed = true;
+    live.delete(this);
+    this.statements.clear();
+    if (this.conn?.isOpen) this.conn.close();
+    this.conn = null;
   }
 
   /** Runs `job` in one write transaction (the write lock taken up front). Synchronous. */
@@ -213,9 +286,9 @@ export class IndexDb {
     } catch (err) {
       if (this.volatile || !isDiskFull(err)) throw err;
       const disk = this.db;
-      this.db = this.inMemory();
+      this.statements.clear();
+      this.conn = this.inMemory();
       disk.close();
-      this.prepareAll();
       return this.transaction(job);
     }
   }
@@ -234,11 +307,21 @@ export class IndexDb {
 
   /** Changes whenever another connection committed (never for this one's own commits). */
   dataVersion(): number {
-    return (this.s.dataVersion!.get() as { data_version: number }).data_version;
+    if (!this.conn) {
+      if (this.closed || this.hibernatedStamp === this.fileStamp()) return this.version;
+      void this.db; // wakes, counting the change
+      return this.version;
+    }
+    const raw = this.rawVersion();
+    if (raw !== this.lastRaw) {
+      this.lastRaw = raw;
+      this.version++;
+    }
+    return this.version;
   }
 
   folder(): FolderRow | undefined {
-    return this.s.folder!.get() as FolderRow | undefined;
+    return this.st('folder').get() as FolderRow | undefined;
   }
 
   /** Empties the index for a (new) UIDVALIDITY; modseqs keep growing. */
@@ -253,107 +336,149 @@ export class IndexDb {
 
   /** [uid, value] of the texts under `key` from `uid` on, in UID order. */
   textsFrom(key: string, uid: number, limit: number): Array<[number, string]> {
-    return this.s.textsFrom!.all(uid, key, limit) as unknown as Array<[number, string]>;
+    return this.st('textsFrom').all(uid, key, limit) as unknown as Array<[number, string]>;
   }
 
   /** Every row, with the name's suffix in place of the name (see LOAD_COLUMNS). */
   all(): MessageTuple[] {
-    return this.s.all!.all() as unknown as MessageTuple[];
+    return this.st('all').all() as unknown as MessageTuple[];
   }
 
   /** Rows changed after `modseq`, with the name's suffix in place of the name. */
   since(modseq: number): MessageTuple[] {
-    return this.s.since!.all(modseq) as unknown as MessageTuple[];
+    return this.st('since').all(modseq) as unknown as MessageTuple[];
   }
 
   byBase(base: string): MessageTuple | undefined {
-    return this.s.byBase!.get(base) as unknown as MessageTuple | undefined;
+    return this.st('byBase').get(base) as unknown as MessageTuple | undefined;
   }
 
   byUid(uid: number): MessageTuple | undefined {
-    return this.s.byUid!.get(uid) as unknown as MessageTuple | undefined;
+    return this.st('byUid').get(uid) as unknown as MessageTuple | undefined;
   }
 
   expungesSince(modseq: number): Array<{ uid: number; modseq: number }> {
-    return this.s.expungesSince!.all(modseq) as Array<{ uid: number; modseq: number }>;
+    return this.st('expungesSince').all(modseq) as Array<{ uid: number; modseq: number }>;
   }
 
   wasExpunged(uid: number): boolean {
-    return this.s.expunged!.get(uid) !== undefined;
+    return this.st('expunged').get(uid) !== undefined;
   }
 
   insert(r: MessageRow, summary: string | null = null): boolean {
     return (
-      this.s.insert!.run(r.uid, r.base, r.sub, r.name, r.letters, r.size, r.internal_date, r.modseq, summary)
-        .changes > 0
+      this.st('insert').run(
+        r.uid,
+        r.base,
+        r.sub,
+        r.name,
+        r.letters,
+        r.size,
+        r.internal_date,
+        r.modseq,
+        summary,
+      ).changes > 0
     );
   }
 
   setLetters(uid: number, letters: string, modseq: number): void {
-    this.s.setLetters!.run(letters, modseq, uid);
+    this.st('setLetters').run(letters, modseq, uid);
   }
 
   setFile(uid: number, sub: string, name: string): void {
-    this.s.setFile!.run(sub, name, uid);
+    this.st('setFile').run(sub, name, uid);
   }
 
   setFileAndLetters(uid: number, sub: string, name: string, letters: string, modseq: number): void {
-    this.s.setFileAndLetters!.run(sub, name, letters, modseq, uid);
+    this.st('setFileAndLetters').run(sub, name, letters, modseq, uid);
   }
 
   touch(uid: number, modseq: number): void {
-    this.s.touch!.run(modseq, uid);
+    this.st('touch').run(modseq, uid);
   }
 
   /** Deletes the message row and its texts and logs the expunge; false when already gone. */
   expunge(uid: number, modseq: number): boolean {
-    if (this.s.remove!.run(uid).changes === 0) return false;
-    this.s.removeTexts!.run(uid);
-    this.s.logExpunge!.run(uid, modseq);
+    if (this.st('remove').run(uid).changes === 0) return false;
+    this.st('removeTexts').run(uid);
+    this.st('logExpunge').run(uid, modseq);
     return true;
   }
 
   /** Logs an expunge whose row is already gone (a reset for a new UIDVALIDITY). */
   logExpunge(uid: number, modseq: number): void {
-    this.s.logExpunge!.run(uid, modseq);
+    this.st('logExpunge').run(uid, modseq);
   }
 
   /** Keeps the newest `keep` expunges once there are more than `max`; returns the new floor. */
   pruneExpunges(max: number, keep: number): number | undefined {
-    const n = (this.s.expungeCount!.get() as { n: number }).n;
+    const n = (this.st('expungeCount').get() as { n: number }).n;
     if (n <= max) return undefined;
-    const floor = (this.s.pruneFloor!.get(keep) as { modseq: number } | undefined)?.modseq;
+    const floor = (this.st('pruneFloor').get(keep) as { modseq: number } | undefined)?.modseq;
     if (floor === undefined) return undefined;
-    this.s.prune!.run(floor);
-    this.s.setFloor!.run(floor);
+    this.st('prune').run(floor);
+    this.st('setFloor').run(floor);
     return floor;
   }
 
   setHighest(modseq: number): void {
-    this.s.setHighest!.run(modseq);
+    this.st('setHighest').run(modseq);
   }
 
   setStamps(s: { new: string; cur: string; uidlist: string; keywords: string }): void {
-    this.s.setStamps!.run(s.new, s.cur, s.uidlist, s.keywords);
+    this.st('setStamps').run(s.new, s.cur, s.uidlist, s.keywords);
   }
 
   summary(uid: number): string | null | undefined {
-    return (this.s.summary!.get(uid) as { summary: string | null } | undefined)?.summary;
+    return (this.st('summary').get(uid) as { summary: string | null } | undefined)?.summary;
   }
 
   setSummary(uid: number, json: string): void {
-    this.s.setSummary!.run(json, uid);
+    this.st('setSummary').run(json, uid);
   }
 
   text(uid: number, key: string): string | undefined {
-    return (this.s.text!.get(uid, key) as { value: string } | undefined)?.value;
+    return (this.st('text').get(uid, key) as { value: string } | undefined)?.value;
   }
 
   texts(uid: number): Array<{ key: string; value: string }> {
-    return this.s.texts!.all(uid) as Array<{ key: string; value: string }>;
+    return this.st('texts').all(uid) as Array<{ key: string; value: string }>;
   }
 
   setText(uid: number, key: string, value: string): void {
-    this.s.setText!.run(uid, key, value, uid);
+    this.st('setText').run(uid, key, value, uid);
   }
+}
+
+/** Every open index of this process, for the sweeper. */
+const live = new Set<IndexDb>();
+let sweeper: NodeJS.Timeout | null = null;
+
+/** Hibernates every index not used since the previous sweep (exported for tests). */
+export function sweepIdleIndexes(): void {
+  for (const ix of live) {
+    if (ix.uses === ix.usesAtSweep) ix.hibernate();
+    ix.usesAtSweep = ix.uses;
+  }
+}
+
+/** Once a second: an index not used since the last sweep hibernates. */
+function startSweeper(): void {
+  if (sweeper) return;
+  sweeper = setInterval(() => {
+    if (live.size === 0) {
+      clearInterval(sweeper!);
+      sweeper = null;
+      return;
+    }
+    sweepIdleIndexes();
+  }, 1000);
+  sweeper.unref();
+}
+
+/** How many open indexes have their connection closed for idleness (tests). */
+export function hibernatingCount(): number {
+  let n = 0;
+  for (const ix of live) if (ix.hibernating) n++;
+  return n;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMaildirStore, type MaildirFolder, type MaildirStore } from '../src/index.ts';
-import { INDEX_FILE } from '../src/index-db.ts';
+import { hibernatingCount, INDEX_FILE, sweepIdleIndexes } from '../src/index-db.ts';
 import { parseUidList } from '../src/uidlist.ts';
 import { message, tempStore, text, USER, until } from './helpers.ts';
 
@@ -221,6 +221,29 @@ describe('the shared folder index', () => {
         uids.map((uid) => (uid === uids[1] ? '\\Flagged \\Seen' : '\\Seen')),
       );
     }
+  });
+
+  it('hibernates an idle connection and still sees what another process did meanwhile', async () => {
+    const a = await inbox();
+    const first = (await a.append(message('one'))).uid;
+    // Two sweeps with no use in between: the connection closes, the index stays open.
+    sweepIdleIndexes();
+    sweepIdleIndexes();
+    expect(hibernatingCount()).toBeGreaterThan(0);
+    const b = await inbox(otherProcess());
+    const second = (await b.append(message('two'))).uid;
+    await b.setFlags([first], '+', ['\\Seen']);
+    await a.refresh();
+    expect(a.messages().map((m) => [m.uid, m.flags])).toEqual([
+      [first, ['\\Seen']],
+      [second, []],
+    ]);
+    // Its own writes wake it too.
+    sweepIdleIndexes();
+    sweepIdleIndexes();
+    await a.setFlags([second], '+', ['\\Flagged']);
+    await b.refresh();
+    expect(b.messages().find((m) => m.uid === second)?.flags).toEqual(['\\Flagged']);
   });
 
   it('answers changesSince with null below the kept expunge log; a lagging handle compares lists', async () => {

@@ -49,7 +49,7 @@ export class ResponseWriter {
         if (room <= 0) break;
         const part = buf.length > room ? buf.subarray(0, room) : buf;
         sent += part.length;
-        await this.chunk(part);
+        await this.chunk(part, false);
         // More bytes than announced are cut: the announced length is what the client reads.
         if (sent >= lit.length) break;
       }
@@ -61,7 +61,8 @@ export class ResponseWriter {
     }
   }
 
-  private chunk(buf: Buffer): Promise<void> {
+  /** `bundle`: cork until the tick ends; not for a literal's body, which streams on its own. */
+  private chunk(buf: Buffer, bundle = true): Promise<void> {
     const out = this.out;
     if (out.destroyed || out.writableEnded) {
       return Promise.reject(new ResponseStreamError('Output closed'));
@@ -69,7 +70,7 @@ export class ResponseWriter {
     // What one tick writes (a SELECT's untagged lines, the FETCH lines of messages at hand)
     // leaves in one segment: corked until the tick ends. Waiting for 'drain' ends the tick
     // first, so backpressure still works.
-    if (!this.corked) {
+    if (bundle && !this.corked) {
       this.corked = true;
       out.cork();
       process.nextTick(() => {
