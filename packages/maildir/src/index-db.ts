@@ -155,7 +155,7 @@ function isDiskFull(err: unknown): boolean {
 /**
  * One folder's connection and its statements, prepared on first use. A connection costs about
  * 200 KB (SQLite's lookaside and caches) and each prepared statement a few more, so an index
- * nobody used for a second hibernates: the connection is closed and the file's stamp kept;
+ * nobody used for 15-30 s hibernates: the connection is closed and the file's stamp kept;
  * `dataVersion` then compares stamps instead of asking SQLite, and any use opens it again.
  * An idle IMAP session on a small folder would otherwise weigh ~300 KB.
  */
@@ -197,7 +197,12 @@ export class IndexDb {
     this.uses++;
     if (this.conn) return this.conn;
     if (this.closed) throw new Error('folder index closed');
-    this.conn = openOnDisk(this.path);
+    try {
+      this.conn = openOnDisk(this.path);
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      this.conn = this.inMemory();
+    }
     if (this.hibernatedStamp !== null && this.fileStamp() !== this.hibernatedStamp) this.version++;
     this.hibernatedStamp = null;
     this.lastRaw = this.rawVersion();
@@ -453,6 +458,7 @@ export class IndexDb {
 /** Every open index of this process, for the sweeper. */
 const live = new Set<IndexDb>();
 let sweeper: NodeJS.Timeout | null = null;
+const SWEEP_MS = 15_000;
 
 /** Hibernates every index not used since the previous sweep (exported for tests). */
 export function sweepIdleIndexes(): void {
@@ -462,7 +468,11 @@ export function sweepIdleIndexes(): void {
   }
 }
 
-/** Once a second: an index not used since the last sweep hibernates. */
+/**
+ * Every 15 s: an index not used since the previous sweep (15-30 s idle) hibernates. Long enough
+ * that a busy folder keeps its connection and that closing (SQLite then checkpoints and deletes
+ * the -wal file) does not churn; an IDLE session lasts minutes.
+ */
 function startSweeper(): void {
   if (sweeper) return;
   sweeper = setInterval(() => {
@@ -472,7 +482,7 @@ function startSweeper(): void {
       return;
     }
     sweepIdleIndexes();
-  }, 1000);
+  }, SWEEP_MS);
   sweeper.unref();
 }
 
