@@ -7,9 +7,11 @@ import { createHmac, randomBytes } from 'node:crypto';
  *
  * What is kept is never the password: an entry's key is an HMAC-SHA256, under a random key
  * made when the process starts (and never written anywhere), of the account, the password
- * and the stored hash the password was checked against. So a dump of the process memory
- * gives an attacker nothing to test guesses against offline, and any change of the stored
- * hash (a new password, even the same one set again: a new salt) makes every old entry miss.
+ * and the stored hash the password was checked against, and any change of the stored hash
+ * (a new password, even the same one set again: a new salt) makes every old entry miss.
+ * The trade-off, as with Dovecot's cache: a dump of the process memory holds the key too, so
+ * for recent logins a guess costs one HMAC instead of one scrypt; `auth.cache.ttl: 0s` turns
+ * the cache off where that matters more than login speed.
  * A removed account never reaches the cache (the caller looks the account up first).
  *
  * Only successes are stored: a failed check always runs scrypt and the login throttle keeps
