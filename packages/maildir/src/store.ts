@@ -201,7 +201,9 @@ export class MaildirStore implements MailboxStore {
 
   private async ensureInbox(user: string): Promise<string> {
     const dir = this.userDir(user);
-    if (!(await this.exists(join(dir, 'cur')))) await this.makeFolderDirs(dir, true);
+    // All three, not cur/ alone: another session may be between making cur/ and tmp/ (a
+    // new user's first logins at once answered SELECT INBOX with NONEXISTENT).
+    if (!(await this.isFolder(dir, true))) await this.makeFolderDirs(dir, true);
     return dir;
   }
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMaildirStore } from '../src/index.ts';
@@ -122,5 +122,17 @@ describe('several processes on one mailbox', () => {
     // A later delivery still works (a lock left by the dead process is broken).
     const after = await t.store.deliver(USER, (await import('./helpers.ts')).message('after'));
     expect(after.uid).toBeGreaterThan(Math.max(...found.map(([uid]) => uid)));
+  });
+});
+
+describe('a new user’s first sessions at once', () => {
+  it('open INBOX while another session has made cur/ but not yet new/ and tmp/', async () => {
+    const t = await tempStore();
+    cleanup = t.cleanup;
+    // The moment another session's ensureInbox is at: cur/ made, new/ and tmp/ still to come.
+    await mkdir(join(t.maildir, 'cur'), { recursive: true });
+    const inbox = await t.store.openFolder(USER, 'INBOX');
+    expect(inbox.messages()).toEqual([]);
+    await inbox.close();
   });
 });
